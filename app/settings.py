@@ -1,0 +1,130 @@
+"""Settings: one pydantic-settings object read from the environment or `.env`, loaded once."""
+
+from pathlib import Path
+from typing import Annotated, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import phonenumbers
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+ALLOWED_REMINDER_OFFSETS = {0, 15, 30, 60, 120, 1440}
+DB_SCHEMES = ("sqlite://", "postgres://", "asyncpg://", "psycopg://")
+
+
+class SettingsError(Exception):
+    """A bad setting, named by its environment variable."""
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    database_url: str = "sqlite://data/carnet.sqlite3"
+    bot_token: SecretStr | None = None
+    telegram_api_url: str = "https://api.telegram.org"
+    admin_telegram_ids: Annotated[list[int], NoDecode] = Field(default_factory=list)
+    web_host: str = "127.0.0.1"
+    web_port: int = Field(default=8080, ge=1, le=65535)
+    public_url: str | None = None
+    webhook_url: str | None = None
+    webhook_secret: SecretStr | None = None
+    redis_url: str | None = None
+    default_language: Literal["en", "fr"] = "en"
+    timezone: str = "UTC"
+    default_phone_region: str | None = None
+    reminder_offsets: Annotated[list[int], NoDecode] = Field(default_factory=lambda: [15, 0])
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
+
+    @field_validator("database_url")
+    @classmethod
+    def _database_url(cls, value: str) -> str:
+        value = value.strip()
+        if value.startswith("postgresql://"):
+            value = "postgres://" + value.removeprefix("postgresql://")
+        if not value.startswith(DB_SCHEMES):
+            raise ValueError("must start with sqlite:// or postgres://")
+        return value
+
+    @field_validator("admin_telegram_ids", mode="before")
+    @classmethod
+    def _admin_ids(cls, value: object) -> object:
+        if isinstance(value, str):
+            parts = [p.strip() for p in value.split(",") if p.strip()]
+            if not all(p.isdigit() for p in parts):
+                raise ValueError("must be Telegram user ids separated by commas, e.g. 12345,67890")
+            return [int(p) for p in parts]
+        return value
+
+    @field_validator("reminder_offsets", mode="before")
+    @classmethod
+    def _offsets(cls, value: object) -> object:
+        if isinstance(value, str):
+            parts = [p.strip() for p in value.split(",") if p.strip()]
+            if not all(p.isdigit() for p in parts):
+                raise ValueError("must be minutes separated by commas, e.g. 15,0")
+            value = [int(p) for p in parts]
+        if isinstance(value, list) and not set(value) <= ALLOWED_REMINDER_OFFSETS:
+            allowed = ", ".join(map(str, sorted(ALLOWED_REMINDER_OFFSETS)))
+            raise ValueError(f"each offset must be one of {allowed}")
+        return value
+
+    @field_validator("timezone")
+    @classmethod
+    def _timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError("is not a known time zone such as Europe/Paris") from exc
+        return value
+
+    @field_validator("default_phone_region")
+    @classmethod
+    def _region(cls, value: str | None) -> str | None:
+        if value in (None, ""):
+            return None
+        code = value.strip().upper()
+        if code not in phonenumbers.SUPPORTED_REGIONS:
+            raise ValueError("is not a two-letter country code such as FR")
+        return code
+
+    @field_validator("telegram_api_url", "public_url", "webhook_url")
+    @classmethod
+    def _url(cls, value: str | None) -> str | None:
+        if value in (None, ""):
+            return None
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("must start with http:// or https://")
+        return value.rstrip("/")
+
+    @field_validator("webhook_secret")
+    @classmethod
+    def _secret(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is None or not value.get_secret_value():
+            return None
+        secret = value.get_secret_value()
+        if not (1 <= len(secret) <= 256) or not all(c.isalnum() or c in "_-" for c in secret):
+            raise ValueError("must be 1-256 characters from A-Z, a-z, 0-9, _ and -")
+        return value
+
+    @property
+    def sqlite_path(self) -> Path | None:
+        if not self.database_url.startswith("sqlite://"):
+            return None
+        path = self.database_url.removeprefix("sqlite://").split("?", 1)[0]
+        return None if path == ":memory:" else Path(path)
+
+
+def load_settings() -> Settings:
+    """Read settings once; a bad value raises SettingsError naming the variable and why."""
+    try:
+        settings = Settings()
+    except ValidationError as exc:
+        problems = []
+        for error in exc.errors():
+            name = str(error["loc"][0]).upper() if error["loc"] else "settings"
+            message = error["msg"].removeprefix("Value error, ")
+            problems.append(f"{name}: {message}")
+        raise SettingsError("; ".join(problems)) from None
+    if settings.webhook_url and not settings.webhook_secret:
+        raise SettingsError("WEBHOOK_SECRET: is required when WEBHOOK_URL is set")
+    return settings

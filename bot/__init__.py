@@ -1,0 +1,1 @@
+"""bot adapter (arrives in a later issue)."""

@@ -1,0 +1,626 @@
+"""Contact use cases: create, read, update, delete/restore/purge, links and dependencies (F1, F12, F13)."""
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from tortoise.transactions import in_transaction
+
+from crm import config, customfields, history
+from crm.actors import Actor
+from crm.db import utcnow
+from crm.duplicates import DuplicateMatch, find_duplicates_for
+from crm.errors import (
+    DuplicateContactError,
+    NotFoundError,
+    StaleEditError,
+    ValidationError,
+)
+from crm.permissions import can, record_facts, require, scope_q
+from crm.rules.fields import (
+    BOOL_FIELDS,
+    CHANNEL_FIELDS,
+    DATE_FIELDS,
+    MULTILINE,
+    REF_FIELDS,
+    TEXT_FIELDS,
+    ChannelValue,
+    FieldError,
+    clean_channel,
+    clean_string,
+    parse_bool,
+    parse_date,
+)
+from crm.rules.permissions import RecordFacts
+from crm.searchkeys import refresh_search_keys
+from models import (
+    Activity,
+    Channel,
+    Company,
+    Contact,
+    ContactCompany,
+    ContactDeal,
+    ContactObserver,
+    ContactQuote,
+    ContactType,
+    Deal,
+    Quote,
+    Source,
+    Staff,
+)
+from models.enums import Action, ChannelKind, HistoryKind
+
+ENTITY = "contact"
+LIST_FIELDS = set(CHANNEL_FIELDS) | {"observers", "custom", "companies"}
+KNOWN_FIELDS = set(TEXT_FIELDS) | BOOL_FIELDS | REF_FIELDS | DATE_FIELDS | LIST_FIELDS
+
+
+@dataclass(frozen=True, slots=True)
+class ChannelView:
+    id: int
+    kind: ChannelKind
+    value_type: str
+    value: str
+    normalized: str
+    extension: str | None
+    is_primary: bool
+
+
+@dataclass(frozen=True, slots=True)
+class CompanyLink:
+    company_id: int
+    title: str
+    is_primary: bool
+
+
+@dataclass(slots=True)
+class ContactCard:
+    """Everything a card shows, as plain data."""
+
+    contact: Contact
+    channels: list[ChannelView] = field(default_factory=list)
+    companies: list[CompanyLink] = field(default_factory=list)
+    custom: dict[str, list[Any]] = field(default_factory=dict)
+    observer_ids: list[int] = field(default_factory=list)
+    type_name: str | None = None
+    source_name: str | None = None
+    responsible_name: str | None = None
+
+    @property
+    def id(self) -> int:
+        return self.contact.id
+
+    @property
+    def version(self) -> int:
+        return self.contact.version
+
+    def values(self, kind: ChannelKind) -> list[str]:
+        return [c.value for c in self.channels if c.kind == kind]
+
+
+@dataclass(slots=True)
+class CleanContact:
+    """Validated input: scalar fields, channels per kind, custom values, observers, companies."""
+
+    scalars: dict[str, Any] = field(default_factory=dict)
+    channels: dict[ChannelKind, list[ChannelValue]] = field(default_factory=dict)
+    custom: dict[str, list[Any]] = field(default_factory=dict)
+    observers: list[int] | None = None
+    companies: list[int] | None = None
+
+
+def display_name(contact: Contact) -> str:
+    parts = [contact.first_name, contact.middle_name, contact.last_name]
+    name = " ".join(p for p in parts if p)
+    return name or f"#{contact.id}"
+
+
+def _clean_ids(value: Any) -> list[int]:
+    if not isinstance(value, list | tuple):
+        raise FieldError("must be a list of ids")
+    ids: list[int] = []
+    for item in value:
+        if isinstance(item, bool) or not isinstance(item, int | str) or not str(item).isdigit():
+            raise FieldError("must be a list of ids")
+        if int(item) not in ids:
+            ids.append(int(item))
+    return ids
+
+
+async def clean_input(
+    data: dict[str, Any], definitions: dict[str, Any], *, creating: bool
+) -> CleanContact:
+    """Validate every field of `data`; raises ValidationError with one message per field."""
+    errors: dict[str, str] = {}
+    out = CleanContact()
+    region = config.current().default_phone_region
+    for name in data:
+        if name not in KNOWN_FIELDS:
+            errors[name] = "is not a contact field"
+    for name, limit in TEXT_FIELDS.items():
+        if name in data:
+            try:
+                out.scalars[name] = clean_string(data[name], limit, name in MULTILINE)
+            except FieldError as exc:
+                errors[name] = str(exc)
+    for name in BOOL_FIELDS:
+        if name in data:
+            try:
+                out.scalars[name] = parse_bool(data[name])
+            except FieldError as exc:
+                errors[name] = str(exc)
+    for name in DATE_FIELDS:
+        if name in data:
+            try:
+                out.scalars[name] = None if data[name] in (None, "") else parse_date(data[name])
+            except FieldError as exc:
+                errors[name] = str(exc)
+            else:
+                born = out.scalars[name]
+                if born is not None and not date(1900, 1, 1) <= born <= utcnow().date():
+                    errors[name] = "must be between 1900 and today"
+    for name in REF_FIELDS:
+        if name in data:
+            value = data[name]
+            if value in (None, ""):
+                out.scalars[name] = None
+            elif isinstance(value, bool) or not str(value).isdigit():
+                errors[name] = "must be an id"
+            else:
+                out.scalars[name] = int(value)
+    for name, kind in CHANNEL_FIELDS.items():
+        if name not in data:
+            continue
+        raw = data[name]
+        items = raw if isinstance(raw, list | tuple) else [raw]
+        cleaned: list[ChannelValue] = []
+        for index, item in enumerate(items):
+            if item is None or (isinstance(item, str) and not item.strip()):
+                continue
+            try:
+                value = clean_channel(kind, item, None, region)
+            except FieldError as exc:
+                errors[f"{name}.{index}" if len(items) > 1 else name] = str(exc)
+                continue
+            if all(v.normalized != value.normalized for v in cleaned):
+                cleaned.append(value)
+        out.channels[kind] = cleaned
+    for name in ("observers", "companies"):
+        if name in data:
+            try:
+                setattr(out, name, _clean_ids(data[name] or []))
+            except FieldError as exc:
+                errors[name] = str(exc)
+    if "custom" in data and not isinstance(data["custom"], dict):
+        errors["custom"] = "must map field codes to values"
+    else:
+        try:
+            out.custom = await customfields.clean_values(
+                definitions, data.get("custom") or {}, creating=creating
+            )
+        except ValidationError as exc:
+            errors.update(exc.errors)
+    if errors:
+        raise ValidationError(errors)
+    await _check_references(out)
+    return out
+
+
+async def _check_references(clean: CleanContact) -> None:
+    errors: dict[str, str] = {}
+    checks = (
+        ("type_id", ContactType, {}),
+        ("source_id", Source, {}),
+        ("responsible_id", Staff, {"is_active": True}),
+    )
+    for name, model, extra in checks:
+        ref = clean.scalars.get(name)
+        if ref is not None and not await model.exists(id=ref, **extra):
+            errors[name] = "does not exist" if name != "responsible_id" else "is not active staff"
+    if clean.observers:
+        known = await Staff.filter(id__in=clean.observers).count()
+        if known != len(clean.observers):
+            errors["observers"] = "must be existing staff members"
+    if clean.companies:
+        known = await Company.filter(id__in=clean.companies, deleted_at=None).count()
+        if known != len(clean.companies):
+            errors["companies"] = "must be existing companies"
+    if errors:
+        raise ValidationError(errors)
+
+
+async def _write_channels(
+    contact_id: int, kind: ChannelKind, values: list[ChannelValue]
+) -> None:
+    await Channel.filter(contact_id=contact_id, kind=kind).delete()
+    await Channel.bulk_create(
+        [
+            Channel(
+                contact_id=contact_id,
+                kind=kind,
+                value_type=v.value_type,
+                value=v.value,
+                normalized=v.normalized,
+                extension=v.extension,
+                is_primary=i == 0,
+                sort=i,
+            )
+            for i, v in enumerate(values)
+        ]
+    )
+
+
+async def _write_observers(contact_id: int, observers: list[int]) -> None:
+    await ContactObserver.filter(contact_id=contact_id).delete()
+    await ContactObserver.bulk_create(
+        [ContactObserver(contact_id=contact_id, staff_id=s) for s in observers]
+    )
+
+
+async def _write_companies(contact_id: int, companies: list[int]) -> None:
+    await ContactCompany.filter(contact_id=contact_id).delete()
+    await ContactCompany.bulk_create(
+        [
+            ContactCompany(contact_id=contact_id, company_id=c, is_primary=i == 0)
+            for i, c in enumerate(companies)
+        ]
+    )
+
+
+async def _load_live(contact_id: int) -> Contact:
+    contact = await Contact.get_or_none(id=contact_id, deleted_at=None, merged_into_id=None)
+    if contact is None:
+        raise NotFoundError(f"contact #{contact_id} does not exist")
+    return contact
+
+
+async def load_card(contact: Contact) -> ContactCard:
+    channels = await Channel.filter(contact_id=contact.id).order_by("kind", "sort", "id")
+    links = await ContactCompany.filter(contact_id=contact.id).prefetch_related("company")
+    observers = await ContactObserver.filter(contact_id=contact.id).values_list(
+        "staff_id", flat=True
+    )
+    names: dict[str, str | None] = {}
+    for attr, model, column in (
+        ("type_id", ContactType, "name"),
+        ("source_id", Source, "name"),
+        ("responsible_id", Staff, "name"),
+    ):
+        ref = getattr(contact, attr)
+        names[attr] = (
+            await model.filter(id=ref).values_list(column, flat=True).first() if ref else None
+        )
+    return ContactCard(
+        contact=contact,
+        channels=[
+            ChannelView(
+                c.id, c.kind, c.value_type, c.value, c.normalized, c.extension, c.is_primary
+            )
+            for c in channels
+        ],
+        companies=[
+            CompanyLink(link.company_id, link.company.title, link.is_primary)
+            for link in links
+            if link.company.deleted_at is None
+        ],
+        custom=await customfields.read_values(contact.id),
+        observer_ids=list(observers),
+        type_name=names["type_id"],
+        source_name=names["source_id"],
+        responsible_name=names["responsible_id"],
+    )
+
+
+async def get_contact(actor: Actor, contact_id: int) -> ContactCard:
+    """A contact's card; raises NotFoundError or PermissionDeniedError."""
+    contact = await _load_live(contact_id)
+    require(actor, Action.READ, await record_facts(contact))
+    return await load_card(contact)
+
+
+async def check_duplicates(actor: Actor, data: dict[str, Any]) -> list[DuplicateMatch]:
+    """What an about-to-be-created contact would duplicate (the check every create path runs)."""
+    clean = await clean_input(data, await customfields.active_fields(), creating=False)
+    return await find_duplicates_for(actor, clean.scalars, clean.channels)
+
+
+async def create_contact(
+    actor: Actor,
+    data: dict[str, Any],
+    *,
+    allow_duplicate: bool = False,
+    web_form_id: int | None = None,
+    import_job_id: int | None = None,
+) -> ContactCard:
+    """Create a contact after validation, permission and duplicate checks, with history.
+
+    Raises ValidationError, PermissionDeniedError, or DuplicateContactError (unless
+    `allow_duplicate`); returns the new card.
+    """
+    definitions = await customfields.active_fields()
+    clean = await clean_input(data, definitions, creating=True)
+    scalars = clean.scalars
+    if not scalars.get("first_name") and not scalars.get("last_name"):
+        raise ValidationError({"first_name": "a first or a last name is required"})
+    if "responsible_id" not in scalars or scalars["responsible_id"] is None:
+        scalars["responsible_id"] = actor.staff_id
+    facts = RecordFacts(
+        responsible_id=scalars["responsible_id"], opened=bool(scalars.get("opened"))
+    )
+    require(actor, Action.ADD, facts, "a contact for this responsible")
+    if not allow_duplicate:
+        matches = await find_duplicates_for(actor, scalars, clean.channels)
+        if matches:
+            raise DuplicateContactError(matches)
+    async with in_transaction():
+        contact = await Contact.create(
+            **scalars,
+            created_by_id=actor.staff_id,
+            updated_by_id=actor.staff_id,
+            web_form_id=web_form_id,
+            import_job_id=import_job_id,
+        )
+        for kind, values in clean.channels.items():
+            await _write_channels(contact.id, kind, values)
+        if clean.observers:
+            await _write_observers(contact.id, clean.observers)
+        if clean.companies:
+            await _write_companies(contact.id, clean.companies)
+        await customfields.write_values(contact.id, definitions, clean.custom)
+        await refresh_search_keys(contact)
+        await history.record(actor, ENTITY, contact.id, HistoryKind.CREATED, after=display_name(contact))
+    return await load_card(contact)
+
+
+def _channel_text(values: list[ChannelValue] | list[ChannelView]) -> str:
+    return ", ".join(f"{v.value} ({v.value_type})" for v in values)
+
+
+async def update_contact(
+    actor: Actor, contact_id: int, changes: dict[str, Any], expected_version: int
+) -> ContactCard:
+    """Apply a partial update if nobody saved the contact since `expected_version`.
+
+    Raises NotFoundError, PermissionDeniedError, ValidationError or StaleEditError; nothing is
+    written unless everything is valid. Returns the updated card.
+    """
+    contact = await _load_live(contact_id)
+    require(actor, Action.EDIT, await record_facts(contact))
+    if contact.version != expected_version:
+        raise StaleEditError(ENTITY, contact_id, expected_version, contact.version)
+    definitions = await customfields.active_fields()
+    clean = await clean_input(changes, definitions, creating=False)
+    before_card = await load_card(contact)
+    diff: dict[str, tuple[Any, Any]] = {}
+    for name, value in clean.scalars.items():
+        if getattr(contact, name) != value:
+            diff[name] = (getattr(contact, name), value)
+    first = clean.scalars.get("first_name", contact.first_name)
+    last = clean.scalars.get("last_name", contact.last_name)
+    if not first and not last:
+        raise ValidationError({"first_name": "a first or a last name is required"})
+    channel_diff: dict[ChannelKind, tuple[str, str]] = {}
+    for kind, values in clean.channels.items():
+        old = [c for c in before_card.channels if c.kind == kind]
+        if [(c.normalized, c.value_type, c.value) for c in old] != [
+            (v.normalized, v.value_type, v.value) for v in values
+        ]:
+            channel_diff[kind] = (_channel_text(old), _channel_text(values))
+    custom_diff = {
+        code: (before_card.custom.get(code, []), values)
+        for code, values in clean.custom.items()
+        if before_card.custom.get(code, []) != values
+    }
+    observers_changed = clean.observers is not None and sorted(clean.observers) != sorted(
+        before_card.observer_ids
+    )
+    old_companies = [c.company_id for c in before_card.companies]
+    companies_changed = clean.companies is not None and clean.companies != old_companies
+    if not (diff or channel_diff or custom_diff or observers_changed or companies_changed):
+        return before_card
+    async with in_transaction():
+        # The version check and the write are one statement: of two concurrent editors of the
+        # same version exactly one wins, the other gets StaleEditError (nothing is overwritten).
+        updated = await Contact.filter(id=contact_id, version=expected_version).update(
+            **{k: v for k, (_, v) in diff.items()},
+            version=expected_version + 1,
+            updated_by_id=actor.staff_id,
+            updated_at=utcnow(),
+        )
+        if updated != 1:
+            current = await Contact.filter(id=contact_id).values_list("version", flat=True).first()
+            raise StaleEditError(ENTITY, contact_id, expected_version, current)
+        for kind in channel_diff:
+            await _write_channels(contact_id, kind, clean.channels[kind])
+        if observers_changed and clean.observers is not None:
+            await _write_observers(contact_id, clean.observers)
+        if companies_changed and clean.companies is not None:
+            await _write_companies(contact_id, clean.companies)
+        await customfields.write_values(
+            contact_id, definitions, {code: clean.custom[code] for code in custom_diff}
+        )
+        await contact.refresh_from_db()
+        await refresh_search_keys(contact)
+        all_changes: dict[str, tuple[Any, Any]] = dict(diff)
+        for kind, (old_text, new_text) in channel_diff.items():
+            all_changes[f"{kind.value}s"] = (old_text or None, new_text or None)
+        for code, (old_values, new_values) in custom_diff.items():
+            all_changes[f"custom.{code}"] = (old_values or None, new_values or None)
+        if observers_changed:
+            all_changes["observers"] = (before_card.observer_ids, clean.observers)
+        if companies_changed:
+            all_changes["companies"] = (old_companies, clean.companies)
+        await history.record_changes(actor, ENTITY, contact_id, all_changes)
+    return await load_card(contact)
+
+
+async def delete_contact(actor: Actor, contact_id: int) -> None:
+    """Move a contact to the recycle bin (restorable); raises NotFound/PermissionDenied."""
+    contact = await _load_live(contact_id)
+    require(actor, Action.DELETE, await record_facts(contact))
+    async with in_transaction():
+        updated = await Contact.filter(id=contact_id, deleted_at=None).update(
+            deleted_at=utcnow(), version=contact.version + 1, updated_by_id=actor.staff_id
+        )
+        if updated:
+            await history.record(actor, ENTITY, contact_id, HistoryKind.DELETED)
+
+
+async def _load_deleted(contact_id: int) -> Contact:
+    contact = await Contact.get_or_none(
+        id=contact_id, deleted_at__isnull=False, merged_into_id=None
+    )
+    if contact is None:
+        raise NotFoundError(f"contact #{contact_id} is not in the recycle bin")
+    return contact
+
+
+async def restore_contact(actor: Actor, contact_id: int) -> ContactCard:
+    """Bring a contact back from the recycle bin."""
+    contact = await _load_deleted(contact_id)
+    require(actor, Action.DELETE, await record_facts(contact))
+    async with in_transaction():
+        await Contact.filter(id=contact_id).update(
+            deleted_at=None, version=contact.version + 1, updated_by_id=actor.staff_id
+        )
+        await history.record(actor, ENTITY, contact_id, HistoryKind.RESTORED)
+    return await load_card(await Contact.get(id=contact_id))
+
+
+async def purge_contact(actor: Actor, contact_id: int) -> None:
+    """Erase a contact that is in the recycle bin; its history stays (the audit has no holes)."""
+    contact = await _load_deleted(contact_id)
+    require(actor, Action.DELETE, await record_facts(contact))
+    async with in_transaction():
+        await history.record(actor, ENTITY, contact_id, HistoryKind.PURGED, before=display_name(contact))
+        await Contact.filter(merged_into_id=contact_id).update(merged_into_id=None)
+        await Contact.filter(id=contact_id).delete()
+
+
+async def recycle_bin(actor: Actor, limit: int = 50) -> list[Contact]:
+    """Deleted contacts the actor could delete, newest deletion first."""
+    return (
+        await Contact.filter(scope_q(actor, Action.DELETE), deleted_at__isnull=False, merged_into_id=None)
+        .order_by("-deleted_at")
+        .limit(limit)
+    )
+
+
+async def _bump(contact: Contact, actor: Actor) -> None:
+    await Contact.filter(id=contact.id).update(
+        version=contact.version + 1, updated_by_id=actor.staff_id, updated_at=utcnow()
+    )
+
+
+LINKS = {
+    "company": (Company, ContactCompany, "company_id"),
+    "deal": (Deal, ContactDeal, "deal_id"),
+    "quote": (Quote, ContactQuote, "quote_id"),
+}
+
+
+async def _linkable(actor: Actor, kind: str, target_id: int):
+    model, link_model, column = LINKS[kind]
+    target = await model.get_or_none(id=target_id, deleted_at=None)
+    if target is None:
+        raise NotFoundError(f"{kind} #{target_id} does not exist")
+    facts = RecordFacts(responsible_id=target.responsible_id, opened=target.opened)
+    require(actor, Action.READ, facts, f"this {kind}")
+    return target, link_model, column
+
+
+async def link(
+    actor: Actor, contact_id: int, kind: str, target_id: int, *, primary: bool = False
+) -> None:
+    """Link a contact to a company, deal or quote (idempotent); for companies, maybe primary."""
+    if kind not in LINKS:
+        raise ValidationError({"kind": "must be company, deal or quote"})
+    contact = await _load_live(contact_id)
+    require(actor, Action.EDIT, await record_facts(contact))
+    target, link_model, column = await _linkable(actor, kind, target_id)
+    async with in_transaction():
+        existing = await link_model.get_or_none(contact_id=contact_id, **{column: target_id})
+        if kind == "company":
+            has_primary = await ContactCompany.exists(contact_id=contact_id, is_primary=True)
+            make_primary = primary or not has_primary
+            if make_primary:
+                await ContactCompany.filter(contact_id=contact_id).update(is_primary=False)
+            if existing is None:
+                await ContactCompany.create(
+                    contact_id=contact_id, company_id=target_id, is_primary=make_primary
+                )
+            elif make_primary:
+                await ContactCompany.filter(id=existing.id).update(is_primary=True)
+        elif existing is None:
+            await link_model.create(contact_id=contact_id, **{column: target_id})
+        if existing is None:
+            await history.record(
+                actor, ENTITY, contact_id, HistoryKind.LINKED, field=kind, after=_title(target)
+            )
+        await _bump(contact, actor)
+        if kind == "company":
+            await refresh_search_keys(contact)
+
+
+async def unlink(actor: Actor, contact_id: int, kind: str, target_id: int) -> None:
+    """Remove a link (idempotent); a remaining company becomes primary if needed."""
+    if kind not in LINKS:
+        raise ValidationError({"kind": "must be company, deal or quote"})
+    contact = await _load_live(contact_id)
+    require(actor, Action.EDIT, await record_facts(contact))
+    model, link_model, column = LINKS[kind]
+    target = await model.get_or_none(id=target_id)
+    async with in_transaction():
+        removed = await link_model.filter(contact_id=contact_id, **{column: target_id}).delete()
+        if not removed:
+            return
+        if kind == "company" and not await ContactCompany.exists(
+            contact_id=contact_id, is_primary=True
+        ):
+            first = await ContactCompany.filter(contact_id=contact_id).order_by("id").first()
+            if first is not None:
+                await ContactCompany.filter(id=first.id).update(is_primary=True)
+        await history.record(
+            actor,
+            ENTITY,
+            contact_id,
+            HistoryKind.UNLINKED,
+            field=kind,
+            before=_title(target) if target else f"#{target_id}",
+        )
+        await _bump(contact, actor)
+        if kind == "company":
+            await refresh_search_keys(contact)
+
+
+def _title(target: Any) -> str:
+    return f"{target.title} (#{target.id})"
+
+
+@dataclass(slots=True)
+class Dependencies:
+    """What hangs on a contact (F13): the card's 'Dependencies' view."""
+
+    companies: list[Company]
+    deals: list[Deal]
+    quotes: list[Quote]
+    activities: list[Activity]
+
+
+async def dependencies(actor: Actor, contact_id: int) -> Dependencies:
+    """Linked companies, deals, quotes and activities the actor may see."""
+    contact = await _load_live(contact_id)
+    require(actor, Action.READ, await record_facts(contact))
+
+    def visible(items: list[Any]) -> list[Any]:
+        return [
+            i
+            for i in items
+            if can(actor, Action.READ, RecordFacts(responsible_id=i.responsible_id, opened=i.opened))
+        ]
+
+    companies = await Company.filter(contact_links__contact_id=contact_id, deleted_at=None)
+    deals = await Deal.filter(contact_links__contact_id=contact_id, deleted_at=None)
+    quotes = await Quote.filter(contact_links__contact_id=contact_id, deleted_at=None)
+    activities = await Activity.filter(contact_id=contact_id).order_by("-start_at").limit(50)
+    return Dependencies(visible(companies), visible(deals), visible(quotes), list(activities))

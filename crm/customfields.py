@@ -1,0 +1,236 @@
+"""Custom fields (F3): definitions managed by admins, values validated on every contact write."""
+
+import re
+from typing import Any
+
+from tortoise.transactions import in_transaction
+
+from crm import config
+from crm.actors import Actor
+from crm.errors import ConflictError, NotFoundError, ValidationError
+from crm.permissions import require_settings
+from crm.rules.fields import FieldError, clean_custom_value, clean_string, parse_bool
+from models import CardPlacement, CardSection, CustomField, CustomFieldValue, Staff
+from models.enums import FieldType
+
+COLUMN = {
+    FieldType.STRING: "value_text",
+    FieldType.TEXT: "value_text",
+    FieldType.URL: "value_text",
+    FieldType.EMAIL: "value_text",
+    FieldType.PHONE: "value_text",
+    FieldType.LIST: "value_text",
+    FieldType.INTEGER: "value_int",
+    FieldType.STAFF: "value_int",
+    FieldType.DECIMAL: "value_decimal",
+    FieldType.BOOLEAN: "value_bool",
+    FieldType.DATE: "value_date",
+    FieldType.DATETIME: "value_datetime",
+}
+CODE = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
+
+
+def _empty(value: Any) -> bool:
+    return value is None or value == "" or value == []
+
+
+async def active_fields() -> dict[str, CustomField]:
+    return {f.code: f for f in await CustomField.filter(is_active=True).order_by("sort", "id")}
+
+
+async def clean_values(
+    definitions: dict[str, CustomField], raw: dict[str, Any], *, creating: bool
+) -> dict[str, list[Any]]:
+    """Validate custom values by type; on create apply defaults and enforce required fields.
+
+    Returns code -> list of typed values (an empty list clears the field).
+    Raises ValidationError keyed `custom.<code>`.
+    """
+    errors: dict[str, str] = {}
+    cleaned: dict[str, list[Any]] = {}
+    region = config.current().default_phone_region
+    for code, value in raw.items():
+        key = f"custom.{code}"
+        definition = definitions.get(code)
+        if definition is None:
+            errors[key] = "is not a custom field"
+            continue
+        values = value if isinstance(value, list | tuple) else [value]
+        values = [v for v in values if not _empty(v)]
+        if len(values) > 1 and not definition.multiple:
+            errors[key] = "takes one value"
+            continue
+        typed: list[Any] = []
+        for item in values:
+            try:
+                typed.append(clean_custom_value(definition.type, item, definition.options, region))
+            except FieldError as exc:
+                errors[key] = str(exc)
+                break
+        cleaned[code] = typed
+    if creating:
+        for code, definition in definitions.items():
+            if code not in raw and not _empty(definition.default):
+                default = definition.default
+                try:
+                    cleaned[code] = [
+                        clean_custom_value(definition.type, d, definition.options, region)
+                        for d in (default if isinstance(default, list) else [default])
+                    ]
+                except FieldError:
+                    errors[f"custom.{code}"] = "has an invalid default value"
+    for code, definition in definitions.items():
+        present = code in cleaned or creating
+        if definition.required and present and not cleaned.get(code) and f"custom.{code}" not in errors:
+            errors[f"custom.{code}"] = "is required"
+    staff_ids = {
+        v for code, vals in cleaned.items() if definitions[code].type == FieldType.STAFF for v in vals
+    }
+    if staff_ids:
+        known = set(await Staff.filter(id__in=list(staff_ids)).values_list("id", flat=True))
+        for code, vals in cleaned.items():
+            if definitions[code].type == FieldType.STAFF and any(v not in known for v in vals):
+                errors[f"custom.{code}"] = "must be an existing staff member"
+    if errors:
+        raise ValidationError(errors)
+    return cleaned
+
+
+async def read_values(contact_id: int) -> dict[str, list[Any]]:
+    """A contact's custom values as code -> list of typed values."""
+    result: dict[str, list[Any]] = {}
+    rows = await CustomFieldValue.filter(contact_id=contact_id).order_by("field_id", "position")
+    fields = {f.id: f for f in await CustomField.filter(id__in={r.field_id for r in rows})}
+    for row in rows:
+        field = fields[row.field_id]
+        result.setdefault(field.code, []).append(getattr(row, COLUMN[field.type]))
+    return result
+
+
+async def write_values(
+    contact_id: int, definitions: dict[str, CustomField], values: dict[str, list[Any]]
+) -> None:
+    """Replace the values of the given fields (inside the caller's transaction)."""
+    for code, typed in values.items():
+        definition = definitions[code]
+        await CustomFieldValue.filter(contact_id=contact_id, field_id=definition.id).delete()
+        if typed:
+            await CustomFieldValue.bulk_create(
+                [
+                    CustomFieldValue(
+                        field_id=definition.id,
+                        contact_id=contact_id,
+                        position=i,
+                        **{COLUMN[definition.type]: v},
+                    )
+                    for i, v in enumerate(typed)
+                ]
+            )
+
+
+def _clean_definition(data: dict[str, Any], *, creating: bool) -> dict[str, Any]:
+    errors: dict[str, str] = {}
+    out: dict[str, Any] = {}
+    if creating:
+        code = str(data.get("code", "")).strip().lower()
+        if not CODE.match(code):
+            errors["code"] = "must start with a letter and use only a-z, 0-9 and _"
+        out["code"] = code
+        try:
+            out["type"] = FieldType(str(data.get("type", "")))
+        except ValueError:
+            errors["type"] = f"must be one of {', '.join(t.value for t in FieldType)}"
+    elif "type" in data or "code" in data:
+        errors["type" if "type" in data else "code"] = "cannot be changed after creation"
+    for name, limit in (("label", 200), ("label_fr", 200)):
+        if name in data:
+            try:
+                out[name] = clean_string(data[name], limit)
+            except FieldError as exc:
+                errors[name] = str(exc)
+    if creating and not out.get("label"):
+        errors["label"] = "is required"
+    for name in ("required", "multiple", "in_filter"):
+        if name in data:
+            try:
+                out[name] = parse_bool(data[name])
+            except FieldError as exc:
+                errors[name] = str(exc)
+    if "sort" in data:
+        try:
+            out["sort"] = int(data["sort"])
+        except (TypeError, ValueError):
+            errors["sort"] = "must be a whole number"
+    if "options" in data:
+        options = data["options"]
+        if not isinstance(options, list) or not all(
+            isinstance(o, str) or (isinstance(o, dict) and "key" in o) for o in options
+        ):
+            errors["options"] = "must be a list of values"
+        else:
+            out["options"] = options
+    if "default" in data:
+        out["default"] = data["default"]
+    if errors:
+        raise ValidationError(errors)
+    return out
+
+
+async def create_field(actor: Actor, data: dict[str, Any]) -> CustomField:
+    """Define a custom field and place it at the end of the 'more' card section."""
+    require_settings(actor)
+    cleaned = _clean_definition(data, creating=True)
+    if cleaned["type"] == FieldType.LIST and not cleaned.get("options"):
+        raise ValidationError({"options": "a list field needs at least one option"})
+    _check_default(cleaned["type"], cleaned)
+    async with in_transaction():
+        if await CustomField.exists(code=cleaned["code"]):
+            raise ValidationError({"code": "is already used by another field"})
+        field = await CustomField.create(**cleaned)
+        section = await CardSection.filter(code="more").first() or await CardSection.first()
+        if section is not None:
+            await CardPlacement.create(section=section, field=f"uf:{field.code}", sort=1000 + field.id)
+    return field
+
+
+def _check_default(field_type: FieldType, cleaned: dict[str, Any]) -> None:
+    default = cleaned.get("default")
+    if _empty(default):
+        return
+    try:
+        for d in default if isinstance(default, list) else [default]:
+            clean_custom_value(field_type, d, cleaned.get("options", []))
+    except FieldError as exc:
+        raise ValidationError({"default": str(exc)}) from exc
+
+
+async def update_field(actor: Actor, code: str, data: dict[str, Any]) -> CustomField:
+    """Change a field's label, flags, options or default; its type is immutable."""
+    require_settings(actor)
+    cleaned = _clean_definition(data, creating=False)
+    async with in_transaction():
+        field = await CustomField.get_or_none(code=code, is_active=True)
+        if field is None:
+            raise NotFoundError(f"custom field {code!r} does not exist")
+        if "default" in cleaned:
+            _check_default(field.type, {"options": cleaned.get("options", field.options), **cleaned})
+        if field.multiple and cleaned.get("multiple") is False:
+            many = await CustomFieldValue.filter(field_id=field.id, position__gt=0).exists()
+            if many:
+                raise ConflictError("some contacts hold several values; it must stay multiple")
+        await CustomField.filter(id=field.id).update(**cleaned)
+        await field.refresh_from_db()
+    return field
+
+
+async def delete_field(actor: Actor, code: str) -> None:
+    """Retire a field: hidden from cards and forms; values are kept for the history."""
+    require_settings(actor)
+    updated = await CustomField.filter(code=code, is_active=True).update(is_active=False)
+    if not updated:
+        raise NotFoundError(f"custom field {code!r} does not exist")
+    await CardPlacement.filter(field=f"uf:{code}").delete()
+
+
+async def list_fields(actor: Actor) -> list[CustomField]:
+    return list((await active_fields()).values())

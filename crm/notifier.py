@@ -1,0 +1,51 @@
+"""The Notifier port: the core queues outgoing Telegram messages in a durable outbox.
+
+Delivery (rate limits, retries, 403 -> unreachable) belongs to the sender in a later issue;
+the core only decides who is told what, inside the same transaction as the change.
+"""
+
+from datetime import datetime
+from typing import Any
+
+from tortoise.exceptions import IntegrityError
+
+from crm.db import utcnow
+from models import OutboxMessage, Staff
+from models.enums import DeliveryStatus
+
+
+async def queue_message(
+    staff: Staff,
+    kind: str,
+    text: str,
+    *,
+    payload: dict[str, Any] | None = None,
+    dedupe_key: str | None = None,
+    group_key: str | None = None,
+    not_before: datetime | None = None,
+) -> OutboxMessage | None:
+    """Queue `text` (plain, unescaped: the sender escapes it) for a staff member.
+
+    With `dedupe_key`, queuing the same message twice keeps one row and returns None the
+    second time. Unreachable or inactive staff are skipped (None).
+    """
+    if not staff.is_active or staff.is_unreachable:
+        return None
+    if dedupe_key and await OutboxMessage.exists(dedupe_key=dedupe_key):
+        return None
+    try:
+        return await OutboxMessage.create(
+            staff_id=staff.id,
+            chat_id=staff.telegram_id,
+            kind=kind,
+            text=text,
+            payload=payload or {},
+            dedupe_key=dedupe_key,
+            group_key=group_key,
+            status=DeliveryStatus.PENDING,
+            not_before=not_before or utcnow(),
+        )
+    except IntegrityError:
+        if dedupe_key:
+            return None
+        raise

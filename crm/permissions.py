@@ -1,0 +1,101 @@
+"""The one place that decides access: `can` for a record, `scope_q`/`scope_sql` for queries."""
+
+from tortoise.expressions import Q, Subquery
+
+from crm.actors import Actor
+from crm.db import Params
+from crm.errors import PermissionDeniedError
+from crm.rules.permissions import RecordFacts, Scope, level_allows, scope_for
+from models import ContactObserver
+from models.enums import Action
+
+ACTION_WORDS = {
+    Action.READ: "see",
+    Action.ADD: "add",
+    Action.EDIT: "edit",
+    Action.DELETE: "delete",
+    Action.EXPORT: "export",
+    Action.IMPORT: "import",
+}
+
+
+async def record_facts(contact) -> RecordFacts:
+    """Load what a decision about one contact needs (observers come from their own table)."""
+    observers = await ContactObserver.filter(contact_id=contact.id).values_list(
+        "staff_id", flat=True
+    )
+    return RecordFacts(
+        responsible_id=contact.responsible_id,
+        opened=contact.opened,
+        observer_ids=frozenset(observers),
+    )
+
+
+def can(actor: Actor, action: Action, facts: RecordFacts) -> bool:
+    """Whether `actor` may do `action` on a record with these facts."""
+    return level_allows(
+        actor.level(action), actor.reach, facts, observing=action == Action.READ
+    )
+
+
+def require(actor: Actor, action: Action, facts: RecordFacts, what: str = "this contact") -> None:
+    """Raise PermissionDeniedError unless `can(...)`."""
+    if not can(actor, action, facts):
+        raise PermissionDeniedError(f"you may not {ACTION_WORDS[action]} {what}")
+
+
+def require_any(actor: Actor, action: Action) -> None:
+    """Raise unless the actor has some level for `action` (e.g. to import at all)."""
+    if actor.level(action) == 0:
+        raise PermissionDeniedError(f"you may not {ACTION_WORDS[action]} contacts")
+
+
+def require_settings(actor: Actor) -> None:
+    if not (actor.is_admin or actor.can_manage_settings):
+        raise PermissionDeniedError("only administrators may change settings")
+
+
+def scope(actor: Actor, action: Action = Action.READ) -> Scope:
+    return scope_for(actor.level(action), actor.reach)
+
+
+def scope_q(
+    actor: Actor, action: Action = Action.READ, prefix: str = "", *, contacts: bool = True
+) -> Q:
+    """The records `actor` may `action` as a Tortoise filter (contacts, or companies/deals/quotes
+    with `contacts=False`, which have no observers; `prefix` reaches through a relation)."""
+    s = scope(actor, action)
+    if s.everything:
+        return Q()
+    if s.nothing:
+        return Q(**{f"{prefix}id__lt": 0})
+    parts = Q(**{f"{prefix}responsible_id__in": sorted(s.responsible_ids)})
+    if s.include_opened:
+        parts |= Q(**{f"{prefix}opened": True})
+    if contacts and s.observer_id is not None and action == Action.READ:
+        observed = ContactObserver.filter(staff_id=s.observer_id).values("contact_id")
+        parts |= Q(**{f"{prefix}id__in": Subquery(observed)})
+    return parts
+
+
+def scope_sql(actor: Actor, params: Params, alias: str = "c", action: Action = Action.READ) -> str:
+    """The same filter as `scope_q`, as a parameterised SQL condition for raw search queries.
+
+    Only the alias and generated placeholders are formatted into the text; values are parameters.
+    """
+    s = scope(actor, action)
+    if s.everything:
+        return "1=1"
+    if s.nothing:
+        return "1=0"
+    parts = []
+    if s.responsible_ids:
+        parts.append(f"{alias}.responsible_id IN ({params.many(sorted(s.responsible_ids))})")
+    if s.include_opened:
+        parts.append(f"{alias}.opened = {params(True)}")
+    if s.observer_id is not None and action == Action.READ:
+        parts.append(
+            f"{alias}.id IN (SELECT contact_id FROM contact_observer"
+            f" WHERE staff_id = {params(s.observer_id)})"
+        )
+    return "(" + " OR ".join(parts) + ")" if parts else "1=0"

@@ -1,0 +1,241 @@
+"""Validation of contact fields, channels and custom field values (pure, per-field messages)."""
+
+import re
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from decimal import Decimal, InvalidOperation
+from typing import Any
+from urllib.parse import urlsplit
+
+from crm.rules.emails import InvalidEmailError, normalize_email
+from crm.rules.phones import InvalidPhoneError, Phone, normalize_phone
+from crm.rules.text import clean_text
+from models.enums import ChannelKind, FieldType
+
+TEXT_FIELDS: dict[str, int] = {
+    "honorific": 30,
+    "first_name": 100,
+    "middle_name": 100,
+    "last_name": 100,
+    "position": 200,
+    "source_description": 2000,
+    "comment": 10000,
+    "utm_source": 200,
+    "utm_medium": 200,
+    "utm_campaign": 200,
+    "utm_content": 200,
+    "utm_term": 200,
+}
+MULTILINE = {"comment", "source_description"}
+BOOL_FIELDS = {"opened", "include_in_export"}
+REF_FIELDS = {"type_id", "source_id", "responsible_id"}
+DATE_FIELDS = {"birthdate"}
+SCALAR_FIELDS = set(TEXT_FIELDS) | BOOL_FIELDS | REF_FIELDS | DATE_FIELDS
+CHANNEL_FIELDS = {
+    "phones": ChannelKind.PHONE,
+    "emails": ChannelKind.EMAIL,
+    "websites": ChannelKind.WEB,
+    "messengers": ChannelKind.MESSENGER,
+}
+VALUE_TYPES: dict[ChannelKind, tuple[str, ...]] = {
+    ChannelKind.PHONE: ("WORK", "MOBILE", "HOME", "FAX", "OTHER"),
+    ChannelKind.EMAIL: ("WORK", "HOME", "OTHER"),
+    ChannelKind.WEB: ("WORK", "HOME", "OTHER"),
+    ChannelKind.MESSENGER: ("TELEGRAM", "WHATSAPP", "OTHER"),
+}
+TRUE_WORDS = {"1", "true", "yes", "y", "on", "oui", "vrai", "x"}
+FALSE_WORDS = {"0", "false", "no", "n", "off", "non", "faux", ""}
+DATE_FORMATS = ("%Y-%m-%d", "%d.%m.%Y", "%d/%m/%Y")
+
+
+class FieldError(ValueError):
+    """A bad value; the message is user-facing and names no field (the caller adds it)."""
+
+
+def parse_bool(value: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int) and value in (0, 1):
+        return bool(value)
+    if isinstance(value, str) and value.strip().lower() in TRUE_WORDS | FALSE_WORDS:
+        return value.strip().lower() in TRUE_WORDS
+    raise FieldError("must be yes or no")
+
+
+def parse_date(value: Any) -> date:
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    if isinstance(value, str):
+        for fmt in DATE_FORMATS:
+            try:
+                return datetime.strptime(value.strip(), fmt).date()  # noqa: DTZ007 - a date
+            except ValueError:
+                continue
+    raise FieldError("must be a date such as 1990-04-25 or 25/04/1990")
+
+
+def parse_datetime(value: Any) -> datetime:
+    if isinstance(value, datetime):
+        parsed = value
+    elif isinstance(value, str):
+        try:
+            parsed = datetime.fromisoformat(value.strip())
+        except ValueError as exc:
+            raise FieldError("must be a date and time such as 2026-05-01T10:00+02:00") from exc
+    else:
+        raise FieldError("must be a date and time")
+    if parsed.tzinfo is None:
+        raise FieldError("must include a time zone (e.g. +02:00 or Z)")
+    return parsed.astimezone(UTC)
+
+
+def parse_int(value: Any) -> int:
+    if isinstance(value, bool):
+        raise FieldError("must be a whole number")
+    if isinstance(value, int):
+        result = value
+    elif isinstance(value, str) and re.fullmatch(r"\s*[+-]?\d{1,19}\s*", value):
+        result = int(value)
+    else:
+        raise FieldError("must be a whole number")
+    if not -(2**63) <= result < 2**63:
+        raise FieldError("is too large")
+    return result
+
+
+def parse_decimal(value: Any) -> Decimal:
+    if isinstance(value, bool):
+        raise FieldError("must be a number")
+    try:
+        text = str(value).strip().replace(",", ".").replace(" ", "")
+        result = Decimal(text)
+    except InvalidOperation as exc:
+        raise FieldError("must be a number such as 12.50") from exc
+    if not result.is_finite() or abs(result) >= Decimal(10) ** 14:
+        raise FieldError("must be a number such as 12.50")
+    return result.quantize(Decimal("0.000001"))
+
+
+def parse_url(value: Any) -> str:
+    text = clean_text(str(value))
+    if not re.match(r"^[a-z][a-z0-9+.-]*://", text, re.I):
+        text = "https://" + text
+    parts = urlsplit(text)
+    if parts.scheme.lower() not in ("http", "https") or not parts.hostname or " " in text:
+        raise FieldError("must be a web address such as https://example.com")
+    if "." not in parts.hostname and parts.hostname != "localhost":
+        raise FieldError("must be a web address such as https://example.com")
+    if len(text) > 255:
+        raise FieldError("is longer than 255 characters")
+    return text
+
+
+def clean_string(value: Any, max_length: int, multiline: bool = False) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, str | int | float):
+        raise FieldError("must be text")
+    text = str(value)
+    text = text.strip() if multiline else clean_text(text)
+    if "\x00" in text:
+        raise FieldError("contains a NUL character")
+    if len(text) > max_length:
+        raise FieldError(f"is longer than {max_length} characters")
+    return text or None
+
+
+@dataclass(frozen=True, slots=True)
+class ChannelValue:
+    kind: ChannelKind
+    value_type: str
+    value: str
+    normalized: str
+    extension: str | None = None
+    phone: Phone | None = None
+
+
+def clean_channel(
+    kind: ChannelKind, raw: Any, value_type: str | None, region: str | None
+) -> ChannelValue:
+    """Validate and normalize one channel value; raises FieldError."""
+    if isinstance(raw, dict):
+        value_type = raw.get("value_type") or raw.get("type") or value_type
+        raw = raw.get("value")
+    if raw is None or not str(raw).strip():
+        raise FieldError("is empty")
+    allowed = VALUE_TYPES[kind]
+    vtype = (value_type or allowed[0]).upper()
+    if vtype not in allowed:
+        raise FieldError(f"type must be one of {', '.join(allowed)}")
+    typed = clean_text(str(raw))
+    if len(typed) > 255:
+        raise FieldError("is longer than 255 characters")
+    if kind == ChannelKind.PHONE:
+        try:
+            phone = normalize_phone(typed, region)
+        except InvalidPhoneError as exc:
+            raise FieldError(str(exc)) from exc
+        return ChannelValue(kind, vtype, typed, phone.e164, phone.extension, phone)
+    if kind == ChannelKind.EMAIL:
+        try:
+            return ChannelValue(kind, vtype, typed, normalize_email(typed))
+        except InvalidEmailError as exc:
+            raise FieldError(str(exc)) from exc
+    if kind == ChannelKind.WEB:
+        url = parse_url(typed)
+        return ChannelValue(kind, vtype, typed, url.lower())
+    normalized = typed.lower()
+    if vtype == "TELEGRAM":
+        normalized = normalized.removeprefix("https://t.me/").removeprefix("@")
+        if not re.fullmatch(r"[a-z0-9_]{4,32}|\+?\d{6,15}", normalized):
+            raise FieldError("must be a Telegram username such as @jean_dupont")
+    return ChannelValue(kind, vtype, typed, normalized)
+
+
+def clean_custom_value(
+    field_type: FieldType, value: Any, options: list[Any], region: str | None = None
+) -> Any:
+    """Coerce one custom field value to its type; raises FieldError. Staff ids are checked later."""
+    if field_type in (FieldType.STRING, FieldType.TEXT):
+        limit = 255 if field_type == FieldType.STRING else 10000
+        text = clean_string(value, limit, multiline=field_type == FieldType.TEXT)
+        if text is None:
+            raise FieldError("is empty")
+        return text
+    if field_type in (FieldType.INTEGER, FieldType.STAFF):
+        return parse_int(value)
+    if field_type == FieldType.DECIMAL:
+        return parse_decimal(value)
+    if field_type == FieldType.BOOLEAN:
+        return parse_bool(value)
+    if field_type == FieldType.DATE:
+        return parse_date(value)
+    if field_type == FieldType.DATETIME:
+        return parse_datetime(value)
+    if field_type == FieldType.LIST:
+        keys = [str(o["key"]) if isinstance(o, dict) else str(o) for o in options]
+        labels = {
+            (str(o.get("label", o["key"])) if isinstance(o, dict) else str(o)).casefold(): key
+            for o, key in zip(options, keys, strict=True)
+        }
+        text = str(value).strip()
+        if text in keys:
+            return text
+        if text.casefold() in labels:
+            return labels[text.casefold()]
+        raise FieldError(f"must be one of {', '.join(keys)}")
+    if field_type == FieldType.URL:
+        return parse_url(value)
+    if field_type == FieldType.EMAIL:
+        try:
+            return normalize_email(str(value))
+        except InvalidEmailError as exc:
+            raise FieldError(str(exc)) from exc
+    if field_type == FieldType.PHONE:
+        try:
+            return normalize_phone(str(value), region).e164
+        except InvalidPhoneError as exc:
+            raise FieldError(str(exc)) from exc
+    raise FieldError("has an unknown type")

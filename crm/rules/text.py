@@ -1,0 +1,43 @@
+"""Folding and tokenizing text for search and duplicate keys (accent-, case- and script-aware)."""
+
+import re
+import unicodedata
+
+_WORD = re.compile(r"[^\W_]+")
+_SPACES = re.compile(r"\s+")
+
+
+def fold(text: str) -> str:
+    """Lower-case and strip accents: 'José ÁLVAREZ' -> 'jose alvarez'; other scripts kept."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return unicodedata.normalize("NFC", stripped).casefold()
+
+
+def words(text: str) -> list[str]:
+    """Folded word tokens; punctuation (., @, -, ') separates words as search engines do."""
+    return _WORD.findall(fold(text))
+
+
+def clean_text(value: str) -> str:
+    """Trim and collapse inner whitespace of a one-line value."""
+    return _SPACES.sub(" ", value).strip()
+
+
+def name_key(first: str | None, last: str | None) -> str | None:
+    """Duplicate key for a person's name; None without a last name (F6: last name required)."""
+    if not last or not last.strip():
+        return None
+    return " ".join(words(last)) + "|" + " ".join(words(first or ""))
+
+
+def search_text(names: list[str | None], emails: list[str], companies: list[str]) -> str:
+    """The words a contact is found by, as one space-separated folded string."""
+    tokens: list[str] = []
+    seen: set[str] = set()
+    for part in [*names, *emails, *companies]:
+        for token in words(part or ""):
+            if token not in seen:
+                seen.add(token)
+                tokens.append(token)
+    return " ".join(tokens)

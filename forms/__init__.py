@@ -1,0 +1,1 @@
+"""forms adapter (arrives in a later issue)."""

@@ -1,0 +1,1 @@
+"""Tortoise migrations, applied by `carnet db upgrade`."""

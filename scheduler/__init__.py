@@ -1,0 +1,1 @@
+"""scheduler adapter (arrives in a later issue)."""
