@@ -14,7 +14,7 @@ SQLITE_UP = [
     " content_rowid='id', tokenize='unicode61 remove_diacritics 2', prefix='1 2 3')",
     # Trigram: any run of >= 3 digits anywhere in a phone matches through the index.
     "CREATE VIRTUAL TABLE contact_phone_fts USING fts5(search_phones, content='contact',"
-    " content_rowid='id', tokenize='trigram', detail='none')",
+    " content_rowid='id', tokenize='trigram')",
     "CREATE TRIGGER contact_search_ai AFTER INSERT ON contact BEGIN"
     " INSERT INTO contact_fts(rowid, search_text) VALUES (new.id, new.search_text);"
     " INSERT INTO contact_phone_fts(rowid, search_phones) VALUES (new.id, new.search_phones);"

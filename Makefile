@@ -1,0 +1,49 @@
+# Carnet: `make run` starts the CRM, `make test` runs the suite on SQLite and PostgreSQL.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+TEST_POSTGRES_URL ?= postgres://postgres@127.0.0.1:5432/test
+PYTEST_ARGS ?= -q
+
+.PHONY: install run test test-sqlite test-postgres lint bench-search clean
+
+$(VENV)/.installed: pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e '.[dev]'
+	touch $@
+
+install: $(VENV)/.installed
+
+run: install
+	$(BIN)/carnet db upgrade
+	$(BIN)/carnet serve
+
+test: test-sqlite test-postgres
+
+test-sqlite: install
+	@echo "== tests on SQLite"
+	TEST_DB_URL= $(BIN)/python -m pytest $(PYTEST_ARGS)
+
+test-postgres: install
+	@if $(BIN)/python -m tests.pg_available "$(TEST_POSTGRES_URL)"; then \
+		echo "== tests on PostgreSQL ($(TEST_POSTGRES_URL))"; \
+		TEST_DB_URL="$(TEST_POSTGRES_URL)" $(BIN)/python -m pytest $(PYTEST_ARGS); \
+	elif [ "$$CARNET_REQUIRE_POSTGRES" = "1" ]; then \
+		echo "PostgreSQL is not answering at $(TEST_POSTGRES_URL) and CARNET_REQUIRE_POSTGRES=1: failing"; \
+		exit 1; \
+	else \
+		echo "PostgreSQL is not answering at $(TEST_POSTGRES_URL): skipping the PostgreSQL run (set CARNET_REQUIRE_POSTGRES=1 to make this a failure)"; \
+	fi
+
+lint: install
+	$(BIN)/ruff format --check .
+	$(BIN)/ruff check .
+	$(BIN)/mypy app crm models
+	$(BIN)/lint-imports
+
+bench-search: install
+	$(BIN)/python -m bench.search
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

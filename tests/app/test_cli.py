@@ -1,0 +1,98 @@
+"""The `carnet` CLI as a user runs it: real processes, a real file database."""
+
+import os
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def carnet(tmp_path: Path, *args: str, env: dict[str, str] | None = None):
+    environment = {
+        k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "DEFAULT_PHONE_REGION")
+    }
+    environment["DATABASE_URL"] = f"sqlite://{tmp_path / 'data' / 'carnet.sqlite3'}"
+    environment.update(env or {})
+    return subprocess.run(
+        [sys.executable, "-m", "app", *args], cwd=tmp_path, env=environment,
+        capture_output=True, text=True, timeout=120,
+    )
+
+
+@pytest.fixture(scope="module")
+def upgraded(tmp_path_factory) -> Path:
+    path = tmp_path_factory.mktemp("cli")
+    result = carnet(path, "db", "upgrade")
+    assert result.returncode == 0, result.stderr
+    return path
+
+
+def test_db_upgrade_creates_the_database_and_is_idempotent(upgraded):
+    assert (upgraded / "data" / "carnet.sqlite3").exists()
+    again = carnet(upgraded, "db", "upgrade")
+    assert again.returncode == 0 and "up to date" in again.stdout
+
+
+def test_staff_add_makes_an_admin(upgraded):
+    result = carnet(upgraded, "staff", "add", "--telegram-id", "4242", "--admin", "--name", "Ann")
+    assert result.returncode == 0, result.stderr
+    assert "admin" in result.stdout and "4242" in result.stdout
+    with sqlite3.connect(upgraded / "data" / "carnet.sqlite3") as db:
+        row = db.execute("SELECT name, is_admin, is_active FROM staff WHERE telegram_id = 4242")
+        assert row.fetchone() == ("Ann", 1, 1)
+
+
+def test_demo_data_adds_searchable_contacts(upgraded):
+    result = carnet(upgraded, "demo-data", "300")
+    assert result.returncode == 0, result.stderr
+    assert "added 300 contacts" in result.stdout
+    with sqlite3.connect(upgraded / "data" / "carnet.sqlite3") as db:
+        count = db.execute("SELECT COUNT(*) FROM contact").fetchone()[0]
+        indexed = db.execute(
+            "SELECT COUNT(*) FROM contact_fts WHERE contact_fts MATCH 'gmail*'"
+        ).fetchone()[0]
+    assert count == 300
+    assert indexed > 0
+
+
+def test_backup_writes_a_consistent_copy_and_refuses_to_overwrite(upgraded):
+    target = upgraded / "backup.sqlite3"
+    first = carnet(upgraded, "backup", str(target))
+    assert first.returncode == 0, first.stderr
+    with sqlite3.connect(target) as db:
+        assert db.execute("SELECT COUNT(*) FROM staff").fetchone()[0] >= 1
+    second = carnet(upgraded, "backup", str(target))
+    assert second.returncode != 0
+    assert "already exists" in second.stderr and "Traceback" not in second.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "env", "expected"),
+    [
+        (["staff", "add", "--telegram-id", "abc"], {}, "expected a positive whole number"),
+        (["demo-data", "-5"], {}, "error"),
+        (["db", "upgrade"], {"DEFAULT_PHONE_REGION": "XX"}, "DEFAULT_PHONE_REGION"),
+        (["db", "upgrade"], {"DATABASE_URL": "oracle://x"}, "DATABASE_URL"),
+        (["backup", "/nonexistent/dir/x.sqlite3"], {}, "does not exist"),
+        (["frobnicate"], {}, "invalid choice"),
+    ],
+)
+def test_bad_input_gives_one_line_and_a_non_zero_exit(upgraded, args, env, expected):
+    result = carnet(upgraded, *args, env=env)
+    assert result.returncode != 0
+    assert expected in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_a_database_that_cannot_be_opened_is_one_line(tmp_path):
+    result = carnet(
+        tmp_path, "staff", "add", "--telegram-id", "1",
+        env={"DATABASE_URL": "postgres://nobody@127.0.0.1:1/none"},
+    )
+    assert result.returncode != 0
+    assert "Traceback" not in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1

@@ -1,0 +1,68 @@
+"""Settings: every variable of DESIGN.md §4, bad values stop start-up with the name and why."""
+
+import pytest
+
+from app.settings import SettingsError, load_settings
+
+
+@pytest.fixture(autouse=True)
+def _clean_env(monkeypatch, tmp_path):
+    monkeypatch.chdir(tmp_path)  # no stray .env
+    for name in (
+        "DATABASE_URL", "BOT_TOKEN", "ADMIN_TELEGRAM_IDS", "WEB_PORT", "TIMEZONE",
+        "DEFAULT_PHONE_REGION", "REMINDER_OFFSETS", "WEBHOOK_URL", "WEBHOOK_SECRET",
+        "DEFAULT_LANGUAGE", "LOG_LEVEL", "TELEGRAM_API_URL",
+    ):
+        monkeypatch.delenv(name, raising=False)
+
+
+def test_it_has_working_defaults():
+    settings = load_settings()
+    assert settings.database_url == "sqlite://data/carnet.sqlite3"
+    assert settings.bot_token is None
+    assert settings.web_port == 8080
+    assert settings.reminder_offsets == [15, 0]
+    assert settings.admin_telegram_ids == []
+
+
+def test_it_reads_lists_regions_and_secrets(monkeypatch):
+    monkeypatch.setenv("ADMIN_TELEGRAM_IDS", "12345, 67890")
+    monkeypatch.setenv("DEFAULT_PHONE_REGION", "fr")
+    monkeypatch.setenv("REMINDER_OFFSETS", "60,15,0")
+    monkeypatch.setenv("BOT_TOKEN", "123:abc")
+    monkeypatch.setenv("DATABASE_URL", "postgresql://u@h/db")
+    settings = load_settings()
+    assert settings.admin_telegram_ids == [12345, 67890]
+    assert settings.default_phone_region == "FR"
+    assert settings.reminder_offsets == [60, 15, 0]
+    assert settings.bot_token is not None and "123:abc" not in repr(settings)
+    assert settings.database_url == "postgres://u@h/db"
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "message"),
+    [
+        ("ADMIN_TELEGRAM_IDS", "12,bob", "ADMIN_TELEGRAM_IDS: must be Telegram user ids"),
+        ("WEB_PORT", "70000", "WEB_PORT:"),
+        ("TIMEZONE", "Mars/Base", "TIMEZONE: is not a known time zone"),
+        ("DEFAULT_PHONE_REGION", "XX", "DEFAULT_PHONE_REGION: is not a two-letter country code"),
+        ("REMINDER_OFFSETS", "15,7", "REMINDER_OFFSETS: each offset must be one of"),
+        ("DATABASE_URL", "mysql://x", "DATABASE_URL: must start with sqlite:// or postgres://"),
+        ("DEFAULT_LANGUAGE", "de", "DEFAULT_LANGUAGE:"),
+        ("TELEGRAM_API_URL", "ftp://x", "TELEGRAM_API_URL: must start with http"),
+    ],
+)
+def test_a_bad_value_names_the_variable_and_why(monkeypatch, name, value, message):
+    monkeypatch.setenv(name, value)
+    with pytest.raises(SettingsError) as error:
+        load_settings()
+    assert message in str(error.value)
+
+
+def test_webhook_mode_needs_a_valid_secret(monkeypatch):
+    monkeypatch.setenv("WEBHOOK_URL", "https://crm.example.com/telegram/webhook")
+    with pytest.raises(SettingsError, match="WEBHOOK_SECRET: is required"):
+        load_settings()
+    monkeypatch.setenv("WEBHOOK_SECRET", "not valid!")
+    with pytest.raises(SettingsError, match="WEBHOOK_SECRET: must be 1-256 characters"):
+        load_settings()

@@ -1,0 +1,161 @@
+"""Test fixtures: one real, migrated database per session (SQLite file or PostgreSQL), emptied
+between tests. Set TEST_DB_URL=postgres://... to run the suite on PostgreSQL."""
+
+import os
+import secrets
+import tempfile
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+import pytest_asyncio
+from tortoise import Tortoise
+from tortoise.migrations.api.migrate import migrate
+
+from crm import config
+from crm.actors import Actor, actor_for_staff, system_actor
+from crm.setup import ensure_defaults
+from models import Role, Staff, StaffDepartment, StaffRole, tortoise_config
+from models.enums import Level
+
+TEST_DB_URL = os.environ.get("TEST_DB_URL", "")
+# Tables emptied between tests; the migration recorder table is left alone.
+KEEP_TABLES = {"tortoise_migrations"}
+
+
+def _is_postgres(url: str) -> bool:
+    return url.startswith(("postgres://", "asyncpg://", "postgresql://"))
+
+
+async def _create_pg_database(base_url: str) -> tuple[str, str]:
+    import asyncpg
+
+    name = f"carnet_test_{secrets.token_hex(4)}"
+    admin_url = base_url.replace("asyncpg://", "postgres://", 1)
+    conn = await asyncpg.connect(admin_url)
+    try:
+        await conn.execute(f'CREATE DATABASE "{name}"')  # name is generated above, not input
+    finally:
+        await conn.close()
+    root, _, _ = base_url.rpartition("/")
+    return f"{root}/{name}", name
+
+
+async def _drop_pg_database(base_url: str, name: str) -> None:
+    import asyncpg
+
+    conn = await asyncpg.connect(base_url.replace("asyncpg://", "postgres://", 1))
+    try:
+        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        await conn.close()
+
+
+@pytest_asyncio.fixture(scope="session")
+async def database_url() -> AsyncIterator[str]:
+    """A fresh database with every real migration applied (FTS5 / pg_trgm included)."""
+    if _is_postgres(TEST_DB_URL):
+        url, name = await _create_pg_database(TEST_DB_URL)
+        try:
+            await migrate(config=tortoise_config(url))
+            await Tortoise.close_connections()
+            yield url
+        finally:
+            await Tortoise.close_connections()
+            await _drop_pg_database(TEST_DB_URL, name)
+    else:
+        with tempfile.TemporaryDirectory() as tmp:
+            url = f"sqlite://{Path(tmp) / 'test.sqlite3'}"
+            await migrate(config=tortoise_config(url))
+            await Tortoise.close_connections()
+            yield url
+
+
+@pytest_asyncio.fixture(scope="session")
+async def _connected(database_url: str) -> AsyncIterator[str]:
+    await Tortoise.init(config=tortoise_config(database_url))
+    yield database_url
+    await Tortoise.close_connections()
+
+
+async def _empty_tables() -> None:
+    from crm.db import connection, dialect
+
+    conn = connection()
+    if dialect() == "sqlite":
+        rows = await conn.execute_query_dict(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
+            " AND name NOT LIKE 'contact_%fts%'"
+        )
+        names = [r["name"] for r in rows if r["name"] not in KEEP_TABLES]
+        await conn.execute_script(
+            "PRAGMA foreign_keys = OFF;"
+            + "".join(f'DELETE FROM "{n}";' for n in names)
+            + "INSERT INTO contact_fts(contact_fts) VALUES ('rebuild');"
+            + "INSERT INTO contact_phone_fts(contact_phone_fts) VALUES ('rebuild');"
+            + "PRAGMA foreign_keys = ON;"
+        )
+    else:
+        rows = await conn.execute_query_dict(
+            "SELECT tablename FROM pg_tables WHERE schemaname = 'public'"
+        )
+        names = [r["tablename"] for r in rows if r["tablename"] not in KEEP_TABLES]
+        await conn.execute_script(
+            "TRUNCATE " + ", ".join(f'"{n}"' for n in names) + " RESTART IDENTITY CASCADE"
+        )
+
+
+@pytest_asyncio.fixture
+async def db(_connected: str) -> AsyncIterator[str]:
+    """An empty database with first-start defaults and the FR default phone region."""
+    config.configure(config.CoreConfig(default_phone_region="FR"))
+    await _empty_tables()
+    await ensure_defaults()
+    yield _connected
+
+
+@pytest.fixture
+def cli_actor() -> Actor:
+    return system_actor("cli")
+
+
+class StaffFactory:
+    """Makes staff members with a role of chosen levels, in chosen departments."""
+
+    def __init__(self) -> None:
+        self._next = 1000
+
+    async def __call__(
+        self,
+        name: str = "",
+        *,
+        level: Level | None = Level.ALL,
+        levels: dict[str, Level] | None = None,
+        departments: list[int] | None = None,
+        admin: bool = False,
+        active: bool = True,
+    ) -> Staff:
+        self._next += 1
+        staff = await Staff.create(
+            telegram_id=self._next, name=name or f"Staff {self._next}", is_admin=admin,
+            is_active=active,
+        )
+        if levels or level is not None:
+            all_levels = {
+                f"{action}_level": (levels or {}).get(action, level or Level.NONE)
+                for action in ("read", "add", "edit", "delete", "export", "import")
+            }
+            role = await Role.create(name=f"role-{self._next}", **all_levels)
+            await StaffRole.create(staff=staff, role=role)
+        for dept_id in departments or []:
+            await StaffDepartment.create(staff=staff, department_id=dept_id)
+        return staff
+
+
+@pytest.fixture
+def make_staff(db: str) -> StaffFactory:
+    return StaffFactory()
+
+
+async def actor_of(staff: Staff) -> Actor:
+    return await actor_for_staff(await Staff.get(id=staff.id))
