@@ -82,8 +82,12 @@ async def _demo(settings: Settings, args: argparse.Namespace) -> int:
 
     async def work() -> int:
         await ensure_defaults()
-        columns = (*Progress.get_default_columns()[:1], BarColumn(), MofNCompleteColumn(),
-                   TimeRemainingColumn())
+        columns = (
+            *Progress.get_default_columns()[:1],
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeRemainingColumn(),
+        )
         with Progress(*columns, transient=True) as bar:
             task = bar.add_task("contacts", total=args.count)
             stats = await generate(
@@ -134,7 +138,9 @@ def run(argv: list[str] | None = None) -> int:
     logging.basicConfig(
         level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
-    logging.getLogger("tortoise").setLevel(max(logging.WARNING, logging.getLevelName(settings.log_level)))
+    logging.getLogger("tortoise").setLevel(
+        max(logging.WARNING, logging.getLevelName(settings.log_level))
+    )
     if args.command == "serve":
         asyncio.run(serve(settings))
         return 0
@@ -162,8 +168,10 @@ def main(argv: list[str] | None = None) -> int:
     except CrmError as exc:
         print(f"carnet: {exc.message}", file=sys.stderr)
     except (BaseORMException, OSError, sqlite3.Error, ValueError) as exc:
-        print(f"carnet: {type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}",
-              file=sys.stderr)
+        print(
+            f"carnet: {type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}",
+            file=sys.stderr,
+        )
         return 1
     except KeyboardInterrupt:
         return 130

@@ -31,10 +31,10 @@ async def close() -> None:
     await Tortoise.close_connections()
 
 
-async def is_healthy(timeout: float = 2.0) -> bool:
-    """Whether the database answers a trivial query within `timeout` seconds."""
+async def is_healthy(within: float = 2.0) -> bool:
+    """Whether the database answers a trivial query within `within` seconds."""
     try:
-        await asyncio.wait_for(connection().execute_query("SELECT 1"), timeout)
+        await asyncio.wait_for(connection().execute_query("SELECT 1"), within)
     except Exception:  # any failure means "not healthy"; the caller reports 503
         return False
     return True

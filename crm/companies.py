@@ -1,8 +1,10 @@
 """Companies, deals and quotes (F13): the same permission and history rules as contacts."""
 
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from tortoise.expressions import F
 from tortoise.models import Model
 from tortoise.transactions import in_transaction
 
@@ -12,6 +14,7 @@ from crm.db import utcnow
 from crm.errors import NotFoundError, StaleEditError, ValidationError
 from crm.permissions import require, scope_q
 from crm.rules.fields import (
+    ChannelValue,
     FieldError,
     clean_channel,
     clean_string,
@@ -56,87 +59,139 @@ SPECS: dict[str, dict[str, tuple[str, Any]]] = {
 MODELS: dict[str, type[Model]] = {"company": Company, "deal": Deal, "quote": Quote}
 
 
-async def _clean(entity: str, data: dict[str, Any], *, creating: bool) -> dict[str, Any]:
-    spec = SPECS[entity]
+COMPANY_CHANNELS = {
+    "phones": ChannelKind.PHONE,
+    "emails": ChannelKind.EMAIL,
+    "websites": ChannelKind.WEB,
+}
+
+
+@dataclass(slots=True)
+class _Clean:
+    values: dict[str, Any] = field(default_factory=dict)
+    # Only the kinds given in the input; a given kind replaces all of the record's channels.
+    channels: dict[ChannelKind, list[ChannelValue]] = field(default_factory=dict)
+
+
+async def _clean(entity: str, data: dict[str, Any], *, creating: bool) -> _Clean:
+    """Validate every field (channels included); raises one ValidationError for all of them."""
+    spec = _spec(entity)
     errors: dict[str, str] = {}
-    out: dict[str, Any] = {}
+    out = _Clean()
+    region = config.current().default_phone_region
     for name, value in data.items():
-        if name not in spec and not (entity == "company" and name in ("phones", "emails", "websites")):
-            errors[name] = f"is not a {entity} field"
+        if entity == "company" and name in COMPANY_CHANNELS:
+            _clean_channels(name, value, region, out, errors)
             continue
-        if name in ("phones", "emails", "websites"):
+        if name not in spec:
+            errors[name] = f"is not a {entity} field"
             continue
         kind, arg = spec[name]
         try:
-            if kind == "text":
-                out[name] = clean_string(value, arg)
-            elif kind == "bool":
-                out[name] = parse_bool(value)
-            elif kind == "decimal":
-                out[name] = None if value in (None, "") else parse_decimal(value).quantize(Decimal("0.01"))
-            elif kind == "date":
-                out[name] = None if value in (None, "") else parse_date(value)
-            elif kind == "currency":
-                code = str(value).strip().upper()
-                if len(code) != 3 or not code.isalpha():
-                    raise FieldError("must be a three-letter currency code such as EUR")
-                out[name] = code
-            else:
-                if value in (None, ""):
-                    out[name] = None
-                elif isinstance(value, bool) or not str(value).isdigit():
-                    raise FieldError("must be an id")
-                else:
-                    ref_model = {"staff": Staff, "company": Company, "deal": Deal}[kind]
-                    if not await ref_model.exists(id=int(value)):
-                        raise FieldError("does not exist")
-                    out[name] = int(value)
+            out.values[name] = await _clean_value(kind, arg, value)
         except FieldError as exc:
             errors[name] = str(exc)
-    if (creating or "title" in out) and not out.get("title"):
+    if (creating or "title" in out.values) and not out.values.get("title") and "title" not in errors:
         errors["title"] = "is required"
     if errors:
         raise ValidationError(errors)
     return out
 
 
+async def _clean_value(kind: str, arg: Any, value: Any) -> Any:
+    if kind == "text":
+        return clean_string(value, arg)
+    if kind == "bool":
+        return parse_bool(value)
+    if kind == "decimal":
+        return None if value in (None, "") else parse_decimal(value).quantize(Decimal("0.01"))
+    if kind == "date":
+        return None if value in (None, "") else parse_date(value)
+    if kind == "currency":
+        code = str(value).strip().upper()
+        if len(code) != 3 or not code.isalpha():
+            raise FieldError("must be a three-letter currency code such as EUR")
+        return code
+    if value in (None, ""):
+        return None
+    if isinstance(value, bool) or not str(value).isdigit():
+        raise FieldError("must be an id")
+    if kind == "staff":
+        # As for contacts: a record is assigned only to someone who can act on it.
+        if not await Staff.exists(id=int(value), is_active=True):
+            raise FieldError("is not active staff")
+    elif not await MODELS[kind].exists(id=int(value), deleted_at=None):
+        raise FieldError("does not exist")
+    return int(value)
+
+
+def _clean_channels(
+    name: str, raw: Any, region: str | None, out: _Clean, errors: dict[str, str]
+) -> None:
+    kind = COMPANY_CHANNELS[name]
+    items = raw if isinstance(raw, list | tuple) else [raw]
+    cleaned: list[ChannelValue] = []
+    for index, item in enumerate(items):
+        if item is None or (isinstance(item, str) and not item.strip()):
+            continue
+        try:
+            value = clean_channel(kind, item, None, region)
+        except FieldError as exc:
+            errors[f"{name}.{index}" if len(items) > 1 else name] = str(exc)
+            continue
+        if all(v.normalized != value.normalized for v in cleaned):
+            cleaned.append(value)
+    out.channels[kind] = cleaned
+
+
+async def _write_channels(company_id: int, kind: ChannelKind, values: list[ChannelValue]) -> None:
+    await Channel.filter(company_id=company_id, kind=kind).delete()
+    await Channel.bulk_create(
+        [
+            Channel(
+                company_id=company_id,
+                kind=kind,
+                value_type=v.value_type,
+                value=v.value,
+                normalized=v.normalized,
+                extension=v.extension,
+                is_primary=i == 0,
+                sort=i,
+            )
+            for i, v in enumerate(values)
+        ]
+    )
+
+
+def _channel_text(values: list[ChannelValue] | list[Channel]) -> str | None:
+    return ", ".join(f"{v.value} ({v.value_type})" for v in values) or None
+
+
 async def create(actor: Actor, entity: str, data: dict[str, Any]) -> Model:
     """Create a company, deal or quote; raises ValidationError or PermissionDeniedError."""
     clean = await _clean(entity, data, creating=True)
-    clean.setdefault("responsible_id", actor.staff_id)
-    facts = RecordFacts(responsible_id=clean["responsible_id"], opened=bool(clean.get("opened")))
+    values = clean.values
+    values.setdefault("responsible_id", actor.staff_id)
+    facts = RecordFacts(responsible_id=values["responsible_id"], opened=bool(values.get("opened")))
     require(actor, Action.ADD, facts, f"a {entity} for this responsible")
-    channels = _company_channels(data) if entity == "company" else []
     async with in_transaction():
         if entity == "company":
-            clean["title_key"] = " ".join(words(clean["title"]))
-        record = await MODELS[entity].create(**clean)
-        for index, channel in enumerate(channels):
-            await Channel.create(
-                company_id=record.pk, kind=channel.kind, value_type=channel.value_type,
-                value=channel.value, normalized=channel.normalized, extension=channel.extension,
-                is_primary=index == 0, sort=index,
-            )
-        await history.record(actor, entity, record.pk, HistoryKind.CREATED, after=clean["title"])
+            values["title_key"] = " ".join(words(values["title"]))
+        record = await MODELS[entity].create(**values)
+        for kind, channels in clean.channels.items():
+            await _write_channels(record.pk, kind, channels)
+        await history.record(actor, entity, record.pk, HistoryKind.CREATED, after=values["title"])
     return record
 
 
-def _company_channels(data: dict[str, Any]) -> list:
-    region = config.current().default_phone_region
-    errors: dict[str, str] = {}
-    out = []
-    for name, kind in (("phones", ChannelKind.PHONE), ("emails", ChannelKind.EMAIL), ("websites", ChannelKind.WEB)):
-        for item in data.get(name) or []:
-            try:
-                out.append(clean_channel(kind, item, None, region))
-            except FieldError as exc:
-                errors[name] = str(exc)
-    if errors:
-        raise ValidationError(errors)
-    return out
+def _spec(entity: str) -> dict[str, tuple[str, Any]]:
+    if entity not in SPECS:
+        raise ValidationError({"entity": "must be company, deal or quote"})
+    return SPECS[entity]
 
 
 async def _load(entity: str, record_id: int) -> Any:
+    _spec(entity)
     record = await MODELS[entity].get_or_none(id=record_id, deleted_at=None)
     if record is None:
         raise NotFoundError(f"{entity} #{record_id} does not exist")
@@ -152,23 +207,44 @@ async def get(actor: Actor, entity: str, record_id: int) -> Any:
 async def update(
     actor: Actor, entity: str, record_id: int, changes: dict[str, Any], expected_version: int
 ) -> Any:
-    """Partial update with the same optimistic concurrency as contacts."""
+    """Partial update with the same optimistic concurrency as contacts.
+
+    Raises NotFoundError, PermissionDeniedError, ValidationError or StaleEditError (even when
+    the stale edit would change nothing, as for contacts); returns the record.
+    """
     record = await _load(entity, record_id)
     require(actor, Action.EDIT, RecordFacts(record.responsible_id, record.opened), f"this {entity}")
+    if record.version != expected_version:
+        raise StaleEditError(entity, record_id, expected_version, record.version)
     clean = await _clean(entity, changes, creating=False)
-    diff = {k: (getattr(record, k), v) for k, v in clean.items() if getattr(record, k) != v}
-    if not diff:
+    diff = {k: (getattr(record, k), v) for k, v in clean.values.items() if getattr(record, k) != v}
+    channel_diff: dict[ChannelKind, tuple[str | None, str | None]] = {}
+    for kind, channels in clean.channels.items():
+        old = await Channel.filter(company_id=record_id, kind=kind).order_by("sort", "id")
+        if [(c.normalized, c.value_type, c.value) for c in old] != [
+            (v.normalized, v.value_type, v.value) for v in channels
+        ]:
+            channel_diff[kind] = (_channel_text(old), _channel_text(channels))
+    if not diff and not channel_diff:
         return record
     values = {k: v for k, (_, v) in diff.items()}
     if entity == "company" and "title" in values:
         values["title_key"] = " ".join(words(values["title"]))
     async with in_transaction():
-        updated = await MODELS[entity].filter(id=record_id, version=expected_version).update(
-            **values, version=expected_version + 1, updated_at=utcnow()
-        )
+        updated = await MODELS[entity].filter(
+            id=record_id, version=expected_version, deleted_at=None
+        ).update(**values, version=expected_version + 1, updated_at=utcnow())
         if updated != 1:
-            raise StaleEditError(entity, record_id, expected_version, record.version)
-        await history.record_changes(actor, entity, record_id, diff)
+            current = await MODELS[entity].filter(id=record_id).first().values_list(
+                "version", flat=True
+            )
+            raise StaleEditError(entity, record_id, expected_version, current)
+        for kind in channel_diff:
+            await _write_channels(record_id, kind, clean.channels[kind])
+        changes_made: dict[str, tuple[Any, Any]] = dict(diff)
+        for kind, texts in channel_diff.items():
+            changes_made[f"{kind.value}s"] = texts
+        await history.record_changes(actor, entity, record_id, changes_made)
         if entity == "company" and "title" in values:
             # A company's title is part of its contacts' search words.
             for contact in await Contact.filter(company_links__company_id=record_id):
@@ -177,10 +253,15 @@ async def update(
 
 
 async def delete(actor: Actor, entity: str, record_id: int) -> None:
+    """Soft-delete a company, deal or quote; raises NotFoundError or PermissionDeniedError."""
     record = await _load(entity, record_id)
     require(actor, Action.DELETE, RecordFacts(record.responsible_id, record.opened), f"this {entity}")
     async with in_transaction():
-        await MODELS[entity].filter(id=record_id).update(deleted_at=utcnow(), version=record.version + 1)
+        deleted = await MODELS[entity].filter(id=record_id, deleted_at=None).update(
+            deleted_at=utcnow(), version=F("version") + 1
+        )
+        if not deleted:
+            raise NotFoundError(f"{entity} #{record_id} does not exist")
         await history.record(actor, entity, record_id, HistoryKind.DELETED)
         if entity == "company":
             for contact in await Contact.filter(company_links__company_id=record_id):

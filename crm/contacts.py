@@ -4,12 +4,13 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from tortoise.expressions import F
 from tortoise.transactions import in_transaction
 
 from crm import config, customfields, history
 from crm.actors import Actor
 from crm.db import utcnow
-from crm.duplicates import DuplicateMatch, find_duplicates_for
+from crm.duplicates import DuplicateMatch, find_duplicates_for, lock_duplicate_keys
 from crm.errors import (
     DuplicateContactError,
     NotFoundError,
@@ -127,10 +128,20 @@ def _clean_ids(value: Any) -> list[int]:
     return ids
 
 
+NAME_REQUIRED = "a first or a last name is required"
+
+
 async def clean_input(
-    data: dict[str, Any], definitions: dict[str, Any], *, creating: bool
+    data: dict[str, Any],
+    definitions: dict[str, Any],
+    *,
+    creating: bool,
+    current: Contact | None = None,
 ) -> CleanContact:
-    """Validate every field of `data`; raises ValidationError with one message per field."""
+    """Validate every field of `data`; raises ValidationError with one message per field.
+
+    On create (or on update, given the `current` contact) a first or a last name is required.
+    """
     errors: dict[str, str] = {}
     out = CleanContact()
     region = config.current().default_phone_region
@@ -200,6 +211,12 @@ async def clean_input(
             )
         except ValidationError as exc:
             errors.update(exc.errors)
+    if creating or current is not None:
+        # Checked with the other fields so that the caller sees every problem at once.
+        first = out.scalars.get("first_name", current.first_name if current else None)
+        last = out.scalars.get("last_name", current.last_name if current else None)
+        if not first and not last and not {"first_name", "last_name"} & set(errors):
+            errors["first_name"] = NAME_REQUIRED
     if errors:
         raise ValidationError(errors)
     await _check_references(out)
@@ -227,6 +244,16 @@ async def _check_references(clean: CleanContact) -> None:
             errors["companies"] = "must be existing companies"
     if errors:
         raise ValidationError(errors)
+
+
+async def _require_readable_companies(actor: Actor, company_ids: list[int]) -> None:
+    """Linking through create/update is held to the same rule as `link`: only companies the
+    actor may see (otherwise the edit form would be a way around it)."""
+    if not company_ids:
+        return
+    for company in await Company.filter(id__in=company_ids):
+        facts = RecordFacts(responsible_id=company.responsible_id, opened=company.opened)
+        require(actor, Action.READ, facts, f"company #{company.id}")
 
 
 async def _write_channels(
@@ -287,8 +314,9 @@ async def load_card(contact: Contact) -> ContactCard:
         ("responsible_id", Staff, "name"),
     ):
         ref = getattr(contact, attr)
+        # `.first()` before `.values_list()`: a ValuesListQuery has no `.first()`.
         names[attr] = (
-            await model.filter(id=ref).values_list(column, flat=True).first() if ref else None
+            await model.filter(id=ref).first().values_list(column, flat=True) if ref else None
         )
     return ContactCard(
         contact=contact,
@@ -340,19 +368,21 @@ async def create_contact(
     definitions = await customfields.active_fields()
     clean = await clean_input(data, definitions, creating=True)
     scalars = clean.scalars
-    if not scalars.get("first_name") and not scalars.get("last_name"):
-        raise ValidationError({"first_name": "a first or a last name is required"})
     if "responsible_id" not in scalars or scalars["responsible_id"] is None:
         scalars["responsible_id"] = actor.staff_id
     facts = RecordFacts(
         responsible_id=scalars["responsible_id"], opened=bool(scalars.get("opened"))
     )
     require(actor, Action.ADD, facts, "a contact for this responsible")
-    if not allow_duplicate:
-        matches = await find_duplicates_for(actor, scalars, clean.channels)
-        if matches:
-            raise DuplicateContactError(matches)
+    await _require_readable_companies(actor, clean.companies or [])
     async with in_transaction():
+        # Checked inside the transaction, under a lock on the contact's keys, so that two
+        # creates of the same person at once cannot both pass the check (F6: no silent twins).
+        await lock_duplicate_keys(scalars, clean.channels)
+        if not allow_duplicate:
+            matches = await find_duplicates_for(actor, scalars, clean.channels)
+            if matches:
+                raise DuplicateContactError(matches)
         contact = await Contact.create(
             **scalars,
             created_by_id=actor.staff_id,
@@ -389,16 +419,12 @@ async def update_contact(
     if contact.version != expected_version:
         raise StaleEditError(ENTITY, contact_id, expected_version, contact.version)
     definitions = await customfields.active_fields()
-    clean = await clean_input(changes, definitions, creating=False)
+    clean = await clean_input(changes, definitions, creating=False, current=contact)
     before_card = await load_card(contact)
     diff: dict[str, tuple[Any, Any]] = {}
     for name, value in clean.scalars.items():
         if getattr(contact, name) != value:
             diff[name] = (getattr(contact, name), value)
-    first = clean.scalars.get("first_name", contact.first_name)
-    last = clean.scalars.get("last_name", contact.last_name)
-    if not first and not last:
-        raise ValidationError({"first_name": "a first or a last name is required"})
     channel_diff: dict[ChannelKind, tuple[str, str]] = {}
     for kind, values in clean.channels.items():
         old = [c for c in before_card.channels if c.kind == kind]
@@ -416,6 +442,10 @@ async def update_contact(
     )
     old_companies = [c.company_id for c in before_card.companies]
     companies_changed = clean.companies is not None and clean.companies != old_companies
+    if companies_changed and clean.companies is not None:
+        await _require_readable_companies(
+            actor, [c for c in clean.companies if c not in old_companies]
+        )
     if not (diff or channel_diff or custom_diff or observers_changed or companies_changed):
         return before_card
     async with in_transaction():
@@ -428,7 +458,7 @@ async def update_contact(
             updated_at=utcnow(),
         )
         if updated != 1:
-            current = await Contact.filter(id=contact_id).values_list("version", flat=True).first()
+            current = await Contact.filter(id=contact_id).first().values_list("version", flat=True)
             raise StaleEditError(ENTITY, contact_id, expected_version, current)
         for kind in channel_diff:
             await _write_channels(contact_id, kind, clean.channels[kind])
@@ -506,9 +536,23 @@ async def recycle_bin(actor: Actor, limit: int = 50) -> list[Contact]:
     )
 
 
+async def _lock_live(contact_id: int) -> None:
+    """Lock the contact's row for the rest of the transaction (PostgreSQL; SQLite transactions
+    are serial already): two links at once would otherwise both see "no primary company yet".
+    Raises NotFoundError if it was deleted or merged meanwhile."""
+    locked = (
+        await Contact.filter(id=contact_id, deleted_at=None, merged_into_id=None)
+        .select_for_update(no_key=True)
+        .first()
+    )
+    if locked is None:
+        raise NotFoundError(f"contact #{contact_id} does not exist")
+
+
 async def _bump(contact: Contact, actor: Actor) -> None:
+    # F(): an increment in the database, not a read-modify-write of a version read earlier.
     await Contact.filter(id=contact.id).update(
-        version=contact.version + 1, updated_by_id=actor.staff_id, updated_at=utcnow()
+        version=F("version") + 1, updated_by_id=actor.staff_id, updated_at=utcnow()
     )
 
 
@@ -539,17 +583,28 @@ async def link(
     require(actor, Action.EDIT, await record_facts(contact))
     target, link_model, column = await _linkable(actor, kind, target_id)
     async with in_transaction():
+        await _lock_live(contact_id)
         existing = await link_model.get_or_none(contact_id=contact_id, **{column: target_id})
+        changed = existing is None
+        switched = False
         if kind == "company":
-            has_primary = await ContactCompany.exists(contact_id=contact_id, is_primary=True)
-            make_primary = primary or not has_primary
-            if make_primary:
+            old_primary = (
+                await ContactCompany.filter(contact_id=contact_id, is_primary=True)
+                .prefetch_related("company")
+                .first()
+            )
+            # One primary company per contact: the first link, or the one asked for.
+            make_primary = primary or old_primary is None
+            if make_primary and (existing is None or not existing.is_primary):
                 await ContactCompany.filter(contact_id=contact_id).update(is_primary=False)
+                changed = True
+                # A new first link is primary by nature; any other switch is a change to audit.
+                switched = old_primary is not None or existing is not None
             if existing is None:
                 await ContactCompany.create(
                     contact_id=contact_id, company_id=target_id, is_primary=make_primary
                 )
-            elif make_primary:
+            elif make_primary and not existing.is_primary:
                 await ContactCompany.filter(id=existing.id).update(is_primary=True)
         elif existing is None:
             await link_model.create(contact_id=contact_id, **{column: target_id})
@@ -557,6 +612,18 @@ async def link(
             await history.record(
                 actor, ENTITY, contact_id, HistoryKind.LINKED, field=kind, after=_title(target)
             )
+        if switched:
+            await history.record(
+                actor,
+                ENTITY,
+                contact_id,
+                HistoryKind.CHANGED,
+                field="primary_company",
+                before=_title(old_primary.company) if old_primary else None,
+                after=_title(target),
+            )
+        if not changed:
+            return  # linking twice is a no-op: no new version, no history
         await _bump(contact, actor)
         if kind == "company":
             await refresh_search_keys(contact)
@@ -571,6 +638,7 @@ async def unlink(actor: Actor, contact_id: int, kind: str, target_id: int) -> No
     model, link_model, column = LINKS[kind]
     target = await model.get_or_none(id=target_id)
     async with in_transaction():
+        await _lock_live(contact_id)
         removed = await link_model.filter(contact_id=contact_id, **{column: target_id}).delete()
         if not removed:
             return

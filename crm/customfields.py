@@ -1,8 +1,11 @@
 """Custom fields (F3): definitions managed by admins, values validated on every contact write."""
 
 import re
+from datetime import date, datetime
+from decimal import Decimal
 from typing import Any
 
+from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
 from crm import config
@@ -31,7 +34,17 @@ CODE = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
 
 
 def _empty(value: Any) -> bool:
-    return value is None or value == "" or value == []
+    # Blank text counts as empty, so a required field filled with spaces says "is required".
+    return value is None or (isinstance(value, str) and not value.strip()) or value == []
+
+
+def _json_safe(value: Any) -> Any:
+    """A typed value as JSON can hold it (dates and decimals as text; they parse back)."""
+    if isinstance(value, date | datetime):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    return value
 
 
 async def active_fields() -> dict[str, CustomField]:
@@ -97,9 +110,14 @@ async def clean_values(
 
 
 async def read_values(contact_id: int) -> dict[str, list[Any]]:
-    """A contact's custom values as code -> list of typed values."""
+    """A contact's custom values as code -> list of typed values, active fields only.
+
+    A deleted field's values stay in the database (history, undo) but leave the card.
+    """
     result: dict[str, list[Any]] = {}
-    rows = await CustomFieldValue.filter(contact_id=contact_id).order_by("field_id", "position")
+    rows = await CustomFieldValue.filter(contact_id=contact_id, field__is_active=True).order_by(
+        "field_id", "position"
+    )
     fields = {f.id: f for f in await CustomField.filter(id__in={r.field_id for r in rows})}
     for row in rows:
         field = fields[row.field_id]
@@ -148,7 +166,7 @@ def _clean_definition(data: dict[str, Any], *, creating: bool) -> dict[str, Any]
                 out[name] = clean_string(data[name], limit)
             except FieldError as exc:
                 errors[name] = str(exc)
-    if creating and not out.get("label"):
+    if (creating or "label" in out) and not out.get("label") and "label" not in errors:
         errors["label"] = "is required"
     for name in ("required", "multiple", "in_filter"):
         if name in data:
@@ -168,7 +186,11 @@ def _clean_definition(data: dict[str, Any], *, creating: bool) -> dict[str, Any]
         ):
             errors["options"] = "must be a list of values"
         else:
-            out["options"] = options
+            keys = [str(o["key"]) if isinstance(o, dict) else o for o in options]
+            if len(set(keys)) != len(keys):
+                errors["options"] = "must not repeat a value"
+            else:
+                out["options"] = options
     if "default" in data:
         out["default"] = data["default"]
     if errors:
@@ -177,43 +199,76 @@ def _clean_definition(data: dict[str, Any], *, creating: bool) -> dict[str, Any]
 
 
 async def create_field(actor: Actor, data: dict[str, Any]) -> CustomField:
-    """Define a custom field and place it at the end of the 'more' card section."""
+    """Define a custom field and place it at the end of the 'more' card section.
+
+    Raises PermissionDeniedError or ValidationError (per field); returns the new field.
+    """
     require_settings(actor)
     cleaned = _clean_definition(data, creating=True)
     if cleaned["type"] == FieldType.LIST and not cleaned.get("options"):
         raise ValidationError({"options": "a list field needs at least one option"})
-    _check_default(cleaned["type"], cleaned)
-    async with in_transaction():
-        if await CustomField.exists(code=cleaned["code"]):
-            raise ValidationError({"code": "is already used by another field"})
-        field = await CustomField.create(**cleaned)
-        section = await CardSection.filter(code="more").first() or await CardSection.first()
-        if section is not None:
-            await CardPlacement.create(section=section, field=f"uf:{field.code}", sort=1000 + field.id)
+    cleaned["default"] = _clean_default(
+        cleaned["type"], cleaned.get("default"), cleaned.get("options", []),
+        cleaned.get("multiple", False),
+    )
+    code_taken = ValidationError({"code": "is already used by another field"})
+    try:
+        async with in_transaction():
+            if await CustomField.exists(code=cleaned["code"]):
+                raise code_taken
+            field = await CustomField.create(**cleaned)
+            section = await CardSection.filter(code="more").first() or await CardSection.first()
+            if section is not None:
+                await CardPlacement.create(
+                    section=section, field=f"uf:{field.code}", sort=1000 + field.id
+                )
+    except IntegrityError as exc:
+        # Two admins creating the same code at once: the unique index decides, same message.
+        raise code_taken from exc
     return field
 
 
-def _check_default(field_type: FieldType, cleaned: dict[str, Any]) -> None:
-    default = cleaned.get("default")
-    if _empty(default):
-        return
+def _clean_default(
+    field_type: FieldType, default: Any, options: list[Any], multiple: bool
+) -> list[Any] | None:
+    """The default as a JSON list of valid values, or None; raises ValidationError.
+
+    Always a list: a JSON column takes a bare string as already-encoded JSON and refuses it.
+    """
+    items = default if isinstance(default, list | tuple) else [default]
+    items = [d for d in items if not _empty(d)]
+    if not items:
+        return None
+    if len(items) > 1 and not multiple:
+        raise ValidationError({"default": "takes one value"})
+    region = config.current().default_phone_region
     try:
-        for d in default if isinstance(default, list) else [default]:
-            clean_custom_value(field_type, d, cleaned.get("options", []))
+        return [_json_safe(clean_custom_value(field_type, d, options, region)) for d in items]
     except FieldError as exc:
         raise ValidationError({"default": str(exc)}) from exc
 
 
 async def update_field(actor: Actor, code: str, data: dict[str, Any]) -> CustomField:
-    """Change a field's label, flags, options or default; its type is immutable."""
+    """Change a field's label, flags, options or default; its type is immutable.
+
+    Raises PermissionDeniedError, NotFoundError, ValidationError (a type or code change
+    included) or ConflictError (making single a field that holds several values).
+    """
     require_settings(actor)
     cleaned = _clean_definition(data, creating=False)
     async with in_transaction():
         field = await CustomField.get_or_none(code=code, is_active=True)
         if field is None:
             raise NotFoundError(f"custom field {code!r} does not exist")
-        if "default" in cleaned:
-            _check_default(field.type, {"options": cleaned.get("options", field.options), **cleaned})
+        options = cleaned.get("options", field.options)
+        if field.type == FieldType.LIST and not options:
+            raise ValidationError({"options": "a list field needs at least one option"})
+        if {"default", "options", "multiple"} & set(cleaned):
+            # The default must still be valid under the new options and multiplicity.
+            cleaned["default"] = _clean_default(
+                field.type, cleaned.get("default", field.default), options,
+                cleaned.get("multiple", field.multiple),
+            )
         if field.multiple and cleaned.get("multiple") is False:
             many = await CustomFieldValue.filter(field_id=field.id, position__gt=0).exists()
             if many:
@@ -226,10 +281,11 @@ async def update_field(actor: Actor, code: str, data: dict[str, Any]) -> CustomF
 async def delete_field(actor: Actor, code: str) -> None:
     """Retire a field: hidden from cards and forms; values are kept for the history."""
     require_settings(actor)
-    updated = await CustomField.filter(code=code, is_active=True).update(is_active=False)
-    if not updated:
-        raise NotFoundError(f"custom field {code!r} does not exist")
-    await CardPlacement.filter(field=f"uf:{code}").delete()
+    async with in_transaction():
+        updated = await CustomField.filter(code=code, is_active=True).update(is_active=False)
+        if not updated:
+            raise NotFoundError(f"custom field {code!r} does not exist")
+        await CardPlacement.filter(field=f"uf:{code}").delete()
 
 
 async def list_fields(actor: Actor) -> list[CustomField]:

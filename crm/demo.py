@@ -101,7 +101,8 @@ async def _ensure_staff() -> list[int]:
     ids = []
     for index, dept in enumerate([sales, paris, paris, paris, london, london, london, support] * 2):
         staff = await Staff.create(
-            telegram_id=DEMO_STAFF_BASE + index, name=f"Demo staff {index + 1}",
+            telegram_id=DEMO_STAFF_BASE + index,
+            name=f"Demo staff {index + 1}",
             language="fr" if dept is paris else "en",
         )
         await StaffDepartment.create(staff=staff, department=dept)
@@ -144,11 +145,24 @@ def _contact_rows(
         titles = [company_titles[company_id]] if company_id else []
         text = search_text([first, last], emails, titles)
         digits = " ".join(dict.fromkeys(k for _, e164, nat in phones for k in (e164[1:], nat)))
-        contacts.append([
-            contact_id, first, last, rng.choice(type_ids), rng.choice(source_ids),
-            rng.choice(staff_ids), rng.random() < 0.1, True, created, created, 1, text, digits,
-            name_key(first, last),
-        ])
+        contacts.append(
+            [
+                contact_id,
+                first,
+                last,
+                rng.choice(type_ids),
+                rng.choice(source_ids),
+                rng.choice(staff_ids),
+                rng.random() < 0.1,
+                True,
+                created,
+                created,
+                1,
+                text,
+                digits,
+                name_key(first, last),
+            ]
+        )
         for sort, (typed, e164, _) in enumerate(phones):
             channels.append([contact_id, "phone", "MOBILE", typed, e164, sort == 0, sort])
         for sort, email in enumerate(emails):
@@ -167,8 +181,19 @@ def _insert(table: str, columns: list[str], dialect_name: str) -> str:
 
 
 CONTACT_COLUMNS = [
-    "id", "first_name", "last_name", "type_id", "source_id", "responsible_id", "opened",
-    "include_in_export", "created_at", "updated_at", "version", "search_text", "search_phones",
+    "id",
+    "first_name",
+    "last_name",
+    "type_id",
+    "source_id",
+    "responsible_id",
+    "opened",
+    "include_in_export",
+    "created_at",
+    "updated_at",
+    "version",
+    "search_text",
+    "search_phones",
     "name_key",
 ]
 CHANNEL_COLUMNS = ["contact_id", "kind", "value_type", "value", "normalized", "is_primary", "sort"]
@@ -191,8 +216,10 @@ async def generate(
     company_count = max(1, count // 20)
     companies = [
         Company(
-            title=title, title_key=" ".join(fold(title).split()),
-            industry=rng.choice(INDUSTRIES), responsible_id=rng.choice(staff_ids),
+            title=title,
+            title_key=" ".join(fold(title).split()),
+            industry=rng.choice(INDUSTRIES),
+            responsible_id=rng.choice(staff_ids),
         )
         for title in (
             f"{rng.choice(pools.companies[rng.choice(LOCALES)])} {i}" for i in range(company_count)
@@ -216,8 +243,17 @@ async def generate(
     while done < count:
         size = min(BATCH, count - done)
         rows = await asyncio.to_thread(
-            _contact_rows, next_id, size, rng, pools, staff_ids, type_ids, source_ids,
-            company_ids, company_titles, now,
+            _contact_rows,
+            next_id,
+            size,
+            rng,
+            pools,
+            staff_ids,
+            type_ids,
+            source_ids,
+            company_ids,
+            company_titles,
+            now,
         )
         async with in_transaction() as conn:
             for table, batch in zip(sql, rows, strict=True):
@@ -231,7 +267,9 @@ async def generate(
         await connection().execute_script(
             "SELECT setval(pg_get_serial_sequence('contact', 'id'), (SELECT MAX(id) FROM contact))"
         )
-    deals, activities = await _deals_and_activities(rng, first_contact, next_id, staff_ids, count, now)
+    deals, activities = await _deals_and_activities(
+        rng, first_contact, next_id, staff_ids, count, now
+    )
     return DemoStats(count, company_count, deals, activities, loop.time() - started)
 
 
@@ -244,8 +282,10 @@ async def _deals_and_activities(
         return 0, 0
     deals = [
         Deal(
-            title=f"Deal {i + 1}", stage=rng.choice(STAGES),
-            amount=Decimal(rng.randrange(100, 100_000)), currency="EUR",
+            title=f"Deal {i + 1}",
+            stage=rng.choice(STAGES),
+            amount=Decimal(rng.randrange(100, 100_000)),
+            currency="EUR",
             responsible_id=rng.choice(staff_ids),
         )
         for i in range(deal_count)
@@ -255,14 +295,17 @@ async def _deals_and_activities(
     deal_ids = list(await Deal.filter(id__gte=first_deal).values_list("id", flat=True))
     await ContactDeal.bulk_create(
         [ContactDeal(contact_id=rng.randrange(first, end), deal_id=d) for d in deal_ids],
-        batch_size=1000, ignore_conflicts=True,
+        batch_size=1000,
+        ignore_conflicts=True,
     )
     await Activity.bulk_create(
         [
             Activity(
-                kind=rng.choice(("call", "meeting", "task")), subject="Follow-up",
+                kind=rng.choice(("call", "meeting", "task")),
+                subject="Follow-up",
                 start_at=now + timedelta(hours=rng.randrange(-500, 500)),
-                responsible_id=rng.choice(staff_ids), contact_id=rng.randrange(first, end),
+                responsible_id=rng.choice(staff_ids),
+                contact_id=rng.randrange(first, end),
             )
             for _ in range(activity_count)
         ],

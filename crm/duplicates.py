@@ -3,11 +3,12 @@
 from dataclasses import dataclass
 from typing import Any
 
+from tortoise.expressions import F
 from tortoise.transactions import in_transaction
 
 from crm import history
 from crm.actors import Actor
-from crm.db import utcnow
+from crm.db import connection, dialect, utcnow
 from crm.errors import ConflictError, NotFoundError, PermissionDeniedError, ValidationError
 from crm.permissions import can, record_facts, require
 from crm.searchkeys import refresh_search_keys
@@ -113,6 +114,29 @@ async def find_duplicates_for(
     return matches
 
 
+async def lock_duplicate_keys(
+    scalars: dict[str, Any], channels: dict[ChannelKind, list[ChannelValue]]
+) -> None:
+    """Inside a transaction, serialize the writers of the same phone, e-mail or full name.
+
+    Two creates of the same person at once would both pass the duplicate check and make a
+    silent twin. SQLite runs one write transaction at a time already; PostgreSQL takes one
+    transaction-scoped advisory lock per key, in a fixed order so that two writers never
+    deadlock. Call `find_duplicates_for` after this, in the same transaction.
+    """
+    if dialect() == "sqlite":
+        return
+    keys = {f"{kind.value}:{v.normalized}" for kind, values in channels.items() for v in values
+            if kind in (ChannelKind.PHONE, ChannelKind.EMAIL)}
+    key = name_key(scalars.get("first_name"), scalars.get("last_name"))
+    if key:
+        keys.add(f"name:{key}")
+    for lock_key in sorted(keys):
+        await connection().execute_query(
+            "SELECT pg_advisory_xact_lock(hashtextextended($1, 0))", [lock_key]
+        )
+
+
 async def duplicate_groups(actor: Actor, limit: int = 50) -> list[list[int]]:
     """The 'find duplicates' listing for admins: groups of live contact ids sharing a key."""
     if not actor.is_admin:
@@ -173,20 +197,25 @@ async def merge_contacts(actor: Actor, keep_id: int, other_ids: list[int]) -> Me
     }
     now = utcnow()
     async with in_transaction():
-        # Claim the others first with conditional updates: a concurrent merge of the same
-        # contacts loses here and rolls back instead of moving rows twice.
-        for other_id in others:
-            claimed = await Contact.filter(
-                id=other_id, deleted_at=None, merged_into_id=None
-            ).update(merged_into_id=keep_id, deleted_at=now, version=contacts[other_id].version + 1)
+        # Claim every contact first with conditional updates on the versions read above: a
+        # concurrent merge (or edit) of the same contacts loses here and rolls back instead of
+        # moving rows twice or filling fields from stale values. Rows are claimed in id order so
+        # that two merges on PostgreSQL wait for each other instead of deadlocking.
+        for contact_id in sorted(contacts):
+            version = contacts[contact_id].version
+            if contact_id == keep_id:
+                claimed = await Contact.filter(
+                    id=keep_id, version=version, deleted_at=None, merged_into_id=None
+                ).update(version=version + 1, updated_at=now, updated_by_id=actor.staff_id)
+            else:
+                claimed = await Contact.filter(
+                    id=contact_id, version=version, deleted_at=None, merged_into_id=None
+                ).update(merged_into_id=keep_id, deleted_at=now, version=version + 1)
+                moved["versions"][str(contact_id)] = version + 1
             if claimed != 1:
-                raise ConflictError(f"contact #{other_id} was merged or deleted meanwhile")
-            moved["versions"][str(other_id)] = contacts[other_id].version + 1
-        bumped = await Contact.filter(id=keep_id, version=keep.version, merged_into_id=None).update(
-            version=keep.version + 1, updated_at=now, updated_by_id=actor.staff_id
-        )
-        if bumped != 1:
-            raise ConflictError(f"contact #{keep_id} was changed meanwhile; try again")
+                raise ConflictError(
+                    f"contact #{contact_id} was changed, merged or deleted meanwhile; try again"
+                )
         fields: dict[str, Any] = {}
         for name in FILLABLE:
             if getattr(keep, name) in (None, ""):
@@ -198,19 +227,48 @@ async def merge_contacts(actor: Actor, keep_id: int, other_ids: list[int]) -> Me
         if fields:
             await Contact.filter(id=keep_id).update(**fields)
             moved["fields"] = {name: None for name in fields}
-        kept_channels = set(
-            await Channel.filter(contact_id=keep_id).values_list("kind", "normalized")
-        )
-        sort = await Channel.filter(contact_id=keep_id).count()
-        for channel in await Channel.filter(contact_id__in=others).order_by("contact_id", "sort"):
-            if (channel.kind, channel.normalized) in kept_channels:
+        kept_rows = await Channel.filter(contact_id=keep_id).values_list("kind", "normalized")
+        kept_channels = {(str(kind), normalized) for kind, normalized in kept_rows}
+        # Moved channels go after the kept ones of their kind; the first of a kind the kept
+        # contact lacked becomes its primary (a card always has a primary phone and e-mail).
+        next_sort: dict[str, int] = {}
+        for kind, _ in kept_rows:
+            next_sort[str(kind)] = next_sort.get(str(kind), 0) + 1
+        for channel in await Channel.filter(contact_id__in=others).order_by(
+            "contact_id", "kind", "sort", "id"
+        ):
+            kind = str(channel.kind)
+            if (kind, channel.normalized) in kept_channels:
                 continue
-            kept_channels.add((channel.kind, channel.normalized))
-            await Channel.filter(id=channel.id).update(contact_id=keep_id, is_primary=False, sort=sort)
-            sort += 1
-            moved["channels"].append([channel.id, channel.contact_id, channel.is_primary, channel.sort])
+            kept_channels.add((kind, channel.normalized))
+            sort = next_sort.get(kind, 0)
+            next_sort[kind] = sort + 1
+            await Channel.filter(id=channel.id).update(
+                contact_id=keep_id, is_primary=sort == 0, sort=sort
+            )
+            moved["channels"].append(
+                [channel.id, channel.contact_id, channel.is_primary, channel.sort]
+            )
+        # A kept contact without companies takes the first moved one as its primary company;
+        # otherwise moved links are secondary. Their old flag is kept for the undo.
+        needs_primary = not await ContactCompany.exists(contact_id=keep_id, is_primary=True)
+        have_companies = set(
+            await ContactCompany.filter(contact_id=keep_id).values_list("company_id", flat=True)
+        )
+        for row_id, contact_id, company_id, was_primary in (
+            await ContactCompany.filter(contact_id__in=others)
+            .order_by("contact_id", "-is_primary", "id")
+            .values_list("id", "contact_id", "company_id", "is_primary")
+        ):
+            if company_id in have_companies:
+                continue
+            have_companies.add(company_id)
+            await ContactCompany.filter(id=row_id).update(
+                contact_id=keep_id, is_primary=needs_primary
+            )
+            needs_primary = False
+            moved["companies"].append([row_id, contact_id, was_primary])
         for key, model, column in (
-            ("companies", ContactCompany, "company_id"),
             ("deals", ContactDeal, "deal_id"),
             ("quotes", ContactQuote, "quote_id"),
             ("observers", ContactObserver, "staff_id"),
@@ -222,8 +280,7 @@ async def merge_contacts(actor: Actor, keep_id: int, other_ids: list[int]) -> Me
                 if target in have:
                     continue
                 have.add(target)
-                extra = {"is_primary": False} if model is ContactCompany else {}
-                await model.filter(id=row_id).update(contact_id=keep_id, **extra)
+                await model.filter(id=row_id).update(contact_id=keep_id)
                 moved[key].append([row_id, contact_id])
         for row_id, contact_id in await Activity.filter(contact_id__in=others).values_list(
             "id", "contact_id"
@@ -262,6 +319,10 @@ async def merge_contacts(actor: Actor, keep_id: int, other_ids: list[int]) -> Me
         for name, value in fields.items():
             moved["fields"][name] = history.as_text(value)
         await MergeRecord.filter(id=record.id).update(moved=moved)
+        # The fields the merge filled are changes of the kept contact like any other.
+        await history.record_changes(
+            actor, "contact", keep_id, {name: (None, value) for name, value in fields.items()}
+        )
         names = ", ".join(f"{_name(contacts[i])} (#{i})" for i in others)
         await history.record(actor, "contact", keep_id, HistoryKind.MERGED, field="merge", before=names, after=f"merge #{record.id}")
         for other_id in others:
@@ -289,12 +350,24 @@ async def unmerge(actor: Actor, merge_id: int) -> list[int]:
         claimed = await MergeRecord.filter(id=merge_id, undone_at=None).update(undone_at=utcnow())
         if claimed != 1:
             raise ConflictError(f"merge #{merge_id} was already undone")
+        # Read again now that the record is ours: the field reset below compares current values.
+        keep = await Contact.get(id=record.kept_id)
         for channel_id, contact_id, primary, sort in moved["channels"]:
             await Channel.filter(id=channel_id, contact_id=keep.id).update(
                 contact_id=contact_id, is_primary=primary, sort=sort
             )
+        for row_id, contact_id, *flag in moved["companies"]:
+            # Older merge records hold no primary flag: those links come back as secondary.
+            await ContactCompany.filter(id=row_id, contact_id=keep.id).update(
+                contact_id=contact_id, is_primary=bool(flag and flag[0])
+            )
+        if moved["companies"] and not await ContactCompany.exists(
+            contact_id=keep.id, is_primary=True
+        ):
+            first = await ContactCompany.filter(contact_id=keep.id).order_by("id").first()
+            if first is not None:
+                await ContactCompany.filter(id=first.id).update(is_primary=True)
         for key, model in (
-            ("companies", ContactCompany),
             ("deals", ContactDeal),
             ("quotes", ContactQuote),
             ("observers", ContactObserver),
@@ -313,7 +386,10 @@ async def unmerge(actor: Actor, merge_id: int) -> list[int]:
             if history.as_text(getattr(keep, name)) == value
         }
         await Contact.filter(id=keep.id).update(
-            **reset, version=keep.version + 1, updated_at=utcnow(), updated_by_id=actor.staff_id
+            **reset, version=F("version") + 1, updated_at=utcnow(), updated_by_id=actor.staff_id
+        )
+        await history.record_changes(
+            actor, "contact", keep.id, {name: (getattr(keep, name), None) for name in reset}
         )
         for other_id in record.merged_ids:
             await Contact.filter(id=other_id, merged_into_id=keep.id).update(

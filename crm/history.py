@@ -76,6 +76,34 @@ async def record_changes(
         await HistoryEntry.bulk_create(entries)
 
 
+async def record_for_each(
+    actor: Actor,
+    entity: str,
+    entity_ids: list[int],
+    kind: HistoryKind,
+    field: str | None = None,
+    before: Any = None,
+    after: Any = None,
+) -> None:
+    """The same entry for many records (a group change), in one batch insert."""
+    if entity_ids:
+        await HistoryEntry.bulk_create(
+            [
+                HistoryEntry(
+                    entity=entity,
+                    entity_id=entity_id,
+                    actor_staff_id=actor.staff_id,
+                    actor_label=actor.label,
+                    kind=kind,
+                    field=field,
+                    before=as_text(before),
+                    after=as_text(after),
+                )
+                for entity_id in entity_ids
+            ]
+        )
+
+
 @dataclass(frozen=True, slots=True)
 class HistoryPage:
     entries: list[HistoryEntry]

@@ -7,7 +7,7 @@ from tortoise.transactions import in_transaction
 from crm.actors import Actor
 from crm.errors import NotFoundError, ValidationError
 from crm.permissions import require_settings
-from crm.rules.fields import clean_string
+from crm.rules.fields import FieldError, clean_string
 from models import CardPlacement, CardSection, CustomField
 
 # Built-in fields in their default places; the names are Contact attributes or channel lists.
@@ -69,17 +69,34 @@ async def card_layout() -> list[LayoutSection]:
     return result
 
 
-async def add_section(actor: Actor, code: str, title: str, title_fr: str | None = None) -> CardSection:
+async def add_section(
+    actor: Actor, code: str, title: str, title_fr: str | None = None
+) -> CardSection:
+    """Add a section after the others; raises PermissionDeniedError or ValidationError."""
     require_settings(actor)
-    clean_title = clean_string(title, 200)
-    if not clean_title or not code.isidentifier():
-        raise ValidationError({"title": "is required", "code": "must be a simple identifier"})
-    if await CardSection.exists(code=code):
-        raise ValidationError({"code": "is already used"})
-    last = await CardSection.all().order_by("-sort").first()
-    return await CardSection.create(
-        code=code, title=clean_title, title_fr=title_fr, sort=(last.sort + 10) if last else 0
-    )
+    errors: dict[str, str] = {}
+    titles: dict[str, str | None] = {}
+    for name, value in (("title", title), ("title_fr", title_fr)):
+        try:
+            titles[name] = clean_string(value, 200)
+        except FieldError as exc:
+            errors[name] = str(exc)
+    if not titles.get("title") and "title" not in errors:
+        errors["title"] = "is required"
+    if not code.isidentifier() or len(code) > 64:
+        errors["code"] = "must be a simple identifier"
+    if errors:
+        raise ValidationError(errors)
+    async with in_transaction():
+        if await CardSection.exists(code=code):
+            raise ValidationError({"code": "is already used"})
+        last = await CardSection.all().order_by("-sort").first()
+        return await CardSection.create(
+            code=code,
+            title=titles["title"],
+            title_fr=titles["title_fr"],
+            sort=(last.sort + 10) if last else 0,
+        )
 
 
 async def place_field(actor: Actor, field: str, section_code: str, position: int) -> None:

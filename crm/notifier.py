@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from tortoise.exceptions import IntegrityError
+from tortoise.transactions import in_transaction
 
 from crm.db import utcnow
 from models import OutboxMessage, Staff
@@ -27,24 +28,29 @@ async def queue_message(
     """Queue `text` (plain, unescaped: the sender escapes it) for a staff member.
 
     With `dedupe_key`, queuing the same message twice keeps one row and returns None the
-    second time. Unreachable or inactive staff are skipped (None).
+    second time, also when two transactions queue it at once. Staff who are inactive or
+    unreachable as stored now (not as the caller's object says) are skipped (None).
     """
-    if not staff.is_active or staff.is_unreachable:
+    current = await Staff.get_or_none(id=staff.id)
+    if current is None or not current.is_active or current.is_unreachable:
         return None
     if dedupe_key and await OutboxMessage.exists(dedupe_key=dedupe_key):
         return None
     try:
-        return await OutboxMessage.create(
-            staff_id=staff.id,
-            chat_id=staff.telegram_id,
-            kind=kind,
-            text=text,
-            payload=payload or {},
-            dedupe_key=dedupe_key,
-            group_key=group_key,
-            status=DeliveryStatus.PENDING,
-            not_before=not_before or utcnow(),
-        )
+        # A savepoint inside the caller's transaction: on PostgreSQL a unique violation
+        # would otherwise abort the whole transaction of the change being notified.
+        async with in_transaction():
+            return await OutboxMessage.create(
+                staff_id=current.id,
+                chat_id=current.telegram_id,
+                kind=kind,
+                text=text.replace("\x00", ""),  # PostgreSQL text cannot hold NUL
+                payload=payload or {},
+                dedupe_key=dedupe_key,
+                group_key=group_key,
+                status=DeliveryStatus.PENDING,
+                not_before=not_before or utcnow(),
+            )
     except IntegrityError:
         if dedupe_key:
             return None

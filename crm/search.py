@@ -5,6 +5,7 @@ raw, parameterised SQL that already carries the actor's read scope, so no reques
 the contacts table. Filters are ORM queries built from the same scope.
 """
 
+import re
 from dataclasses import asdict, dataclass, field, fields
 from datetime import datetime
 from typing import Any
@@ -16,7 +17,13 @@ from crm.actors import Actor
 from crm.db import Params, connection, dialect
 from crm.errors import NotFoundError, ValidationError
 from crm.permissions import scope_q, scope_sql
-from crm.rules.fields import FieldError, clean_custom_value, parse_bool, parse_datetime
+from crm.rules.fields import (
+    FieldError,
+    clean_custom_value,
+    clean_string,
+    parse_bool,
+    parse_datetime,
+)
 from crm.rules.phones import query_digits
 from crm.rules.text import words
 from models import Channel, Company, Contact, ContactCompany, CustomFieldValue, SavedFilter
@@ -64,8 +71,21 @@ class ContactFilter:
         return out
 
 
+MAX_ID = 2**31 - 1  # ids are 32-bit integers on PostgreSQL
+
+
+def _id(value: Any) -> int:
+    """A database id from an int or a string of ASCII digits; raises FieldError."""
+    if isinstance(value, bool) or not isinstance(value, int | str):
+        raise FieldError("must be an id")
+    text = str(value).strip()
+    if not (text.isascii() and text.isdigit()) or not 0 < int(text) <= MAX_ID:
+        raise FieldError("must be an id")
+    return int(text)
+
+
 def parse_filter(params: dict[str, Any] | None) -> ContactFilter:
-    """Build a ContactFilter from plain values; raises ValidationError per field."""
+    """Build a ContactFilter from plain values (None or '' = not set); raises ValidationError per field."""
     params = dict(params or {})
     errors: dict[str, str] = {}
     result = ContactFilter()
@@ -74,26 +94,28 @@ def parse_filter(params: dict[str, Any] | None) -> ContactFilter:
         if key not in known:
             errors[key] = "is not a filter"
             continue
+        if value is None or value == "":
+            continue  # an unset filter, as a form sends it
         try:
             if key == "preset":
                 if value not in ("all", "my"):
                     raise FieldError("must be 'all' or 'my'")
                 result.preset = value
             elif key in ("type_ids", "responsible_ids", "source_ids"):
-                items = value if isinstance(value, list) else [value]
-                if not all(str(i).isdigit() for i in items):
-                    raise FieldError("must be a list of ids")
-                setattr(result, key, [int(i) for i in items])
+                items = value if isinstance(value, list | tuple) else [value]
+                try:
+                    setattr(result, key, list(dict.fromkeys(_id(i) for i in items)))
+                except FieldError:
+                    raise FieldError("must be a list of ids") from None
             elif key in ("company_id", "web_form_id"):
-                if not str(value).isdigit():
-                    raise FieldError("must be an id")
-                setattr(result, key, int(value))
+                setattr(result, key, _id(value))
             elif key.endswith(("_from", "_to")):
                 setattr(result, key, parse_datetime(value))
             elif key in ("has_phone", "has_email"):
                 setattr(result, key, parse_bool(value))
             elif key.startswith("utm_"):
-                setattr(result, key, str(value).strip()[:200] or None)
+                # The same cleaning as the stored UTM values, so equal text compares equal.
+                setattr(result, key, clean_string(value, 200))
             elif key == "custom":
                 if not isinstance(value, dict):
                     raise FieldError("must map field codes to values")
@@ -123,43 +145,87 @@ class SearchPage:
     next_cursor: int | None
 
 
-def _text_terms(query: str) -> tuple[list[str], str | None]:
-    """Split a query into word prefixes and a phone digit run.
+# A digit run inside a mixed query ("jean 06 12 34", "06.12 dupont"): digits with the separators
+# people type in phone numbers, standing apart from words (the "2024" of "dupont2024" is a word).
+_DIGIT_RUN = re.compile(r"(?<![^\W_])\+?\d[\d\s().\-/]*(?![^\W_])")
+# PostgreSQL ignores words longer than this in tsqueries (with a NOTICE), which would silently
+# widen an AND query; no stored word is that long, so such a word matches nothing on both.
+MAX_WORD_LENGTH = 2047
 
-    A query with no letters is a phone ('06 12', '+33 6 12 34'); in a mixed query a run of
-    four or more digits looks in phones and the rest in names, e-mails and companies.
+
+@dataclass(frozen=True, slots=True)
+class TextTerms:
+    """What a query looks for: word prefixes (AND) and phone digit runs (AND)."""
+
+    words: list[str]
+    digit_runs: list[str]
+    # True when the query typed something that can never match (only symbols or emoji, or a
+    # word longer than any stored one): such a query finds nothing rather than everything.
+    unmatchable: bool = False
+
+    @property
+    def has_text(self) -> bool:
+        return bool(self.words or self.digit_runs)
+
+
+def _unique(items: list[str]) -> list[str]:
+    return list(dict.fromkeys(items))
+
+
+def _text_terms(query: str) -> TextTerms:
+    """Split a query into word prefixes and phone digit runs.
+
+    A query with no letters is a phone ('06 12', '+33 6 12 34'); in a mixed query each run of
+    four or more digits ('jean 06 12 34') looks in phones and the rest in names, e-mails and
+    companies. Shorter digit runs are words (prefixes of e-mail or company words).
     """
+    if not query.strip():
+        return TextTerms([], [])
     digits = query_digits(query)
     if digits is not None:
-        return [], digits
-    tokens = words(query)[:MAX_TOKENS]
-    phone_parts = [t for t in tokens if t.isdigit() and len(t) >= 4]
-    return [t for t in tokens if t not in phone_parts], (phone_parts[0] if phone_parts else None)
+        return TextTerms([], [digits])
+    runs: list[str] = []
+    rest: list[str] = []
+    position = 0
+    for match in _DIGIT_RUN.finditer(query):
+        run = query_digits(match.group())
+        if run is not None:
+            runs.append(run)
+            rest.append(query[position : match.start()])
+            position = match.end()
+    rest.append(query[position:])
+    tokens = _unique(words(" ".join(rest)))[:MAX_TOKENS]
+    runs = _unique(runs)[:MAX_TOKENS]
+    too_long = any(len(t) > MAX_WORD_LENGTH for t in tokens)
+    if too_long or not (tokens or runs):
+        return TextTerms([], [], unmatchable=True)
+    return TextTerms(tokens, runs)
 
 
-async def _text_ids(
-    actor: Actor, tokens: list[str], digits: str | None, cursor: int | None, limit: int
-) -> list[int]:
+async def _text_ids(actor: Actor, terms: TextTerms, cursor: int | None, limit: int) -> list[int]:
     """Ids of live contacts matching the text, newest first, within the actor's read scope."""
     name = dialect()
     p = Params(name)
     where = ["c.deleted_at IS NULL", "c.merged_into_id IS NULL"]
+    # Words are runs of letters and digits only (crm.rules.text.words), so quoting them makes
+    # no FTS5 or tsquery syntax out of user input; the whole expression is still a parameter.
     if name == "sqlite":
-        if tokens:
-            match = " AND ".join(f'"{t}"*' for t in tokens)
+        if terms.words:
+            match = " AND ".join(f'"{t}"*' for t in terms.words)
             where.append(
                 f"c.id IN (SELECT rowid FROM contact_fts WHERE contact_fts MATCH {p(match)})"
             )
-        if digits:
+        if terms.digit_runs:
+            match = " AND ".join(f'"{d}"' for d in terms.digit_runs)
             where.append(
                 "c.id IN (SELECT rowid FROM contact_phone_fts"
-                f" WHERE contact_phone_fts MATCH {p(chr(34) + digits + chr(34))})"
+                f" WHERE contact_phone_fts MATCH {p(match)})"
             )
     else:
-        if tokens:
-            tsquery = " & ".join(f"{t}:*" for t in tokens)
+        if terms.words:
+            tsquery = " & ".join(f"{t}:*" for t in terms.words)
             where.append(f"c.search_tsv @@ to_tsquery('simple', {p(tsquery)})")
-        if digits:
+        for digits in terms.digit_runs:
             where.append(f"c.search_phones LIKE {p('%' + digits + '%')}")
     if cursor is not None:
         where.append(f"c.id < {p(cursor)}")
@@ -202,7 +268,10 @@ async def _filter_q(actor: Actor, flt: ContactFilter) -> Q:
     for attr, kind in (("has_phone", ChannelKind.PHONE), ("has_email", ChannelKind.EMAIL)):
         value = getattr(flt, attr)
         if value is not None:
-            sub = Q(id__in=Subquery(Channel.filter(kind=kind).values("contact_id")))
+            # Company channels have no contact: leave their NULLs out of the subquery, or
+            # NOT IN (..., NULL) is never true and "no phone" finds nothing at all.
+            channels = Channel.filter(kind=kind, contact_id__isnull=False)
+            sub = Q(id__in=Subquery(channels.values("contact_id")))
             q &= sub if value else ~sub
     if flt.web_form_id is not None:
         q &= Q(web_form_id=flt.web_form_id)
@@ -251,46 +320,42 @@ async def search_contacts(
     Raises ValidationError for bad filters.
     """
     limit = max(1, min(limit, MAX_LIMIT))
+    if offset is not None and offset < 0:
+        raise ValidationError({"offset": "must be 0 or more"})
     flt = filters or ContactFilter()
-    tokens, digits = _text_terms(query or "")
-    has_text = bool(tokens or digits)
+    terms = _text_terms(query or "")
+    if terms.unmatchable:
+        await _filter_q(actor, flt)  # bad filters are reported whatever the text
+        return SearchPage(items=[], next_cursor=None)
     if offset:
         # Offset pages are read as keyset pages after skipping ids: correct, bounded by offset.
-        skipped = await _page_ids(actor, tokens, digits, has_text, flt, cursor, offset)
+        skipped = await _page_ids(actor, terms, flt, cursor, offset)
         if len(skipped) < offset:
             return SearchPage(items=[], next_cursor=None)
         cursor = skipped[-1]
-    ids = await _page_ids(actor, tokens, digits, has_text, flt, cursor, limit + 1)
+    ids = await _page_ids(actor, terms, flt, cursor, limit + 1)
     has_more = len(ids) > limit
     ids = ids[:limit]
     return SearchPage(items=await rows_for(ids), next_cursor=ids[-1] if has_more else None)
 
 
 async def _page_ids(
-    actor: Actor,
-    tokens: list[str],
-    digits: str | None,
-    has_text: bool,
-    flt: ContactFilter,
-    cursor: int | None,
-    want: int,
+    actor: Actor, terms: TextTerms, flt: ContactFilter, cursor: int | None, want: int
 ) -> list[int]:
-    if has_text and flt.is_empty():
-        return await _text_ids(actor, tokens, digits, cursor, want)
+    if terms.has_text and flt.is_empty():
+        return await _text_ids(actor, terms, cursor, want)
     q = await _filter_q(actor, flt)
-    if not has_text:
+    if not terms.has_text:
         query = Contact.filter(q)
         if cursor is not None:
             query = query.filter(id__lt=cursor)
         return list(await query.order_by("-id").limit(want).values_list("id", flat=True))
     found: list[int] = []
     for _ in range(MAX_FILTER_BATCHES):
-        batch = await _text_ids(actor, tokens, digits, cursor, FILTER_BATCH)
+        batch = await _text_ids(actor, terms, cursor, FILTER_BATCH)
         if not batch:
             break
-        matching = set(
-            await Contact.filter(q, id__in=batch).values_list("id", flat=True)
-        )
+        matching = set(await Contact.filter(q, id__in=batch).values_list("id", flat=True))
         found.extend(i for i in batch if i in matching)
         if len(found) >= want or len(batch) < FILTER_BATCH:
             break

@@ -5,21 +5,40 @@ from models import ContactType, Role, Source
 from models.enums import Level
 
 DEFAULT_TYPES = ("Client", "Supplier", "Partner")
-DEFAULT_SOURCES = ("Call", "E-mail", "Website", "Web form", "Advertising", "Existing client", "Other")
+DEFAULT_SOURCES = (
+    "Call",
+    "E-mail",
+    "Website",
+    "Web form",
+    "Advertising",
+    "Existing client",
+    "Other",
+)
 # Starter roles so a fresh install is usable; admins edit them in /settings.
 DEFAULT_ROLES = {
     "Employee": dict(
-        read_level=Level.DEPARTMENT, add_level=Level.OWN, edit_level=Level.OWN,
-        delete_level=Level.OWN, export_level=Level.OWN, import_level=Level.NONE,
+        read_level=Level.DEPARTMENT,
+        add_level=Level.OWN,
+        edit_level=Level.OWN,
+        delete_level=Level.OWN,
+        export_level=Level.OWN,
+        import_level=Level.NONE,
     ),
     "Department head": dict(
-        read_level=Level.DEPARTMENT_TREE, add_level=Level.DEPARTMENT_TREE,
-        edit_level=Level.DEPARTMENT_TREE, delete_level=Level.DEPARTMENT_TREE,
-        export_level=Level.DEPARTMENT_TREE, import_level=Level.DEPARTMENT_TREE,
+        read_level=Level.DEPARTMENT_TREE,
+        add_level=Level.DEPARTMENT_TREE,
+        edit_level=Level.DEPARTMENT_TREE,
+        delete_level=Level.DEPARTMENT_TREE,
+        export_level=Level.DEPARTMENT_TREE,
+        import_level=Level.DEPARTMENT_TREE,
     ),
     "Director": dict(
-        read_level=Level.ALL, add_level=Level.ALL, edit_level=Level.ALL,
-        delete_level=Level.ALL, export_level=Level.ALL, import_level=Level.ALL,
+        read_level=Level.ALL,
+        add_level=Level.ALL,
+        edit_level=Level.ALL,
+        delete_level=Level.ALL,
+        export_level=Level.ALL,
+        import_level=Level.ALL,
     ),
 }
 

@@ -1,23 +1,52 @@
 """Staff, departments, roles and invites (F9): who works here and what they may do."""
 
+import re
 import secrets
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
 from crm.actors import Actor
 from crm.db import utcnow
 from crm.errors import ConflictError, NotFoundError, ValidationError
 from crm.permissions import require_settings
-from crm.rules.fields import clean_string
+from crm.rules.fields import FieldError, clean_string
 from models import Department, Invite, Role, Staff, StaffDepartment, StaffRole
 from models.enums import Action, Level
 
 LANGUAGES = ("en", "fr")
 INVITE_TTL = timedelta(days=7)
+# Tokens are made by secrets.token_urlsafe; anything else cannot be one (and is not sent to
+# the database, where a NUL byte or an over-long value is an error of its own).
+_TOKEN = re.compile(r"[A-Za-z0-9_-]{1,64}")
+MAX_TELEGRAM_ID = 2**63 - 1  # a BIGINT column
+
+
+def _clean_name(field: str, value: str | None, max_length: int) -> str | None:
+    """A one-line name, trimmed; raises ValidationError keyed by `field`."""
+    try:
+        return clean_string(value, max_length)
+    except FieldError as exc:
+        raise ValidationError({field: str(exc)}) from exc
+
+
+def _profile_name(name: str | None) -> str:
+    """A Telegram profile name as a staff name: never refused (it is not typed here), tidied."""
+    return " ".join(str(name or "").replace("\x00", "").split())[:200]
+
+
+def _check_telegram_id(telegram_id: object) -> int:
+    if (
+        isinstance(telegram_id, bool)
+        or not isinstance(telegram_id, int)
+        or not 0 < telegram_id <= MAX_TELEGRAM_ID
+    ):
+        raise ValidationError({"telegram_id": "must be a positive Telegram user id"})
+    return telegram_id
 
 
 def _language(value: str | None, default: str = "en") -> str:
@@ -37,9 +66,8 @@ async def add_staff(
 ) -> Staff:
     """Add (or reactivate) a staff member by Telegram id; raises ValidationError."""
     require_settings(actor)
-    if not isinstance(telegram_id, int) or telegram_id <= 0:
-        raise ValidationError({"telegram_id": "must be a positive Telegram user id"})
-    clean_name = clean_string(name, 200) or ""
+    _check_telegram_id(telegram_id)
+    clean_name = _clean_name("name", name, 200) or ""
     async with in_transaction():
         staff = await Staff.get_or_none(telegram_id=telegram_id)
         if staff is None:
@@ -112,7 +140,7 @@ async def create_department(
     actor: Actor, name: str, parent_id: int | None = None, head_id: int | None = None
 ) -> Department:
     require_settings(actor)
-    clean_name = clean_string(name, 200)
+    clean_name = _clean_name("name", name, 200)
     if not clean_name:
         raise ValidationError({"name": "is required"})
     if parent_id is not None and not await Department.exists(id=parent_id):
@@ -123,34 +151,54 @@ async def create_department(
 
 
 async def move_department(actor: Actor, department_id: int, parent_id: int | None) -> None:
-    """Re-parent a department; refuses cycles."""
+    """Re-parent a department; refuses cycles (NotFoundError, ValidationError)."""
     require_settings(actor)
-    current = parent_id
-    parents = dict(await Department.all().values_list("id", "parent_id"))
-    if department_id not in parents:
-        raise NotFoundError(f"department #{department_id} does not exist")
-    while current is not None:
-        if current == department_id:
-            raise ValidationError({"parent_id": "would make a department its own sub-department"})
-        if current not in parents:
-            raise ValidationError({"parent_id": "does not exist"})
-        current = parents[current]
-    await Department.filter(id=department_id).update(parent_id=parent_id)
+    async with in_transaction():
+        # Lock the tree while checking it: two crossing moves (A under B, B under A) would
+        # each pass the check alone and make a cycle together. PostgreSQL takes row locks;
+        # SQLite runs one transaction at a time anyway.
+        rows = await Department.all().select_for_update().values_list("id", "parent_id")
+        parents = dict(rows)
+        if department_id not in parents:
+            raise NotFoundError(f"department #{department_id} does not exist")
+        current = parent_id
+        seen: set[int] = set()
+        while current is not None and current not in seen:
+            if current == department_id:
+                raise ValidationError(
+                    {"parent_id": "would make a department its own sub-department"}
+                )
+            if current not in parents:
+                raise ValidationError({"parent_id": "does not exist"})
+            seen.add(current)
+            current = parents[current]
+        await Department.filter(id=department_id).update(parent_id=parent_id)
+
+
+def _level(raw: Any) -> Level:
+    """A level from its name ('department_tree', 'Department tree') or its number."""
+    if isinstance(raw, Level):
+        return raw
+    if isinstance(raw, str):
+        return Level[raw.strip().upper().replace("-", "_").replace(" ", "_")]
+    if isinstance(raw, int) and not isinstance(raw, bool):
+        return Level(raw)
+    raise ValueError(raw)
 
 
 def _levels(data: dict[str, Any]) -> dict[str, Level]:
     errors: dict[str, str] = {}
     out: dict[str, Level] = {}
-    for action in Action:
-        if action.value in data:
-            raw = data[action.value]
-            try:
-                out[f"{action.value}_level"] = (
-                    Level[raw.upper()] if isinstance(raw, str) else Level(int(raw))
-                )
-            except (KeyError, ValueError):
-                names = ", ".join(level.name.lower() for level in Level)
-                errors[action.value] = f"must be one of {names}"
+    actions = {action.value for action in Action}
+    names = ", ".join(level.name.lower() for level in Level)
+    for key, raw in data.items():
+        if key not in actions:
+            errors[str(key)] = "is not an action"
+            continue
+        try:
+            out[f"{key}_level"] = _level(raw)
+        except (KeyError, ValueError):
+            errors[key] = f"must be one of {names}"
     if errors:
         raise ValidationError(errors)
     return out
@@ -159,22 +207,34 @@ def _levels(data: dict[str, Any]) -> dict[str, Level]:
 async def create_role(
     actor: Actor, name: str, levels: dict[str, Any], *, can_manage_settings: bool = False
 ) -> Role:
-    """A role with a level per action, e.g. {'read': 'department', 'edit': 'own'}."""
+    """A role with a level per action, e.g. {'read': 'department', 'edit': 'own'}.
+
+    Raises PermissionDeniedError or ValidationError; actions left out get 'none'.
+    """
     require_settings(actor)
-    clean_name = clean_string(name, 100)
+    clean_name = _clean_name("name", name, 100)
     if not clean_name:
         raise ValidationError({"name": "is required"})
+    clean_levels = _levels(levels)
+    name_taken = ValidationError({"name": "another role has this name"})
     if await Role.exists(name=clean_name):
-        raise ValidationError({"name": "another role has this name"})
-    return await Role.create(
-        name=clean_name, can_manage_settings=can_manage_settings, **_levels(levels)
-    )
+        raise name_taken
+    try:
+        return await Role.create(
+            name=clean_name, can_manage_settings=can_manage_settings, **clean_levels
+        )
+    except IntegrityError as exc:  # created by someone else since the check
+        raise name_taken from exc
 
 
 async def update_role(actor: Actor, role_id: int, levels: dict[str, Any]) -> Role:
+    """Change some levels of a role; raises PermissionDenied, NotFound or ValidationError."""
     require_settings(actor)
-    if not await Role.filter(id=role_id).update(**_levels(levels)) and not await Role.exists(id=role_id):
+    changes = _levels(levels)
+    if not await Role.exists(id=role_id):
         raise NotFoundError(f"role #{role_id} does not exist")
+    if changes:
+        await Role.filter(id=role_id).update(**changes)
     return await Role.get(id=role_id)
 
 
@@ -192,6 +252,8 @@ async def revoke_role(actor: Actor, staff_id: int, role_id: int) -> None:
 
 async def set_departments(actor: Actor, staff_id: int, department_ids: list[int]) -> None:
     require_settings(actor)
+    if not await Staff.exists(id=staff_id):
+        raise NotFoundError(f"staff member #{staff_id} does not exist")
     if await Department.filter(id__in=department_ids).count() != len(set(department_ids)):
         raise ValidationError({"department_ids": "must be existing departments"})
     async with in_transaction():
@@ -233,32 +295,54 @@ async def accept_invite(
     """Turn the Telegram user into active staff with the invite's role and department.
 
     Raises NotFoundError (unknown token) or ConflictError (used or expired); single use even
-    when two people press the link at the same moment (conditional update).
+    when two people, or one person twice, press the link at the same moment.
     """
+    _check_telegram_id(telegram_id)
+    if not isinstance(token, str) or not _TOKEN.fullmatch(token):
+        raise NotFoundError("this invite link is not valid")
+    clean_name = _profile_name(name)
+    try:
+        return await _accept(token, telegram_id, clean_name, language)
+    except IntegrityError:
+        # The same person joined through another link at this very moment and won the
+        # unique Telegram id; this attempt was rolled back whole, so run it again as them.
+        return await _accept(token, telegram_id, clean_name, language)
+
+
+async def _accept(token: str, telegram_id: int, name: str, language: str | None) -> Joined:
     invite = await Invite.get_or_none(token=token)
     if invite is None:
         raise NotFoundError("this invite link is not valid")
+    used = ConflictError("this invite link was already used")
+    expired = ConflictError("this invite link has expired; ask for a new one")
     now = utcnow()
     if invite.used_at is not None:
-        raise ConflictError("this invite link was already used")
+        raise used
     if invite.expires_at <= now:
-        raise ConflictError("this invite link has expired; ask for a new one")
+        raise expired
     async with in_transaction():
+        # Claim the invite first, with a conditional update: of two concurrent accepts the
+        # second waits on the row (PostgreSQL) or the transaction (SQLite) and claims nothing.
+        claimed = await Invite.filter(id=invite.id, used_at=None, expires_at__gt=now).update(
+            used_at=now
+        )
+        if claimed != 1:
+            raise used
         staff = await Staff.get_or_none(telegram_id=telegram_id)
         created = staff is None
         if staff is None:
             staff = await Staff.create(
-                telegram_id=telegram_id, name=clean_string(name, 200) or "", language=_language(language)
+                telegram_id=telegram_id, name=name, language=_language(language)
             )
-        claimed = await Invite.filter(id=invite.id, used_at=None).update(used_at=now, used_by_id=staff.id)
-        if claimed != 1:
-            raise ConflictError("this invite link was already used")
-        if not staff.is_active:
+        elif not staff.is_active:
             await Staff.filter(id=staff.id).update(is_active=True)
             staff.is_active = True
+        await Invite.filter(id=invite.id).update(used_by_id=staff.id)
         await StaffRole.get_or_create(staff_id=staff.id, role_id=invite.role_id)
         if invite.department_id is not None:
-            await StaffDepartment.get_or_create(staff_id=staff.id, department_id=invite.department_id)
+            await StaffDepartment.get_or_create(
+                staff_id=staff.id, department_id=invite.department_id
+            )
     return Joined(staff=staff, created=created)
 
 

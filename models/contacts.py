@@ -40,13 +40,16 @@ class Contact(Model):
     type: fields.ForeignKeyNullableRelation[ContactType] = fields.ForeignKeyField(
         "models.ContactType", related_name="contacts", null=True, on_delete=fields.RESTRICT
     )
+    type_id: int | None
     source: fields.ForeignKeyNullableRelation[Source] = fields.ForeignKeyField(
         "models.Source", related_name="contacts", null=True, on_delete=fields.SET_NULL
     )
+    source_id: int | None
     source_description = fields.TextField(null=True)
     responsible: fields.ForeignKeyNullableRelation = fields.ForeignKeyField(
         "models.Staff", related_name="contacts", null=True, on_delete=fields.SET_NULL
     )
+    responsible_id: int | None
     opened = fields.BooleanField(default=False)
     include_in_export = fields.BooleanField(default=True)
     utm_source = fields.CharField(max_length=200, null=True)
@@ -57,15 +60,19 @@ class Contact(Model):
     web_form: fields.ForeignKeyNullableRelation = fields.ForeignKeyField(
         "models.WebForm", related_name="contacts", null=True, on_delete=fields.SET_NULL
     )
+    web_form_id: int | None
     import_job: fields.ForeignKeyNullableRelation = fields.ForeignKeyField(
         "models.ImportJob", related_name="contacts", null=True, on_delete=fields.SET_NULL
     )
+    import_job_id: int | None
     created_by: fields.ForeignKeyNullableRelation = fields.ForeignKeyField(
         "models.Staff", related_name="contacts_created", null=True, on_delete=fields.SET_NULL
     )
+    created_by_id: int | None
     updated_by: fields.ForeignKeyNullableRelation = fields.ForeignKeyField(
         "models.Staff", related_name="contacts_updated", null=True, on_delete=fields.SET_NULL
     )
+    updated_by_id: int | None
     created_at = fields.DatetimeField(auto_now_add=True)
     updated_at = fields.DatetimeField(auto_now=True)
     version = fields.IntField(default=1)
@@ -73,6 +80,7 @@ class Contact(Model):
     merged_into: fields.ForeignKeyNullableRelation["Contact"] = fields.ForeignKeyField(
         "models.Contact", related_name="merged_from", null=True, on_delete=fields.SET_NULL
     )
+    merged_into_id: int | None
     # Derived: folded name/e-mail/company words, phone digit forms, duplicate name key.
     search_text = fields.TextField(default="")
     search_phones = fields.TextField(default="")
@@ -97,9 +105,11 @@ class ContactObserver(Model):
     contact: fields.ForeignKeyRelation[Contact] = fields.ForeignKeyField(
         "models.Contact", related_name="observer_links", on_delete=fields.CASCADE
     )
+    contact_id: int
     staff: fields.ForeignKeyRelation = fields.ForeignKeyField(
         "models.Staff", related_name="observed_links", on_delete=fields.CASCADE
     )
+    staff_id: int
 
     class Meta:
         table = "contact_observer"
@@ -115,6 +125,7 @@ class Company(Model):
     responsible: fields.ForeignKeyNullableRelation = fields.ForeignKeyField(
         "models.Staff", related_name="companies", null=True, on_delete=fields.SET_NULL
     )
+    responsible_id: int | None
     opened = fields.BooleanField(default=False)
     created_at = fields.DatetimeField(auto_now_add=True)
     updated_at = fields.DatetimeField(auto_now=True)
@@ -133,9 +144,11 @@ class Channel(Model):
     contact: fields.ForeignKeyNullableRelation[Contact] = fields.ForeignKeyField(
         "models.Contact", related_name="channels", null=True, on_delete=fields.CASCADE
     )
+    contact_id: int | None
     company: fields.ForeignKeyNullableRelation[Company] = fields.ForeignKeyField(
         "models.Company", related_name="channels", null=True, on_delete=fields.CASCADE
     )
+    company_id: int | None
     kind = fields.CharEnumField(ChannelKind, max_length=16)
     value_type = fields.CharField(max_length=16)
     value = fields.CharField(max_length=255)
@@ -154,9 +167,11 @@ class ContactCompany(Model):
     contact: fields.ForeignKeyRelation[Contact] = fields.ForeignKeyField(
         "models.Contact", related_name="company_links", on_delete=fields.CASCADE
     )
+    contact_id: int
     company: fields.ForeignKeyRelation[Company] = fields.ForeignKeyField(
         "models.Company", related_name="contact_links", on_delete=fields.CASCADE
     )
+    company_id: int
     is_primary = fields.BooleanField(default=False)
 
     class Meta:
@@ -193,9 +208,11 @@ class CustomFieldValue(Model):
     field: fields.ForeignKeyRelation[CustomField] = fields.ForeignKeyField(
         "models.CustomField", related_name="values", on_delete=fields.CASCADE
     )
+    field_id: int
     contact: fields.ForeignKeyRelation[Contact] = fields.ForeignKeyField(
         "models.Contact", related_name="custom_values", on_delete=fields.CASCADE
     )
+    contact_id: int
     position = fields.SmallIntField(default=0)
     value_text = fields.TextField(null=True)
     value_int = fields.BigIntField(null=True)
@@ -206,7 +223,11 @@ class CustomFieldValue(Model):
 
     class Meta:
         table = "custom_field_value"
-        indexes = (("contact_id", "field_id"), ("field_id", "value_int"), ("field_id", "value_date"))
+        indexes = (
+            ("contact_id", "field_id"),
+            ("field_id", "value_int"),
+            ("field_id", "value_date"),
+        )
 
 
 class CardSection(Model):
@@ -228,6 +249,7 @@ class CardPlacement(Model):
     section: fields.ForeignKeyRelation[CardSection] = fields.ForeignKeyField(
         "models.CardSection", related_name="placements", on_delete=fields.CASCADE
     )
+    section_id: int
     field = fields.CharField(max_length=80, unique=True)
     sort = fields.IntField(default=0)
     hidden = fields.BooleanField(default=False)

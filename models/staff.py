@@ -12,9 +12,11 @@ class Department(Model):
     parent: fields.ForeignKeyNullableRelation["Department"] = fields.ForeignKeyField(
         "models.Department", related_name="children", null=True, on_delete=fields.RESTRICT
     )
+    parent_id: int | None
     head: fields.ForeignKeyNullableRelation["Staff"] = fields.ForeignKeyField(
         "models.Staff", related_name="headed_departments", null=True, on_delete=fields.SET_NULL
     )
+    head_id: int | None
     created_at = fields.DatetimeField(auto_now_add=True)
 
     class Meta:
@@ -63,9 +65,11 @@ class StaffDepartment(Model):
     staff: fields.ForeignKeyRelation[Staff] = fields.ForeignKeyField(
         "models.Staff", related_name="department_links", on_delete=fields.CASCADE
     )
+    staff_id: int
     department: fields.ForeignKeyRelation[Department] = fields.ForeignKeyField(
         "models.Department", related_name="staff_links", on_delete=fields.CASCADE
     )
+    department_id: int
 
     class Meta:
         table = "staff_department"
@@ -77,9 +81,11 @@ class StaffRole(Model):
     staff: fields.ForeignKeyRelation[Staff] = fields.ForeignKeyField(
         "models.Staff", related_name="role_links", on_delete=fields.CASCADE
     )
+    staff_id: int
     role: fields.ForeignKeyRelation[Role] = fields.ForeignKeyField(
         "models.Role", related_name="staff_links", on_delete=fields.CASCADE
     )
+    role_id: int
 
     class Meta:
         table = "staff_role"
@@ -94,17 +100,21 @@ class Invite(Model):
     role: fields.ForeignKeyRelation[Role] = fields.ForeignKeyField(
         "models.Role", related_name="invites", on_delete=fields.CASCADE
     )
+    role_id: int
     department: fields.ForeignKeyNullableRelation[Department] = fields.ForeignKeyField(
         "models.Department", related_name="invites", null=True, on_delete=fields.SET_NULL
     )
+    department_id: int | None
     created_by: fields.ForeignKeyNullableRelation[Staff] = fields.ForeignKeyField(
         "models.Staff", related_name="invites_created", null=True, on_delete=fields.SET_NULL
     )
+    created_by_id: int | None
     expires_at = fields.DatetimeField()
     used_at = fields.DatetimeField(null=True)
     used_by: fields.ForeignKeyNullableRelation[Staff] = fields.ForeignKeyField(
         "models.Staff", related_name="invites_used", null=True, on_delete=fields.SET_NULL
     )
+    used_by_id: int | None
     created_at = fields.DatetimeField(auto_now_add=True)
 
     class Meta:

@@ -23,6 +23,7 @@ class HistoryEntry(Model):
     actor_staff: fields.ForeignKeyNullableRelation = fields.ForeignKeyField(
         "models.Staff", related_name="history", null=True, on_delete=fields.SET_NULL
     )
+    actor_staff_id: int | None
     actor_label = fields.CharField(max_length=200)
     kind = fields.CharEnumField(HistoryKind, max_length=24)
     field = fields.CharField(max_length=80, null=True)
@@ -41,11 +42,13 @@ class MergeRecord(Model):
     kept: fields.ForeignKeyRelation = fields.ForeignKeyField(
         "models.Contact", related_name="merges", on_delete=fields.CASCADE
     )
+    kept_id: int
     merged_ids = fields.JSONField()
     moved = fields.JSONField()
     actor_staff: fields.ForeignKeyNullableRelation = fields.ForeignKeyField(
         "models.Staff", related_name="merges", null=True, on_delete=fields.SET_NULL
     )
+    actor_staff_id: int | None
     actor_label = fields.CharField(max_length=200)
     at = fields.DatetimeField(auto_now_add=True)
     undone_at = fields.DatetimeField(null=True)
@@ -61,6 +64,7 @@ class OutboxMessage(Model):
     staff: fields.ForeignKeyNullableRelation = fields.ForeignKeyField(
         "models.Staff", related_name="outbox", null=True, on_delete=fields.SET_NULL
     )
+    staff_id: int | None
     chat_id = fields.BigIntField()
     kind = fields.CharField(max_length=32)
     text = fields.TextField()
@@ -112,6 +116,7 @@ class FormSubmission(Model):
     form: fields.ForeignKeyRelation[WebForm] = fields.ForeignKeyField(
         "models.WebForm", related_name="submissions", on_delete=fields.CASCADE
     )
+    form_id: int
     received_at = fields.DatetimeField(auto_now_add=True)
     payload = fields.JSONField()
     address_hash = fields.CharField(max_length=64, null=True)
@@ -127,6 +132,7 @@ class FormSubmission(Model):
     contact: fields.ForeignKeyNullableRelation = fields.ForeignKeyField(
         "models.Contact", related_name="submissions", null=True, on_delete=fields.SET_NULL
     )
+    contact_id: int | None
 
     class Meta:
         table = "form_submission"
@@ -139,6 +145,7 @@ class ImportJob(Model):
     staff: fields.ForeignKeyNullableRelation = fields.ForeignKeyField(
         "models.Staff", related_name="imports", null=True, on_delete=fields.SET_NULL
     )
+    staff_id: int | None
     filename = fields.CharField(max_length=255)
     format = fields.CharField(max_length=16)
     preset = fields.CharField(max_length=32, null=True)
@@ -167,6 +174,7 @@ class SavedFilter(Model):
     staff: fields.ForeignKeyRelation = fields.ForeignKeyField(
         "models.Staff", related_name="saved_filters", on_delete=fields.CASCADE
     )
+    staff_id: int
     name = fields.CharField(max_length=100)
     params = fields.JSONField()
     created_at = fields.DatetimeField(auto_now_add=True)
@@ -174,4 +182,3 @@ class SavedFilter(Model):
     class Meta:
         table = "saved_filter"
         unique_together = (("staff", "name"),)
-

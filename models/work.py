@@ -16,9 +16,11 @@ class Deal(Model):
     company: fields.ForeignKeyNullableRelation = fields.ForeignKeyField(
         "models.Company", related_name="deals", null=True, on_delete=fields.SET_NULL
     )
+    company_id: int | None
     responsible: fields.ForeignKeyNullableRelation = fields.ForeignKeyField(
         "models.Staff", related_name="deals", null=True, on_delete=fields.SET_NULL
     )
+    responsible_id: int | None
     opened = fields.BooleanField(default=False)
     created_at = fields.DatetimeField(auto_now_add=True)
     updated_at = fields.DatetimeField(auto_now=True)
@@ -39,9 +41,11 @@ class Quote(Model):
     deal: fields.ForeignKeyNullableRelation[Deal] = fields.ForeignKeyField(
         "models.Deal", related_name="quotes", null=True, on_delete=fields.SET_NULL
     )
+    deal_id: int | None
     responsible: fields.ForeignKeyNullableRelation = fields.ForeignKeyField(
         "models.Staff", related_name="quotes", null=True, on_delete=fields.SET_NULL
     )
+    responsible_id: int | None
     opened = fields.BooleanField(default=False)
     created_at = fields.DatetimeField(auto_now_add=True)
     updated_at = fields.DatetimeField(auto_now=True)
@@ -58,9 +62,11 @@ class ContactDeal(Model):
     contact: fields.ForeignKeyRelation = fields.ForeignKeyField(
         "models.Contact", related_name="deal_links", on_delete=fields.CASCADE
     )
+    contact_id: int
     deal: fields.ForeignKeyRelation[Deal] = fields.ForeignKeyField(
         "models.Deal", related_name="contact_links", on_delete=fields.CASCADE
     )
+    deal_id: int
 
     class Meta:
         table = "contact_deal"
@@ -73,9 +79,11 @@ class ContactQuote(Model):
     contact: fields.ForeignKeyRelation = fields.ForeignKeyField(
         "models.Contact", related_name="quote_links", on_delete=fields.CASCADE
     )
+    contact_id: int
     quote: fields.ForeignKeyRelation[Quote] = fields.ForeignKeyField(
         "models.Quote", related_name="contact_links", on_delete=fields.CASCADE
     )
+    quote_id: int
 
     class Meta:
         table = "contact_quote"
@@ -97,18 +105,23 @@ class Activity(Model):
     responsible: fields.ForeignKeyNullableRelation = fields.ForeignKeyField(
         "models.Staff", related_name="activities", null=True, on_delete=fields.SET_NULL
     )
+    responsible_id: int | None
     contact: fields.ForeignKeyNullableRelation = fields.ForeignKeyField(
         "models.Contact", related_name="activities", null=True, on_delete=fields.CASCADE
     )
+    contact_id: int | None
     company: fields.ForeignKeyNullableRelation = fields.ForeignKeyField(
         "models.Company", related_name="activities", null=True, on_delete=fields.CASCADE
     )
+    company_id: int | None
     deal: fields.ForeignKeyNullableRelation[Deal] = fields.ForeignKeyField(
         "models.Deal", related_name="activities", null=True, on_delete=fields.CASCADE
     )
+    deal_id: int | None
     created_by: fields.ForeignKeyNullableRelation = fields.ForeignKeyField(
         "models.Staff", related_name="activities_created", null=True, on_delete=fields.SET_NULL
     )
+    created_by_id: int | None
     escalated_at = fields.DatetimeField(null=True)
     completed_at = fields.DatetimeField(null=True)
     created_at = fields.DatetimeField(auto_now_add=True)
@@ -117,7 +130,11 @@ class Activity(Model):
 
     class Meta:
         table = "activity"
-        indexes = (("responsible_id", "status", "start_at"), ("contact_id",), ("status", "start_at"))
+        indexes = (
+            ("responsible_id", "status", "start_at"),
+            ("contact_id",),
+            ("status", "start_at"),
+        )
 
 
 class Reminder(Model):
@@ -127,9 +144,11 @@ class Reminder(Model):
     activity: fields.ForeignKeyRelation[Activity] = fields.ForeignKeyField(
         "models.Activity", related_name="reminders", on_delete=fields.CASCADE
     )
+    activity_id: int
     staff: fields.ForeignKeyRelation = fields.ForeignKeyField(
         "models.Staff", related_name="reminders", on_delete=fields.CASCADE
     )
+    staff_id: int
     offset_minutes = fields.IntField(default=0)
     due_at = fields.DatetimeField()
     status = fields.CharEnumField(DeliveryStatus, max_length=16, default=DeliveryStatus.PENDING)

@@ -137,7 +137,9 @@ class StaffFactory:
     ) -> Staff:
         self._next += 1
         staff = await Staff.create(
-            telegram_id=self._next, name=name or f"Staff {self._next}", is_admin=admin,
+            telegram_id=self._next,
+            name=name or f"Staff {self._next}",
+            is_admin=admin,
             is_active=active,
         )
         if levels or level is not None:

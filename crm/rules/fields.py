@@ -46,6 +46,7 @@ VALUE_TYPES: dict[ChannelKind, tuple[str, ...]] = {
 TRUE_WORDS = {"1", "true", "yes", "y", "on", "oui", "vrai", "x"}
 FALSE_WORDS = {"0", "false", "no", "n", "off", "non", "faux", ""}
 DATE_FORMATS = ("%Y-%m-%d", "%d.%m.%Y", "%d/%m/%Y")
+_TELEGRAM_LINK = re.compile(r"^(?:https?://)?(?:www\.)?(?:t|telegram)\.me/")
 
 
 class FieldError(ValueError):
@@ -115,18 +116,37 @@ def parse_decimal(value: Any) -> Decimal:
         raise FieldError("must be a number such as 12.50") from exc
     if not result.is_finite() or abs(result) >= Decimal(10) ** 14:
         raise FieldError("must be a number such as 12.50")
-    return result.quantize(Decimal("0.000001"))
+    # Round first, then check again: 99999999999999.9999999 passes the check above but rounds up
+    # to 10**14, one digit more than the column holds. `+ 0` turns -0.000000 into 0.000000.
+    result = result.quantize(Decimal("0.000001")) + 0
+    if abs(result) >= Decimal(10) ** 14:
+        raise FieldError("must be a number such as 12.50")
+    return result
 
 
 def parse_url(value: Any) -> str:
     text = clean_text(str(value))
+    bad = FieldError("must be a web address such as https://example.com")
     if not re.match(r"^[a-z][a-z0-9+.-]*://", text, re.I):
+        # "mailto:a@b.fr" or "tel:+33..." is another kind of address, not a site without its
+        # scheme: prefixed with https:// it read as user "mailto" at host "b.fr" and passed.
+        # "example.com:8080" is a host and a port, so a digit after the colon is allowed.
+        if re.match(r"^[a-z][a-z0-9+.-]*:(?!\d)", text, re.I):
+            raise bad
         text = "https://" + text
     parts = urlsplit(text)
     if parts.scheme.lower() not in ("http", "https") or not parts.hostname or " " in text:
-        raise FieldError("must be a web address such as https://example.com")
+        raise bad
     if "." not in parts.hostname and parts.hostname != "localhost":
-        raise FieldError("must be a web address such as https://example.com")
+        raise bad
+    # Empty labels ("https://.com", "a..com") are no host; a user name or password in a contact's
+    # site is either a leaked secret or a disguise ("https://bank.com@evil.example").
+    if "" in parts.hostname.removesuffix(".").split(".") or "@" in parts.netloc:
+        raise bad
+    try:
+        parts.port  # noqa: B018 - raises ValueError for "example.com:99999" or ":abc"
+    except ValueError as exc:
+        raise bad from exc
     if len(text) > 255:
         raise FieldError("is longer than 255 characters")
     return text
@@ -135,7 +155,8 @@ def parse_url(value: Any) -> str:
 def clean_string(value: Any, max_length: int, multiline: bool = False) -> str | None:
     if value is None:
         return None
-    if not isinstance(value, str | int | float):
+    # bool is an int, but `True` from a JSON body is no name: it used to be stored as "True".
+    if isinstance(value, bool) or not isinstance(value, str | int | float):
         raise FieldError("must be text")
     text = str(value)
     text = text.strip() if multiline else clean_text(text)
@@ -165,8 +186,15 @@ def clean_channel(
         raw = raw.get("value")
     if raw is None or not str(raw).strip():
         raise FieldError("is empty")
+    # A list or a nested object is not a value: str() of it used to be validated as a phone or
+    # an e-mail and failed with a confusing message.
+    if isinstance(raw, bool) or not isinstance(raw, str | int):
+        raise FieldError("must be text")
     allowed = VALUE_TYPES[kind]
-    vtype = (value_type or allowed[0]).upper()
+    if value_type is not None and not isinstance(value_type, str):
+        # A number or a list as the type used to crash with AttributeError on .upper().
+        raise FieldError(f"type must be one of {', '.join(allowed)}")
+    vtype = (value_type or "").strip().upper() or allowed[0]
     if vtype not in allowed:
         raise FieldError(f"type must be one of {', '.join(allowed)}")
     typed = clean_text(str(raw))
@@ -188,7 +216,8 @@ def clean_channel(
         return ChannelValue(kind, vtype, typed, url.lower())
     normalized = typed.lower()
     if vtype == "TELEGRAM":
-        normalized = normalized.removeprefix("https://t.me/").removeprefix("@")
+        # People paste links in every form: https://t.me/x, http://t.me/x, t.me/x, telegram.me/x.
+        normalized = _TELEGRAM_LINK.sub("", normalized).removeprefix("@")
         if not re.fullmatch(r"[a-z0-9_]{4,32}|\+?\d{6,15}", normalized):
             raise FieldError("must be a Telegram username such as @jean_dupont")
     return ChannelValue(kind, vtype, typed, normalized)

@@ -7,6 +7,7 @@ import phonenumbers
 from phonenumbers import NumberParseException, PhoneNumberFormat
 
 _NON_DIGITS = re.compile(r"\D")
+_TRUNK_ZERO = re.compile(r"\(\s*0\s*\)")
 MIN_SEARCH_DIGITS = 4
 
 
@@ -41,8 +42,10 @@ def normalize_phone(raw: str, default_region: str | None) -> Phone:
         candidates.append(("+" + text[2:], None))
     if default_region and not text.startswith("+"):
         candidates.append((text, default_region))
-    if not text.startswith("+"):
-        # Telegram shares numbers without '+' (STACK.md §2.6).
+    if text.isdigit() and not text.startswith("0"):
+        # Telegram shares numbers without '+' (STACK.md §2.6), and spreadsheets drop it; both
+        # give bare digits. Anything typed with separators ("201-555-0123") is a national number:
+        # read as international it silently became another country's number (+20, Egypt).
         candidates.append(("+" + text, None))
     for candidate, region in candidates:
         try:
@@ -81,6 +84,10 @@ def query_digits(query: str) -> str | None:
     stripped = query.strip()
     if not stripped or re.search(r"[^\d\s+().\-/]", stripped):
         return None
+    if stripped.startswith(("+", "00")):
+        # "+33 (0)6 12 34 56 78": the bracketed trunk '0' is not dialled after a country code and
+        # is in no stored key, so keeping it made the full number unfindable.
+        stripped = _TRUNK_ZERO.sub("", stripped)
     digits = _NON_DIGITS.sub("", stripped)
     if stripped.startswith("00") or (stripped.startswith("+") and digits.startswith("00")):
         digits = digits[2:]

@@ -3,20 +3,38 @@
 import re
 import unicodedata
 
-_WORD = re.compile(r"[^\W_]+")
 _SPACES = re.compile(r"\s+")
+# Kana voicing marks (dakuten, handakuten) are not accents: "ガ" (ga) and "カ" (ka) are different
+# sounds, and Japanese users always type them; stripping them would make "ガルシア" a duplicate of
+# "カルシア". NFKD splits them off like any other combining mark, so keep them explicitly.
+_KEPT_MARKS = frozenset("\u3099\u309a")
 
 
 def fold(text: str) -> str:
     """Lower-case and strip accents: 'José ÁLVAREZ' -> 'jose alvarez'; other scripts kept."""
     decomposed = unicodedata.normalize("NFKD", text)
-    stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    stripped = "".join(
+        ch for ch in decomposed if ch in _KEPT_MARKS or not unicodedata.combining(ch)
+    )
     return unicodedata.normalize("NFC", stripped).casefold()
 
 
 def words(text: str) -> list[str]:
     """Folded word tokens; punctuation (., @, -, ') separates words as search engines do."""
-    return _WORD.findall(fold(text))
+    # A word is a letter or digit followed by letters, digits and combining marks. A plain
+    # `[^\W_]+` regex is not enough: the marks that survive folding (Devanagari vowel signs,
+    # Thai vowels...) are not "word characters" for `re`, so "हिन्दी" fell apart into pieces.
+    tokens: list[str] = []
+    current: list[str] = []
+    for ch in fold(text):
+        if ch.isalnum() or (current and unicodedata.category(ch).startswith("M")):
+            current.append(ch)
+        elif current:
+            tokens.append("".join(current))
+            current = []
+    if current:
+        tokens.append("".join(current))
+    return tokens
 
 
 def clean_text(value: str) -> str:

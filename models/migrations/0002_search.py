@@ -1,4 +1,4 @@
-"""Full-text and digit search objects, created per database (FTS5 on SQLite, pg_trgm/tsvector on PG).
+"""Search indexes, per database: FTS5 on SQLite, tsvector and pg_trgm on PostgreSQL.
 
 The contact row carries derived columns (`search_text`: folded words of names, e-mails and
 companies; `search_phones`: digit forms of every phone) that the core keeps in step; this

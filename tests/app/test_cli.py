@@ -18,8 +18,12 @@ def carnet(tmp_path: Path, *args: str, env: dict[str, str] | None = None):
     environment["DATABASE_URL"] = f"sqlite://{tmp_path / 'data' / 'carnet.sqlite3'}"
     environment.update(env or {})
     return subprocess.run(
-        [sys.executable, "-m", "app", *args], cwd=tmp_path, env=environment,
-        capture_output=True, text=True, timeout=120,
+        [sys.executable, "-m", "app", *args],
+        cwd=tmp_path,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
 
 
@@ -90,9 +94,48 @@ def test_bad_input_gives_one_line_and_a_non_zero_exit(upgraded, args, env, expec
 
 def test_a_database_that_cannot_be_opened_is_one_line(tmp_path):
     result = carnet(
-        tmp_path, "staff", "add", "--telegram-id", "1",
+        tmp_path,
+        "staff",
+        "add",
+        "--telegram-id",
+        "1",
         env={"DATABASE_URL": "postgres://nobody@127.0.0.1:1/none"},
     )
     assert result.returncode != 0
     assert "Traceback" not in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_serve_answers_healthz_says_the_bot_is_off_and_stops_cleanly(upgraded):
+    import signal
+    import socket
+    import time
+    import urllib.request
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    environment = {k: v for k, v in os.environ.items() if k != "BOT_TOKEN"}
+    environment.update(
+        DATABASE_URL=f"sqlite://{upgraded / 'data' / 'carnet.sqlite3'}", WEB_PORT=str(port)
+    )
+    process = subprocess.Popen(
+        [sys.executable, "-m", "app", "serve"], cwd=upgraded, env=environment,
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )
+    try:
+        body = None
+        for _ in range(100):
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1) as r:
+                    body = r.read().decode()
+                break
+            except OSError:
+                time.sleep(0.1)
+        assert body == '{"status": "ok"}'
+    finally:
+        process.send_signal(signal.SIGTERM)
+        output, _ = process.communicate(timeout=20)
+    assert process.returncode == 0
+    assert "bot: off" in output
+    assert "Traceback" not in output

@@ -9,9 +9,18 @@ from app.settings import SettingsError, load_settings
 def _clean_env(monkeypatch, tmp_path):
     monkeypatch.chdir(tmp_path)  # no stray .env
     for name in (
-        "DATABASE_URL", "BOT_TOKEN", "ADMIN_TELEGRAM_IDS", "WEB_PORT", "TIMEZONE",
-        "DEFAULT_PHONE_REGION", "REMINDER_OFFSETS", "WEBHOOK_URL", "WEBHOOK_SECRET",
-        "DEFAULT_LANGUAGE", "LOG_LEVEL", "TELEGRAM_API_URL",
+        "DATABASE_URL",
+        "BOT_TOKEN",
+        "ADMIN_TELEGRAM_IDS",
+        "WEB_PORT",
+        "TIMEZONE",
+        "DEFAULT_PHONE_REGION",
+        "REMINDER_OFFSETS",
+        "WEBHOOK_URL",
+        "WEBHOOK_SECRET",
+        "DEFAULT_LANGUAGE",
+        "LOG_LEVEL",
+        "TELEGRAM_API_URL",
     ):
         monkeypatch.delenv(name, raising=False)
 

@@ -1,0 +1,183 @@
+"""Card layout (F5) and the contact type and source catalogues (F2)."""
+
+import pytest
+
+from crm import catalog, contacts, customfields, layout
+from crm.actors import system_actor
+from crm.errors import NotFoundError, PermissionDeniedError, ValidationError
+from crm.setup import ensure_defaults
+from models import CardPlacement, Contact, ContactType, HistoryEntry
+from models.enums import HistoryKind
+from tests.conftest import actor_of
+
+CLI = system_actor("cli")
+
+
+async def _sections() -> dict[str, tuple[list[str], list[str]]]:
+    return {s.code: (s.fields, s.hidden) for s in await layout.card_layout()}
+
+
+# --- layout ---------------------------------------------------------------------------------
+
+
+async def test_the_default_layout_has_two_sections_in_order(db):
+    sections = await layout.card_layout()
+    assert [(s.code, s.title, s.title_fr) for s in sections] == [
+        ("about", "About contact", "À propos du contact"),
+        ("more", "More", "Plus"),
+    ]
+    assert sections[0].fields == layout.DEFAULT_LAYOUT["about"]
+    assert sections[1].fields == layout.DEFAULT_LAYOUT["more"]
+    assert sections[0].hidden == sections[1].hidden == []
+
+
+async def test_the_defaults_do_not_undo_an_admins_changes(db):
+    await layout.place_field(CLI, "birthdate", "about", 0)
+    await layout.set_hidden(CLI, "position", True)
+    await ensure_defaults()
+    about, hidden = (await _sections())["about"]
+    assert about[0] == "birthdate"
+    assert hidden == ["position"]
+
+
+async def test_it_moves_a_field_between_sections_at_a_position(db):
+    await layout.place_field(CLI, "birthdate", "about", 1)
+    sections = await _sections()
+    assert sections["about"][0][:3] == ["honorific", "birthdate", "first_name"]
+    assert "birthdate" not in sections["more"][0]
+    # Within a section, and past the end.
+    await layout.place_field(CLI, "honorific", "about", 99)
+    assert (await _sections())["about"][0][-1] == "honorific"
+    await layout.place_field(CLI, "honorific", "about", -5)
+    assert (await _sections())["about"][0][0] == "honorific"
+
+
+async def test_it_places_custom_fields_and_refuses_unknown_ones(db):
+    await customfields.create_field(CLI, {"code": "vat", "label": "VAT", "type": "string"})
+    await layout.place_field(CLI, "uf:vat", "about", 0)
+    assert (await _sections())["about"][0][0] == "uf:vat"
+    with pytest.raises(ValidationError) as caught:
+        await layout.place_field(CLI, "uf:nope", "about", 0)
+    assert caught.value.errors == {"field": "is not a card field"}
+    with pytest.raises(ValidationError):
+        await layout.place_field(CLI, "search_text", "about", 0)
+    with pytest.raises(NotFoundError):
+        await layout.place_field(CLI, "birthdate", "nowhere", 0)
+
+
+async def test_it_hides_and_shows_fields_but_never_the_names(db):
+    await layout.set_hidden(CLI, "utm_source", True)
+    fields, hidden = (await _sections())["more"]
+    assert "utm_source" not in fields
+    assert hidden == ["utm_source"]
+    await layout.set_hidden(CLI, "utm_source", False)
+    assert (await _sections())["more"][1] == []
+    with pytest.raises(ValidationError) as caught:
+        await layout.set_hidden(CLI, "last_name", True)
+    assert caught.value.errors == {"field": "names cannot be hidden"}
+    with pytest.raises(NotFoundError):
+        await layout.set_hidden(CLI, "nope", True)
+
+
+async def test_it_adds_sections_after_the_others(db):
+    section = await layout.add_section(CLI, "billing", "  Billing ", "Facturation")
+    assert (section.code, section.title) == ("billing", "Billing")
+    await layout.place_field(CLI, "comment", "billing", 0)
+    sections = await layout.card_layout()
+    assert [s.code for s in sections] == ["about", "more", "billing"]
+    assert sections[-1].fields == ["comment"]
+    with pytest.raises(ValidationError) as caught:
+        await layout.add_section(CLI, "billing", "Again")
+    assert caught.value.errors == {"code": "is already used"}
+    with pytest.raises(ValidationError) as caught:
+        await layout.add_section(CLI, "bad code", "Fine title")
+    assert caught.value.errors == {"code": "must be a simple identifier"}
+    with pytest.raises(ValidationError) as caught:
+        await layout.add_section(CLI, "fine", " ")
+    assert caught.value.errors == {"title": "is required"}
+    with pytest.raises(ValidationError) as caught:
+        await layout.add_section(CLI, "fine", "x" * 201)
+    assert caught.value.errors == {"title": "is longer than 200 characters"}
+
+
+async def test_only_settings_managers_change_the_layout(db, make_staff):
+    actor = await actor_of(await make_staff("Staff"))
+    with pytest.raises(PermissionDeniedError):
+        await layout.place_field(actor, "birthdate", "about", 0)
+    with pytest.raises(PermissionDeniedError):
+        await layout.set_hidden(actor, "birthdate", True)
+    with pytest.raises(PermissionDeniedError):
+        await layout.add_section(actor, "x", "X")
+    assert await CardPlacement.filter(hidden=True).count() == 0
+
+
+# --- catalog --------------------------------------------------------------------------------
+
+
+async def test_types_are_created_renamed_and_reordered(db):
+    lead = await catalog.create_type(CLI, "  Lead ")
+    assert [t.name for t in await catalog.list_types()] == ["Client", "Supplier", "Partner", "Lead"]
+    await catalog.rename_type(CLI, lead.id, "Prospect")
+    ids = {t.name: t.id for t in await catalog.list_types()}
+    await catalog.reorder_types(CLI, [ids["Prospect"], ids["Partner"], ids["Client"]])
+    names = [t.name for t in await catalog.list_types()]
+    assert names[:3] == ["Prospect", "Partner", "Client"]
+    with pytest.raises(ValidationError) as caught:
+        await catalog.create_type(CLI, "  ")
+    assert caught.value.errors == {"name": "is required"}
+    with pytest.raises(ValidationError) as caught:
+        await catalog.rename_type(CLI, lead.id, "x" * 101)
+    assert caught.value.errors == {"name": "is longer than 100 characters"}
+    with pytest.raises(NotFoundError):
+        await catalog.rename_type(CLI, 9999, "X")
+
+
+async def test_deleting_a_type_in_use_asks_where_its_contacts_go(db, make_staff):
+    ids = {t.name: t.id for t in await catalog.list_types()}
+    alive = await contacts.create_contact(CLI, {"last_name": "A", "type_id": ids["Supplier"]})
+    binned = await contacts.create_contact(CLI, {"last_name": "B", "type_id": ids["Supplier"]})
+    await contacts.delete_contact(CLI, binned.id)
+    with pytest.raises(ValidationError) as caught:
+        await catalog.delete_type(CLI, ids["Supplier"])
+    assert caught.value.errors == {"move_to": "2 contacts use this type; choose where they go"}
+    for target in (ids["Supplier"], 9999):
+        with pytest.raises(ValidationError) as caught:
+            await catalog.delete_type(CLI, ids["Supplier"], move_to=target)
+        assert caught.value.errors == {"move_to": "must be another existing type"}
+    assert await ContactType.exists(id=ids["Supplier"])
+
+    admin = await actor_of(await make_staff("Admin", admin=True))
+    moved = await catalog.delete_type(admin, ids["Supplier"], move_to=ids["Partner"])
+    assert moved == 2
+    assert not await ContactType.exists(id=ids["Supplier"])
+    # Deleted contacts move too (they can be restored), and each move is in their history.
+    assert set(
+        await Contact.filter(id__in=[alive.id, binned.id]).values_list("type_id", flat=True)
+    ) == {ids["Partner"]}
+    card = await contacts.get_contact(CLI, alive.id)
+    assert (card.type_name, card.version) == ("Partner", alive.version + 1)
+    entry = await HistoryEntry.filter(entity_id=alive.id, kind=HistoryKind.CHANGED).get()
+    assert (entry.field, entry.before, entry.after, entry.actor_label) == (
+        "type_id",
+        str(ids["Supplier"]),
+        str(ids["Partner"]),
+        "Admin",
+    )
+
+
+async def test_an_unused_type_is_deleted_without_a_target(db):
+    lead = await catalog.create_type(CLI, "Lead")
+    assert await catalog.delete_type(CLI, lead.id) == 0
+    assert "Lead" not in [t.name for t in await catalog.list_types()]
+    with pytest.raises(NotFoundError):
+        await catalog.delete_type(CLI, lead.id)
+
+
+async def test_sources_are_listed_and_created(db, make_staff):
+    await catalog.create_source(CLI, "Trade fair")
+    assert [s.name for s in await catalog.list_sources()][-1] == "Trade fair"
+    actor = await actor_of(await make_staff("Staff"))
+    with pytest.raises(PermissionDeniedError):
+        await catalog.create_source(actor, "X")
+    with pytest.raises(PermissionDeniedError):
+        await catalog.delete_type(actor, (await catalog.list_types())[0].id)
