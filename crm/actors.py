@@ -35,9 +35,7 @@ class Actor:
 
 def system_actor(label: str) -> Actor:
     """A trusted caller such as 'web form contact', 'import #7' or 'cli': every right, no staff."""
-    return Actor(
-        label=label, is_admin=True, can_manage_settings=True, levels=dict(ALL_LEVELS)
-    )
+    return Actor(label=label, is_admin=True, can_manage_settings=True, levels=dict(ALL_LEVELS))
 
 
 async def _department_tree(roots: set[int]) -> set[int]:
@@ -82,9 +80,7 @@ async def actor_for_staff(staff: Staff) -> Actor:
         await StaffDepartment.filter(staff_id=staff.id).values_list("department_id", flat=True)
     )
     # A department head reaches the department they head as if they were in it.
-    own_departments |= set(
-        await Department.filter(head_id=staff.id).values_list("id", flat=True)
-    )
+    own_departments |= set(await Department.filter(head_id=staff.id).values_list("id", flat=True))
     tree = await _department_tree(own_departments)
     department_staff: set[int] = set()
     tree_staff: set[int] = set()

@@ -66,9 +66,7 @@ async def delete_type(actor: Actor, type_id: int, move_to: int | None = None) ->
         # Counted inside the transaction: a contact given this type meanwhile moves too.
         if not await ContactType.exists(id=type_id):
             raise NotFoundError(f"contact type #{type_id} does not exist")
-        if move_to is not None and (
-            move_to == type_id or not await ContactType.exists(id=move_to)
-        ):
+        if move_to is not None and (move_to == type_id or not await ContactType.exists(id=move_to)):
             raise ValidationError({"move_to": "must be another existing type"})
         users = await Contact.filter(type_id=type_id).values_list("id", flat=True)
         if users and move_to is None:

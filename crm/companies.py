@@ -91,7 +91,11 @@ async def _clean(entity: str, data: dict[str, Any], *, creating: bool) -> _Clean
             out.values[name] = await _clean_value(kind, arg, value)
         except FieldError as exc:
             errors[name] = str(exc)
-    if (creating or "title" in out.values) and not out.values.get("title") and "title" not in errors:
+    if (
+        (creating or "title" in out.values)
+        and not out.values.get("title")
+        and "title" not in errors
+    ):
         errors["title"] = "is required"
     if errors:
         raise ValidationError(errors)
@@ -231,12 +235,14 @@ async def update(
     if entity == "company" and "title" in values:
         values["title_key"] = " ".join(words(values["title"]))
     async with in_transaction():
-        updated = await MODELS[entity].filter(
-            id=record_id, version=expected_version, deleted_at=None
-        ).update(**values, version=expected_version + 1, updated_at=utcnow())
+        updated = (
+            await MODELS[entity]
+            .filter(id=record_id, version=expected_version, deleted_at=None)
+            .update(**values, version=expected_version + 1, updated_at=utcnow())
+        )
         if updated != 1:
-            current = await MODELS[entity].filter(id=record_id).first().values_list(
-                "version", flat=True
+            current = (
+                await MODELS[entity].filter(id=record_id).first().values_list("version", flat=True)
             )
             raise StaleEditError(entity, record_id, expected_version, current)
         for kind in channel_diff:
@@ -255,10 +261,14 @@ async def update(
 async def delete(actor: Actor, entity: str, record_id: int) -> None:
     """Soft-delete a company, deal or quote; raises NotFoundError or PermissionDeniedError."""
     record = await _load(entity, record_id)
-    require(actor, Action.DELETE, RecordFacts(record.responsible_id, record.opened), f"this {entity}")
+    require(
+        actor, Action.DELETE, RecordFacts(record.responsible_id, record.opened), f"this {entity}"
+    )
     async with in_transaction():
-        deleted = await MODELS[entity].filter(id=record_id, deleted_at=None).update(
-            deleted_at=utcnow(), version=F("version") + 1
+        deleted = (
+            await MODELS[entity]
+            .filter(id=record_id, deleted_at=None)
+            .update(deleted_at=utcnow(), version=F("version") + 1)
         )
         if not deleted:
             raise NotFoundError(f"{entity} #{record_id} does not exist")
@@ -268,7 +278,9 @@ async def delete(actor: Actor, entity: str, record_id: int) -> None:
                 await refresh_search_keys(contact)
 
 
-async def list_records(actor: Actor, entity: str, limit: int = 50, cursor: int | None = None) -> list[Any]:
+async def list_records(
+    actor: Actor, entity: str, limit: int = 50, cursor: int | None = None
+) -> list[Any]:
     """Records the actor may read, newest first (keyset by id)."""
     query = MODELS[entity].filter(scope_q(actor, contacts=False), deleted_at=None)
     if cursor is not None:

@@ -1,4 +1,4 @@
-"""Contact use cases: create, read, update, delete/restore/purge, links and dependencies (F1, F12, F13)."""
+"""Contact use cases: create, read, update, delete/restore/purge, links, dependencies (F1, F13)."""
 
 from dataclasses import dataclass, field
 from datetime import date
@@ -235,9 +235,9 @@ async def _check_references(clean: CleanContact) -> None:
         if ref is not None and not await model.exists(id=ref, **extra):
             errors[name] = "does not exist" if name != "responsible_id" else "is not active staff"
     if clean.observers:
-        known = await Staff.filter(id__in=clean.observers).count()
+        known = await Staff.filter(id__in=clean.observers, is_active=True).count()
         if known != len(clean.observers):
-            errors["observers"] = "must be existing staff members"
+            errors["observers"] = "must be active staff members"
     if clean.companies:
         known = await Company.filter(id__in=clean.companies, deleted_at=None).count()
         if known != len(clean.companies):
@@ -256,9 +256,7 @@ async def _require_readable_companies(actor: Actor, company_ids: list[int]) -> N
         require(actor, Action.READ, facts, f"company #{company.id}")
 
 
-async def _write_channels(
-    contact_id: int, kind: ChannelKind, values: list[ChannelValue]
-) -> None:
+async def _write_channels(contact_id: int, kind: ChannelKind, values: list[ChannelValue]) -> None:
     await Channel.filter(contact_id=contact_id, kind=kind).delete()
     await Channel.bulk_create(
         [
@@ -398,7 +396,9 @@ async def create_contact(
             await _write_companies(contact.id, clean.companies)
         await customfields.write_values(contact.id, definitions, clean.custom)
         await refresh_search_keys(contact)
-        await history.record(actor, ENTITY, contact.id, HistoryKind.CREATED, after=display_name(contact))
+        await history.record(
+            actor, ENTITY, contact.id, HistoryKind.CREATED, after=display_name(contact)
+        )
     return await load_card(contact)
 
 
@@ -522,7 +522,9 @@ async def purge_contact(actor: Actor, contact_id: int) -> None:
     contact = await _load_deleted(contact_id)
     require(actor, Action.DELETE, await record_facts(contact))
     async with in_transaction():
-        await history.record(actor, ENTITY, contact_id, HistoryKind.PURGED, before=display_name(contact))
+        await history.record(
+            actor, ENTITY, contact_id, HistoryKind.PURGED, before=display_name(contact)
+        )
         await Contact.filter(merged_into_id=contact_id).update(merged_into_id=None)
         await Contact.filter(id=contact_id).delete()
 
@@ -530,7 +532,9 @@ async def purge_contact(actor: Actor, contact_id: int) -> None:
 async def recycle_bin(actor: Actor, limit: int = 50) -> list[Contact]:
     """Deleted contacts the actor could delete, newest deletion first."""
     return (
-        await Contact.filter(scope_q(actor, Action.DELETE), deleted_at__isnull=False, merged_into_id=None)
+        await Contact.filter(
+            scope_q(actor, Action.DELETE), deleted_at__isnull=False, merged_into_id=None
+        )
         .order_by("-deleted_at")
         .limit(limit)
     )
@@ -684,7 +688,9 @@ async def dependencies(actor: Actor, contact_id: int) -> Dependencies:
         return [
             i
             for i in items
-            if can(actor, Action.READ, RecordFacts(responsible_id=i.responsible_id, opened=i.opened))
+            if can(
+                actor, Action.READ, RecordFacts(responsible_id=i.responsible_id, opened=i.opened)
+            )
         ]
 
     companies = await Company.filter(contact_links__contact_id=contact_id, deleted_at=None)

@@ -94,10 +94,18 @@ async def clean_values(
                     errors[f"custom.{code}"] = "has an invalid default value"
     for code, definition in definitions.items():
         present = code in cleaned or creating
-        if definition.required and present and not cleaned.get(code) and f"custom.{code}" not in errors:
+        if (
+            definition.required
+            and present
+            and not cleaned.get(code)
+            and f"custom.{code}" not in errors
+        ):
             errors[f"custom.{code}"] = "is required"
     staff_ids = {
-        v for code, vals in cleaned.items() if definitions[code].type == FieldType.STAFF for v in vals
+        v
+        for code, vals in cleaned.items()
+        if definitions[code].type == FieldType.STAFF
+        for v in vals
     }
     if staff_ids:
         known = set(await Staff.filter(id__in=list(staff_ids)).values_list("id", flat=True))
@@ -208,7 +216,9 @@ async def create_field(actor: Actor, data: dict[str, Any]) -> CustomField:
     if cleaned["type"] == FieldType.LIST and not cleaned.get("options"):
         raise ValidationError({"options": "a list field needs at least one option"})
     cleaned["default"] = _clean_default(
-        cleaned["type"], cleaned.get("default"), cleaned.get("options", []),
+        cleaned["type"],
+        cleaned.get("default"),
+        cleaned.get("options", []),
         cleaned.get("multiple", False),
     )
     code_taken = ValidationError({"code": "is already used by another field"})
@@ -266,7 +276,9 @@ async def update_field(actor: Actor, code: str, data: dict[str, Any]) -> CustomF
         if {"default", "options", "multiple"} & set(cleaned):
             # The default must still be valid under the new options and multiplicity.
             cleaned["default"] = _clean_default(
-                field.type, cleaned.get("default", field.default), options,
+                field.type,
+                cleaned.get("default", field.default),
+                options,
                 cleaned.get("multiple", field.multiple),
             )
         if field.multiple and cleaned.get("multiple") is False:

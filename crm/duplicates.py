@@ -11,9 +11,9 @@ from crm.actors import Actor
 from crm.db import connection, dialect, utcnow
 from crm.errors import ConflictError, NotFoundError, PermissionDeniedError, ValidationError
 from crm.permissions import can, record_facts, require
-from crm.searchkeys import refresh_search_keys
 from crm.rules.fields import ChannelValue
 from crm.rules.text import name_key
+from crm.searchkeys import refresh_search_keys
 from models import (
     Activity,
     Channel,
@@ -89,9 +89,11 @@ async def find_duplicates_for(
                 found.setdefault(contact_id, (reason, normalized))
     key = name_key(scalars.get("first_name"), scalars.get("last_name"))
     if key:
-        ids = await Contact.filter(name_key=key, deleted_at=None, merged_into_id=None).limit(
-            MAX_MATCHES
-        ).values_list("id", flat=True)
+        ids = (
+            await Contact.filter(name_key=key, deleted_at=None, merged_into_id=None)
+            .limit(MAX_MATCHES)
+            .values_list("id", flat=True)
+        )
         for contact_id in ids:
             if contact_id != exclude_id:
                 found.setdefault(contact_id, ("name", key.replace("|", ", ")))
@@ -126,8 +128,12 @@ async def lock_duplicate_keys(
     """
     if dialect() == "sqlite":
         return
-    keys = {f"{kind.value}:{v.normalized}" for kind, values in channels.items() for v in values
-            if kind in (ChannelKind.PHONE, ChannelKind.EMAIL)}
+    keys = {
+        f"{kind.value}:{v.normalized}"
+        for kind, values in channels.items()
+        for v in values
+        if kind in (ChannelKind.PHONE, ChannelKind.EMAIL)
+    }
     key = name_key(scalars.get("first_name"), scalars.get("last_name"))
     if key:
         keys.add(f"name:{key}")
@@ -145,7 +151,9 @@ async def duplicate_groups(actor: Actor, limit: int = 50) -> list[list[int]]:
     for kind in (ChannelKind.PHONE, ChannelKind.EMAIL):
         rows = (
             await Channel.filter(
-                kind=kind, contact_id__isnull=False, contact__deleted_at=None,
+                kind=kind,
+                contact_id__isnull=False,
+                contact__deleted_at=None,
                 contact__merged_into_id=None,
             )
             .order_by("normalized", "contact_id")
@@ -190,10 +198,20 @@ async def merge_contacts(actor: Actor, keep_id: int, other_ids: list[int]) -> Me
     keep = contacts[keep_id]
     require(actor, Action.EDIT, await record_facts(keep))
     for other_id in others:
-        require(actor, Action.DELETE, await record_facts(contacts[other_id]), f"contact #{other_id}")
+        require(
+            actor, Action.DELETE, await record_facts(contacts[other_id]), f"contact #{other_id}"
+        )
     moved: dict[str, Any] = {
-        "channels": [], "companies": [], "deals": [], "quotes": [], "observers": [],
-        "activities": [], "history": [], "custom": [], "fields": {}, "versions": {},
+        "channels": [],
+        "companies": [],
+        "deals": [],
+        "quotes": [],
+        "observers": [],
+        "activities": [],
+        "history": [],
+        "custom": [],
+        "fields": {},
+        "versions": {},
     }
     now = utcnow()
     async with in_transaction():
@@ -274,9 +292,9 @@ async def merge_contacts(actor: Actor, keep_id: int, other_ids: list[int]) -> Me
             ("observers", ContactObserver, "staff_id"),
         ):
             have = set(await model.filter(contact_id=keep_id).values_list(column, flat=True))
-            for row_id, contact_id, target in await model.filter(
-                contact_id__in=others
-            ).values_list("id", "contact_id", column):
+            for row_id, contact_id, target in await model.filter(contact_id__in=others).values_list(
+                "id", "contact_id", column
+            ):
                 if target in have:
                     continue
                 have.add(target)
@@ -295,9 +313,11 @@ async def merge_contacts(actor: Actor, keep_id: int, other_ids: list[int]) -> Me
         have_fields = set(
             await CustomFieldValue.filter(contact_id=keep_id).values_list("field_id", flat=True)
         )
-        for row_id, contact_id, field_id in await CustomFieldValue.filter(
-            contact_id__in=others
-        ).order_by("contact_id", "position").values_list("id", "contact_id", "field_id"):
+        for row_id, contact_id, field_id in (
+            await CustomFieldValue.filter(contact_id__in=others)
+            .order_by("contact_id", "position")
+            .values_list("id", "contact_id", "field_id")
+        ):
             if field_id in have_fields:
                 continue
             moved["custom"].append([row_id, contact_id, field_id])
@@ -324,9 +344,19 @@ async def merge_contacts(actor: Actor, keep_id: int, other_ids: list[int]) -> Me
             actor, "contact", keep_id, {name: (None, value) for name, value in fields.items()}
         )
         names = ", ".join(f"{_name(contacts[i])} (#{i})" for i in others)
-        await history.record(actor, "contact", keep_id, HistoryKind.MERGED, field="merge", before=names, after=f"merge #{record.id}")
+        await history.record(
+            actor,
+            "contact",
+            keep_id,
+            HistoryKind.MERGED,
+            field="merge",
+            before=names,
+            after=f"merge #{record.id}",
+        )
         for other_id in others:
-            await history.record(actor, "contact", other_id, HistoryKind.MERGED, field="merged_into", after=keep_id)
+            await history.record(
+                actor, "contact", other_id, HistoryKind.MERGED, field="merged_into", after=keep_id
+            )
         keep = await Contact.get(id=keep_id)
         await refresh_search_keys(keep)
     return record
@@ -379,7 +409,9 @@ async def unmerge(actor: Actor, merge_id: int) -> list[int]:
         for row_id, entity_id in moved["history"]:
             await HistoryEntry.filter(id=row_id).update(entity_id=entity_id)
         for row_id, contact_id, _ in moved["custom"]:
-            await CustomFieldValue.filter(id=row_id, contact_id=keep.id).update(contact_id=contact_id)
+            await CustomFieldValue.filter(id=row_id, contact_id=keep.id).update(
+                contact_id=contact_id
+            )
         reset = {
             name: None
             for name, value in moved["fields"].items()
@@ -395,9 +427,22 @@ async def unmerge(actor: Actor, merge_id: int) -> list[int]:
             await Contact.filter(id=other_id, merged_into_id=keep.id).update(
                 merged_into_id=None, deleted_at=None, version=moved["versions"][str(other_id)] + 1
             )
-            await history.record(actor, "contact", other_id, HistoryKind.UNMERGED, field="merged_into", before=keep.id)
-        await history.record(actor, "contact", keep.id, HistoryKind.UNMERGED, field="merge", before=f"merge #{merge_id}")
+            await history.record(
+                actor,
+                "contact",
+                other_id,
+                HistoryKind.UNMERGED,
+                field="merged_into",
+                before=keep.id,
+            )
+        await history.record(
+            actor,
+            "contact",
+            keep.id,
+            HistoryKind.UNMERGED,
+            field="merge",
+            before=f"merge #{merge_id}",
+        )
         for contact in await Contact.filter(id__in=[keep.id, *record.merged_ids]):
             await refresh_search_keys(contact)
     return list(record.merged_ids)
-

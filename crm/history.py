@@ -13,6 +13,7 @@ from models import Contact, HistoryEntry
 from models.enums import Action, HistoryKind
 
 MAX_VALUE_LENGTH = 2000
+MAX_PER_PAGE = 100
 
 
 def as_text(value: Any) -> str | None:
@@ -120,6 +121,7 @@ async def contact_history(
         raise NotFoundError(f"contact #{contact_id} does not exist")
     require(actor, Action.READ, await record_facts(contact))
     page = max(page, 0)
+    per_page = max(1, min(per_page, MAX_PER_PAGE))
     rows = (
         await HistoryEntry.filter(entity="contact", entity_id=contact_id)
         .order_by("-id")

@@ -13,12 +13,30 @@ from models import CardPlacement, CardSection, CustomField
 # Built-in fields in their default places; the names are Contact attributes or channel lists.
 DEFAULT_LAYOUT = {
     "about": [
-        "honorific", "first_name", "middle_name", "last_name", "phones", "emails",
-        "companies", "position", "type_id", "responsible_id", "source_id",
+        "honorific",
+        "first_name",
+        "middle_name",
+        "last_name",
+        "phones",
+        "emails",
+        "companies",
+        "position",
+        "type_id",
+        "responsible_id",
+        "source_id",
     ],
     "more": [
-        "birthdate", "websites", "messengers", "comment", "source_description", "observers",
-        "opened", "include_in_export", "utm_source", "utm_medium", "utm_campaign",
+        "birthdate",
+        "websites",
+        "messengers",
+        "comment",
+        "source_description",
+        "observers",
+        "opened",
+        "include_in_export",
+        "utm_source",
+        "utm_medium",
+        "utm_campaign",
     ],
 }
 SECTION_TITLES = {"about": ("About contact", "À propos du contact"), "more": ("More", "Plus")}
@@ -54,9 +72,7 @@ async def card_layout() -> list[LayoutSection]:
     result = []
     for section in sections:
         placements = sorted(section.placements, key=lambda p: (p.sort, p.id))
-        usable = [
-            p for p in placements if not p.field.startswith("uf:") or p.field[3:] in active
-        ]
+        usable = [p for p in placements if not p.field.startswith("uf:") or p.field[3:] in active]
         result.append(
             LayoutSection(
                 code=section.code,
@@ -111,7 +127,8 @@ async def place_field(actor: Actor, field: str, section_code: str, position: int
         raise NotFoundError(f"section {section_code!r} does not exist")
     async with in_transaction():
         others = [
-            p for p in await CardPlacement.filter(section_id=section.id).order_by("sort", "id")
+            p
+            for p in await CardPlacement.filter(section_id=section.id).order_by("sort", "id")
             if p.field != field
         ]
         position = max(0, min(position, len(others)))

@@ -33,9 +33,7 @@ async def record_facts(contact) -> RecordFacts:
 
 def can(actor: Actor, action: Action, facts: RecordFacts) -> bool:
     """Whether `actor` may do `action` on a record with these facts."""
-    return level_allows(
-        actor.level(action), actor.reach, facts, observing=action == Action.READ
-    )
+    return level_allows(actor.level(action), actor.reach, facts, observing=action == Action.READ)
 
 
 def require(actor: Actor, action: Action, facts: RecordFacts, what: str = "this contact") -> None:

@@ -6,6 +6,7 @@ the contacts table. Filters are ORM queries built from the same scope.
 """
 
 import re
+import unicodedata
 from dataclasses import asdict, dataclass, field, fields
 from datetime import datetime
 from typing import Any
@@ -85,7 +86,10 @@ def _id(value: Any) -> int:
 
 
 def parse_filter(params: dict[str, Any] | None) -> ContactFilter:
-    """Build a ContactFilter from plain values (None or '' = not set); raises ValidationError per field."""
+    """Build a ContactFilter from plain values (None or '' = not set).
+
+    Raises ValidationError with one message per bad field.
+    """
     params = dict(params or {})
     errors: dict[str, str] = {}
     result = ContactFilter()
@@ -172,6 +176,13 @@ def _unique(items: list[str]) -> list[str]:
     return list(dict.fromkeys(items))
 
 
+def _ascii_digits(digits: str | None) -> str | None:
+    """'٠٦١٢' or '０６１２' -> '0612': phones are stored with ASCII digits."""
+    if digits is None or digits.isascii():
+        return digits
+    return "".join(str(unicodedata.decimal(ch, "")) for ch in digits)
+
+
 def _text_terms(query: str) -> TextTerms:
     """Split a query into word prefixes and phone digit runs.
 
@@ -181,14 +192,14 @@ def _text_terms(query: str) -> TextTerms:
     """
     if not query.strip():
         return TextTerms([], [])
-    digits = query_digits(query)
+    digits = _ascii_digits(query_digits(query))
     if digits is not None:
         return TextTerms([], [digits])
     runs: list[str] = []
     rest: list[str] = []
     position = 0
     for match in _DIGIT_RUN.finditer(query):
-        run = query_digits(match.group())
+        run = _ascii_digits(query_digits(match.group()))
         if run is not None:
             runs.append(run)
             rest.append(query[position : match.start()])
@@ -252,9 +263,7 @@ async def _filter_q(actor: Actor, flt: ContactFilter) -> Q:
         q &= Q(source_id__in=flt.source_ids)
     if flt.company_id is not None:
         q &= Q(
-            id__in=Subquery(
-                ContactCompany.filter(company_id=flt.company_id).values("contact_id")
-            )
+            id__in=Subquery(ContactCompany.filter(company_id=flt.company_id).values("contact_id"))
         )
     for attr, lookup in (
         ("created_from", "created_at__gte"),
@@ -320,11 +329,21 @@ async def search_contacts(
     Raises ValidationError for bad filters.
     """
     limit = max(1, min(limit, MAX_LIMIT))
-    if offset is not None and offset < 0:
-        raise ValidationError({"offset": "must be 0 or more"})
+    errors: dict[str, str] = {}
+    # Cursors come back from buttons: never trusted, never a database error.
+    if cursor is not None and (isinstance(cursor, bool) or not isinstance(cursor, int)):
+        errors["cursor"] = "must be an id"
+    if offset is not None and (
+        isinstance(offset, bool) or not isinstance(offset, int) or offset < 0
+    ):
+        errors["offset"] = "must be 0 or more"
+    if errors:
+        raise ValidationError(errors)
+    if cursor is not None and cursor > MAX_ID:
+        cursor = None  # every id is below it (and PostgreSQL ids are 32-bit)
     flt = filters or ContactFilter()
     terms = _text_terms(query or "")
-    if terms.unmatchable:
+    if terms.unmatchable or (cursor is not None and cursor <= 0):
         await _filter_q(actor, flt)  # bad filters are reported whatever the text
         return SearchPage(items=[], next_cursor=None)
     if offset:
@@ -349,7 +368,8 @@ async def _page_ids(
         query = Contact.filter(q)
         if cursor is not None:
             query = query.filter(id__lt=cursor)
-        return list(await query.order_by("-id").limit(want).values_list("id", flat=True))
+        rows: list[Any] = await query.order_by("-id").limit(want).values_list("id", flat=True)
+        return rows
     found: list[int] = []
     for _ in range(MAX_FILTER_BATCHES):
         batch = await _text_ids(actor, terms, cursor, FILTER_BATCH)
@@ -382,7 +402,7 @@ async def rows_for(ids: list[int]) -> list[ContactRow]:
         channels[(contact_id, str(kind))] = value
     companies: dict[int, str] = {}
     for contact_id, title in (
-        await ContactCompany.filter(contact_id__in=ids)
+        await ContactCompany.filter(contact_id__in=ids, company__deleted_at=None)
         .order_by("is_primary")
         .values_list("contact_id", "company__title")
     ):
@@ -407,12 +427,17 @@ async def rows_for(ids: list[int]) -> list[ContactRow]:
 
 
 async def search_companies(actor: Actor, query: str, limit: int = 20) -> list[Company]:
-    """Companies whose title starts with the query's words (for linking a contact)."""
+    """Companies the actor may read whose title has a word starting with the query's words
+    (for linking a contact: linking needs the right to read the company)."""
     key = " ".join(words(query))
-    q = Q(deleted_at=None)
+    if query.strip() and not key:
+        return []  # only symbols: nothing can match (as in search_contacts)
+    q = scope_q(actor, contacts=False) & Q(deleted_at=None)
     if key:
         q &= Q(title_key__startswith=key) | Q(title_key__contains=" " + key)
-    return await Company.filter(q).order_by("title").limit(max(1, min(limit, MAX_LIMIT)))
+    # Folded titles sort accents with their letters ("Générale" with "Generale").
+    query_set = Company.filter(q).order_by("title_key", "id")
+    return await query_set.limit(max(1, min(limit, MAX_LIMIT)))
 
 
 async def save_filter(actor: Actor, name: str, params: dict[str, Any]) -> SavedFilter:
@@ -429,7 +454,9 @@ async def save_filter(actor: Actor, name: str, params: dict[str, Any]) -> SavedF
         existing.params = flt.to_params()
         await existing.save(update_fields=["params"])
         return existing
-    return await SavedFilter.create(staff_id=actor.staff_id, name=clean_name, params=flt.to_params())
+    return await SavedFilter.create(
+        staff_id=actor.staff_id, name=clean_name, params=flt.to_params()
+    )
 
 
 async def list_filters(actor: Actor) -> list[SavedFilter]:

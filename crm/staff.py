@@ -111,8 +111,13 @@ async def deactivate_staff(actor: Actor, staff_id: int) -> None:
         raise NotFoundError(f"staff member #{staff_id} does not exist")
 
 
-async def update_profile(actor: Actor, *, language: str | None = None, timezone: str | None = None,
-                         agenda_hour: int | None = None) -> Staff:
+async def update_profile(
+    actor: Actor,
+    *,
+    language: str | None = None,
+    timezone: str | None = None,
+    agenda_hour: int | None = None,
+) -> Staff:
     """A staff member's own preferences: language, time zone, agenda hour."""
     if actor.staff_id is None:
         raise ValidationError({"staff": "system actors have no profile"})
@@ -125,7 +130,9 @@ async def update_profile(actor: Actor, *, language: str | None = None, timezone:
         try:
             ZoneInfo(timezone)
         except (ZoneInfoNotFoundError, ValueError) as exc:
-            raise ValidationError({"timezone": "is not a known time zone such as Europe/Paris"}) from exc
+            raise ValidationError(
+                {"timezone": "is not a known time zone such as Europe/Paris"}
+            ) from exc
         changes["timezone"] = timezone
     if agenda_hour is not None:
         if not 0 <= agenda_hour <= 23:
@@ -215,7 +222,7 @@ async def create_role(
     clean_name = _clean_name("name", name, 100)
     if not clean_name:
         raise ValidationError({"name": "is required"})
-    clean_levels = _levels(levels)
+    clean_levels: dict[str, Any] = dict(_levels(levels))
     name_taken = ValidationError({"name": "another role has this name"})
     if await Role.exists(name=clean_name):
         raise name_taken

@@ -15,7 +15,9 @@ from tests.conftest import actor_of
 CLI = system_actor("cli")
 
 
-async def _history(entity: str, entity_id: int) -> list[tuple[str, str | None, str | None, str | None]]:
+async def _history(
+    entity: str, entity_id: int
+) -> list[tuple[str, str | None, str | None, str | None]]:
     rows = await HistoryEntry.filter(entity=entity, entity_id=entity_id).order_by("id")
     return [(str(r.kind.value), r.field, r.before, r.after) for r in rows]
 
@@ -200,9 +202,7 @@ async def test_staff_see_and_change_only_what_their_levels_allow(db, make_staff)
     me = await make_staff("Me", level=Level.OWN)
     other = await make_staff("Other")
     mine = await companies.create(CLI, "company", {"title": "Mine", "responsible_id": me.id})
-    theirs = await companies.create(
-        CLI, "company", {"title": "Theirs", "responsible_id": other.id}
-    )
+    theirs = await companies.create(CLI, "company", {"title": "Theirs", "responsible_id": other.id})
     opened = await companies.create(
         CLI, "deal", {"title": "Open", "responsible_id": other.id, "opened": True}
     )

@@ -17,7 +17,6 @@ from crm.errors import (
 from models import (
     Activity,
     Channel,
-    Company,
     Contact,
     ContactCompany,
     ContactDeal,
@@ -216,7 +215,7 @@ async def test_it_checks_that_references_exist(db, make_staff):
         "type_id": "does not exist",
         "source_id": "does not exist",
         "responsible_id": "is not active staff",
-        "observers": "must be existing staff members",
+        "observers": "must be active staff members",
         "companies": "must be existing companies",
     }
     assert await _counts() == before
@@ -690,9 +689,7 @@ async def test_dependencies_list_links_and_activities(db, make_staff):
     other = await make_staff("Other")
     card = await contacts.create_contact(CLI, {"first_name": "Ann", "responsible_id": me.id})
     acme = await companies.create(CLI, "company", {"title": "Acme", "responsible_id": me.id})
-    secret = await companies.create(
-        CLI, "company", {"title": "Secret", "responsible_id": other.id}
-    )
+    secret = await companies.create(CLI, "company", {"title": "Secret", "responsible_id": other.id})
     deal = await companies.create(CLI, "deal", {"title": "D1", "responsible_id": me.id})
     quote = await companies.create(CLI, "quote", {"title": "Q1", "responsible_id": me.id})
     for kind, target in (("company", acme), ("company", secret), ("deal", deal), ("quote", quote)):
@@ -725,6 +722,15 @@ async def test_it_refuses_companies_the_actor_cannot_read_in_create_and_update(d
         await contacts.update_contact(
             actor, card.id, {"companies": [mine.pk, hidden.pk]}, card.version
         )
-    assert await ContactCompany.filter(contact_id=card.id).values_list(
-        "company_id", flat=True
-    ) == [mine.pk]
+    assert await ContactCompany.filter(contact_id=card.id).values_list("company_id", flat=True) == [
+        mine.pk
+    ]
+
+
+async def test_it_refuses_an_inactive_staff_member_as_observer(db, make_staff):
+    inactive = await make_staff("Left the company", active=False)
+    with pytest.raises(ValidationError) as caught:
+        await contacts.create_contact(
+            CLI, {"first_name": "Obs", "last_name": "X", "observers": [inactive.id]}
+        )
+    assert caught.value.errors == {"observers": "must be active staff members"}

@@ -156,9 +156,7 @@ async def test_a_field_holding_several_values_stays_multiple(db):
     await customfields.create_field(
         CLI, {"code": "tags", "label": "Tags", "type": "string", "multiple": True}
     )
-    card = await contacts.create_contact(
-        CLI, {"last_name": "Doe", "custom": {"tags": ["x", "y"]}}
-    )
+    card = await contacts.create_contact(CLI, {"last_name": "Doe", "custom": {"tags": ["x", "y"]}})
     assert card.custom == {"tags": ["x", "y"]}
     with pytest.raises(ConflictError):
         await customfields.update_field(CLI, "tags", {"multiple": False})

@@ -158,9 +158,7 @@ async def _snapshot(contact_ids: list[int]) -> dict:
             await ContactDeal.filter(contact_id__in=contact_ids).values_list("id", "contact_id")
         ),
         "observers": sorted(
-            await ContactObserver.filter(contact_id__in=contact_ids).values_list(
-                "id", "contact_id"
-            )
+            await ContactObserver.filter(contact_id__in=contact_ids).values_list("id", "contact_id")
         ),
         "activities": sorted(
             await Activity.filter(contact_id__in=contact_ids).values_list("id", "contact_id")
@@ -358,9 +356,7 @@ async def test_history_needs_read_rights(db, make_staff):
 async def test_merge_gives_the_kept_contact_a_primary_it_lacked(db):
     acme = await companies.create(CLI, "company", {"title": "Acme"})
     keep = await _make(first_name="A", emails=["a@x.fr"])
-    other = await _make(
-        first_name="B", phones=["0612345678", "0142685300"], companies=[acme.id]
-    )
+    other = await _make(first_name="B", phones=["0612345678", "0142685300"], companies=[acme.id])
     before = await _snapshot([keep.id, other.id])
     record = await duplicates.merge_contacts(CLI, keep.id, [other.id])
     card = await contacts.get_contact(CLI, keep.id)

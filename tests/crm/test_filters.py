@@ -106,7 +106,10 @@ async def test_created_and_updated_ranges(db):
         {
             "from day 2": {"created_from": at(2).isoformat()},
             "before day 2": {"created_to": at(2).isoformat()},
-            "day 2 only": {"created_from": "2026-03-02T00:00:00Z", "created_to": "2026-03-03T00:00Z"},
+            "day 2 only": {
+                "created_from": "2026-03-02T00:00:00Z",
+                "created_to": "2026-03-03T00:00Z",
+            },
             "paris time": {"created_from": "2026-03-02T13:00:00+01:00"},
             "updated from 13": {"updated_from": at(13)},
             "updated before 13": {"updated_to": at(13)},
@@ -158,15 +161,25 @@ async def test_web_form_and_utm_filters(db):
     other_form = await WebForm.create(slug="quote", title="Quote")
     google = await contacts.create_contact(
         CLI,
-        {"first_name": "G", "last_name": "Test", "utm_source": "google", "utm_medium": "cpc",
-         "utm_campaign": "spring"},
+        {
+            "first_name": "G",
+            "last_name": "Test",
+            "utm_source": "google",
+            "utm_medium": "cpc",
+            "utm_campaign": "spring",
+        },
         web_form_id=form.id,
         allow_duplicate=True,
     )
     news = await contacts.create_contact(
         CLI,
-        {"first_name": "N", "last_name": "Test", "utm_source": "newsletter", "utm_medium": "email",
-         "utm_campaign": "spring"},
+        {
+            "first_name": "N",
+            "last_name": "Test",
+            "utm_source": "newsletter",
+            "utm_medium": "email",
+            "utm_campaign": "spring",
+        },
         web_form_id=other_form.id,
         allow_duplicate=True,
     )
@@ -199,8 +212,13 @@ async def _custom_fields() -> None:
         {"code": "score", "label": "Score", "type": "decimal", "in_filter": True},
         {"code": "vip", "label": "VIP", "type": "boolean", "in_filter": True},
         {"code": "since", "label": "Since", "type": "date", "in_filter": True},
-        {"code": "tier", "label": "Tier", "type": "list", "in_filter": True,
-         "options": [{"key": "gold", "label": "Gold"}, {"key": "silver", "label": "Silver"}]},
+        {
+            "code": "tier",
+            "label": "Tier",
+            "type": "list",
+            "in_filter": True,
+            "options": [{"key": "gold", "label": "Gold"}, {"key": "silver", "label": "Silver"}],
+        },
         {"code": "city", "label": "City", "type": "string", "in_filter": True},
         {"code": "secret", "label": "Secret", "type": "string"},
     ):
@@ -211,13 +229,26 @@ async def test_custom_fields_marked_for_filters(db):
     await _custom_fields()
     rich = await _new(
         "Rich",
-        custom={"budget": 1000, "score": "12.5", "vip": True, "since": "2020-01-31",
-                "tier": "gold", "city": "Lyon", "secret": "x"},
+        custom={
+            "budget": 1000,
+            "score": "12.5",
+            "vip": True,
+            "since": "2020-01-31",
+            "tier": "gold",
+            "city": "Lyon",
+            "secret": "x",
+        },
     )
     poor = await _new(
         "Poor",
-        custom={"budget": "10", "score": "3", "vip": False, "since": "2021-06-01",
-                "tier": "Silver", "city": "Paris"},
+        custom={
+            "budget": "10",
+            "score": "3",
+            "vip": False,
+            "since": "2021-06-01",
+            "tier": "Silver",
+            "city": "Paris",
+        },
     )
     await _new("Blank")
 
@@ -292,7 +323,10 @@ async def test_text_and_filters_combine(db, monkeypatch):
     await _new("Jean", "Martin", type_id=client)
 
     cases = {"client": {"type_ids": [client]}, "supplier": {"type_ids": [supplier]}}
-    assert await _all(cases, "dupont") == {"client": [dupont_client], "supplier": [dupont_client + 1]}
+    assert await _all(cases, "dupont") == {
+        "client": [dupont_client],
+        "supplier": [dupont_client + 1],
+    }
     assert await _all(cases, "0612") == {"client": [dupont_client], "supplier": [dupont_client + 1]}
     assert await _all(cases, "jean dupont") == {"client": [dupont_client], "supplier": []}
     assert await _all(cases, "zzz") == {"client": [], "supplier": []}
@@ -442,14 +476,18 @@ async def test_saved_filters_belong_to_their_staff_member(db, make_staff):
     bob = await actor_of(await make_staff("Bob"))
     client = (await ContactType.all().order_by("sort").values_list("id", flat=True))[0]
 
-    saved = await search.save_filter(alice, "  My   clients ", {"preset": "my", "type_ids": [client]})
+    saved = await search.save_filter(
+        alice, "  My   clients ", {"preset": "my", "type_ids": [client]}
+    )
     await search.save_filter(alice, "Phones", {"has_phone": True})
     await search.save_filter(bob, "My clients", {"type_ids": [client]})
 
     assert saved.name == "My clients"
     assert [f.name for f in await search.list_filters(alice)] == ["My clients", "Phones"]
     assert [f.name for f in await search.list_filters(bob)] == ["My clients"]
-    assert await search.load_filter(alice, saved.id) == ContactFilter(preset="my", type_ids=[client])
+    assert await search.load_filter(alice, saved.id) == ContactFilter(
+        preset="my", type_ids=[client]
+    )
     with pytest.raises(NotFoundError):
         await search.load_filter(bob, saved.id)
     with pytest.raises(NotFoundError):
@@ -494,7 +532,9 @@ async def test_a_saved_filter_finds_what_the_filter_finds(db, make_staff):
     mine = await _new("Mine", responsible_id=alice_staff.id, phones=["06 12 34 56 78"])
     await _new("Other", phones=["06 12 34 56 79"])
     saved = await search.save_filter(
-        alice, "Mine recent", {"preset": "my", "created_from": datetime.now(UTC) - timedelta(days=1)}
+        alice,
+        "Mine recent",
+        {"preset": "my", "created_from": datetime.now(UTC) - timedelta(days=1)},
     )
 
     flt = await search.load_filter(alice, saved.id)

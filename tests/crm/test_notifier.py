@@ -12,8 +12,10 @@ from models.enums import DeliveryStatus
 
 
 async def _rows() -> list[tuple]:
-    return await OutboxMessage.all().order_by("id").values_list(
-        "staff_id", "chat_id", "kind", "text", "dedupe_key", "status"
+    return (
+        await OutboxMessage.all()
+        .order_by("id")
+        .values_list("staff_id", "chat_id", "kind", "text", "dedupe_key", "status")
     )
 
 
@@ -28,11 +30,27 @@ async def test_it_queues_a_pending_message(db, make_staff):
     assert message is not None
     stored = await OutboxMessage.get(id=message.id)
     assert (
-        stored.staff_id, stored.chat_id, stored.kind, stored.text, stored.payload,
-        stored.group_key, stored.dedupe_key, stored.status, stored.attempts, stored.sent_at,
+        stored.staff_id,
+        stored.chat_id,
+        stored.kind,
+        stored.text,
+        stored.payload,
+        stored.group_key,
+        stored.dedupe_key,
+        stored.status,
+        stored.attempts,
+        stored.sent_at,
     ) == (
-        alice.id, alice.telegram_id, "reminder", "Call <Jean> & co", {"contact_id": 7},
-        "digest:1", None, DeliveryStatus.PENDING, 0, None,
+        alice.id,
+        alice.telegram_id,
+        "reminder",
+        "Call <Jean> & co",
+        {"contact_id": 7},
+        "digest:1",
+        None,
+        DeliveryStatus.PENDING,
+        0,
+        None,
     )
     assert before - timedelta(seconds=1) <= stored.not_before <= utcnow() + timedelta(seconds=1)
 
@@ -60,8 +78,22 @@ async def test_a_dedupe_key_keeps_one_row(db, make_staff):
     assert first is not None and other_key is not None and all(no_key)
     assert (again, other_staff) == (None, None)
     assert await _rows() == [
-        (alice.id, alice.telegram_id, "reminder", "Call Jean", "reminder:1", DeliveryStatus.PENDING),
-        (alice.id, alice.telegram_id, "reminder", "Call Paul", "reminder:2", DeliveryStatus.PENDING),
+        (
+            alice.id,
+            alice.telegram_id,
+            "reminder",
+            "Call Jean",
+            "reminder:1",
+            DeliveryStatus.PENDING,
+        ),
+        (
+            alice.id,
+            alice.telegram_id,
+            "reminder",
+            "Call Paul",
+            "reminder:2",
+            DeliveryStatus.PENDING,
+        ),
         (alice.id, alice.telegram_id, "info", "Hello", None, DeliveryStatus.PENDING),
         (alice.id, alice.telegram_id, "info", "Hello", None, DeliveryStatus.PENDING),
     ]

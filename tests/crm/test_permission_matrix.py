@@ -23,15 +23,17 @@ L = Level
 VIEWERS = ("owner", "colleague", "paris_member", "outsider", "support_head", "admin")
 RECORDS = ("owner", "paris", "support", "opened", "unassigned", "observed")
 
-# The lowest level at which each viewer reaches each record (the contacts are described in
-# `build_world`). Reading it row by row: the owner's colleague reaches the owner's contact at
-# DEPARTMENT; the Paris member does not reach the owner's (a parent department) below ALL.
-NEEDED: dict[str, dict[str, Level]] = {
-    "owner": {"owner": L.OWN, "paris": L.DEPARTMENT_TREE, "support": L.ALL, "opened": L.OPEN, "unassigned": L.ALL, "observed": L.ALL},
-    "colleague": {"owner": L.DEPARTMENT, "paris": L.DEPARTMENT_TREE, "support": L.ALL, "opened": L.OPEN, "unassigned": L.ALL, "observed": L.ALL},
-    "paris_member": {"owner": L.ALL, "paris": L.OWN, "support": L.ALL, "opened": L.OPEN, "unassigned": L.ALL, "observed": L.ALL},
-    "outsider": {"owner": L.ALL, "paris": L.ALL, "support": L.OWN, "opened": L.OWN, "unassigned": L.ALL, "observed": L.OWN},
-    "support_head": {"owner": L.ALL, "paris": L.ALL, "support": L.DEPARTMENT, "opened": L.DEPARTMENT, "unassigned": L.ALL, "observed": L.DEPARTMENT},
+OWN, DEP, TREE, OPEN, ALL = L.OWN, L.DEPARTMENT, L.DEPARTMENT_TREE, L.OPEN, L.ALL
+# The lowest level at which each viewer reaches each record (one column per record, described
+# in `build_world`). Row by row: the owner's colleague reaches the owner's contact at DEPARTMENT;
+# the Paris member does not reach it (a parent department's) below ALL.
+NEEDED: dict[str, tuple[Level, ...]] = {
+    #               owner paris support opened unassigned observed
+    "owner":        (OWN, TREE, ALL,    OPEN,  ALL,       ALL),
+    "colleague":    (DEP, TREE, ALL,    OPEN,  ALL,       ALL),
+    "paris_member": (ALL, OWN,  ALL,    OPEN,  ALL,       ALL),
+    "outsider":     (ALL, ALL,  OWN,    OWN,   ALL,       OWN),
+    "support_head": (ALL, ALL,  DEP,    DEP,   ALL,       DEP),
 }  # fmt: skip
 # Observers of a contact read it from OWN up (never at NONE); observing gives no other right.
 OBSERVERS = {"colleague", "paris_member"}
@@ -42,7 +44,7 @@ def allowed(viewer: str, record: str, action: Action, level: Level) -> bool:
         return True
     if level == Level.NONE:
         return False
-    needed = NEEDED[viewer][record]
+    needed = NEEDED[viewer][RECORDS.index(record)]
     if action == Action.READ and record == "observed" and viewer in OBSERVERS:
         needed = Level.OWN
     return level >= needed
@@ -120,9 +122,7 @@ async def test_can_follows_the_level_for_every_action(make_staff):
         for record, contact_id in world.contact_ids.items()
     }
     assert facts["owner"] == RecordFacts(responsible_id=world.staff["owner"].id)
-    assert facts["observed"].observer_ids == frozenset(
-        world.staff[name].id for name in OBSERVERS
-    )
+    assert facts["observed"].observer_ids == frozenset(world.staff[name].id for name in OBSERVERS)
     outcomes = {}
     for level in Level:
         actors = await world.actors_at(level)
@@ -153,8 +153,7 @@ async def test_every_level_and_action_on_the_owners_contact(make_staff):
             "admin": True,
         }
         assert table == {
-            viewer: {action.value: owner_reach[viewer] for action in Action}
-            for viewer in VIEWERS
+            viewer: {action.value: owner_reach[viewer] for action in Action} for viewer in VIEWERS
         }, level.name
 
 
@@ -364,7 +363,9 @@ async def test_per_action_levels_are_enforced_per_action(make_staff):
     actor = await actor_for_staff(reader)
     assert (await contacts.get_contact(actor, card.id)).id == card.id
     with pytest.raises(PermissionDeniedError):
-        await contacts.update_contact(actor, card.id, {"comment": "x"}, expected_version=card.version)
+        await contacts.update_contact(
+            actor, card.id, {"comment": "x"}, expected_version=card.version
+        )
     with pytest.raises(PermissionDeniedError):
         await contacts.delete_contact(actor, card.id)
     with pytest.raises(PermissionDeniedError) as err:

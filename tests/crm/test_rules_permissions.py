@@ -35,22 +35,22 @@ OPENED_UNASSIGNED = RecordFacts(responsible_id=None, opened=True)
 OBSERVED = RecordFacts(responsible_id=STRANGER, observer_ids=frozenset({ME}))
 OBSERVED_BY_OTHERS = RecordFacts(responsible_id=STRANGER, observer_ids=frozenset({DEPT_MATE}))
 
-L = Level
-# record -> {level: allowed}, written out level by level so that a wrong rule shows up as one
-# row that differs, not as the same formula computed twice.
-EXPECTED: dict[str, tuple[RecordFacts, dict[Level, bool]]] = {
-    "owner": (OWN_RECORD, {L.NONE: 0, L.OWN: 1, L.DEPARTMENT: 1, L.DEPARTMENT_TREE: 1, L.OPEN: 1, L.ALL: 1}),
-    "same department": (SAME_DEPARTMENT, {L.NONE: 0, L.OWN: 0, L.DEPARTMENT: 1, L.DEPARTMENT_TREE: 1, L.OPEN: 1, L.ALL: 1}),
-    "sub-department": (SUB_DEPARTMENT, {L.NONE: 0, L.OWN: 0, L.DEPARTMENT: 0, L.DEPARTMENT_TREE: 1, L.OPEN: 1, L.ALL: 1}),
-    "other department": (OTHER_DEPARTMENT, {L.NONE: 0, L.OWN: 0, L.DEPARTMENT: 0, L.DEPARTMENT_TREE: 0, L.OPEN: 0, L.ALL: 1}),
-    "unassigned": (UNASSIGNED, {L.NONE: 0, L.OWN: 0, L.DEPARTMENT: 0, L.DEPARTMENT_TREE: 0, L.OPEN: 0, L.ALL: 1}),
-    "opened": (OPENED, {L.NONE: 0, L.OWN: 0, L.DEPARTMENT: 0, L.DEPARTMENT_TREE: 0, L.OPEN: 1, L.ALL: 1}),
-    "opened unassigned": (OPENED_UNASSIGNED, {L.NONE: 0, L.OWN: 0, L.DEPARTMENT: 0, L.DEPARTMENT_TREE: 0, L.OPEN: 1, L.ALL: 1}),
-    "observed by others": (OBSERVED_BY_OTHERS, {L.NONE: 0, L.OWN: 0, L.DEPARTMENT: 0, L.DEPARTMENT_TREE: 0, L.OPEN: 0, L.ALL: 1}),
+# Whether each level reaches each kind of record, in Level order, written out row by row so that
+# a wrong rule shows up as one row that differs, not as the same formula computed twice.
+#                                         NONE OWN DEPT TREE OPEN ALL
+EXPECTED: dict[str, tuple[RecordFacts, tuple[int, ...]]] = {
+    "owner":              (OWN_RECORD,         (0,   1,  1,   1,   1,   1)),
+    "same department":    (SAME_DEPARTMENT,    (0,   0,  1,   1,   1,   1)),
+    "sub-department":     (SUB_DEPARTMENT,     (0,   0,  0,   1,   1,   1)),
+    "other department":   (OTHER_DEPARTMENT,   (0,   0,  0,   0,   0,   1)),
+    "unassigned":         (UNASSIGNED,         (0,   0,  0,   0,   0,   1)),
+    "opened":             (OPENED,             (0,   0,  0,   0,   1,   1)),
+    "opened unassigned":  (OPENED_UNASSIGNED,  (0,   0,  0,   0,   1,   1)),
+    "observed by others": (OBSERVED_BY_OTHERS, (0,   0,  0,   0,   0,   1)),
 }  # fmt: skip
 # Observers read a record outside their level, but only with some read right (not at NONE).
-OBSERVER_READS = {L.NONE: 0, L.OWN: 1, L.DEPARTMENT: 1, L.DEPARTMENT_TREE: 1, L.OPEN: 1, L.ALL: 1}
-OBSERVER_WRITES = {L.NONE: 0, L.OWN: 0, L.DEPARTMENT: 0, L.DEPARTMENT_TREE: 0, L.OPEN: 0, L.ALL: 1}
+OBSERVER_READS = (0, 1, 1, 1, 1, 1)
+OBSERVER_WRITES = (0, 0, 0, 0, 0, 1)
 
 
 def in_scope(scope: Scope, record: RecordFacts, *, observing: bool) -> bool:
@@ -63,9 +63,7 @@ def in_scope(scope: Scope, record: RecordFacts, *, observing: bool) -> bool:
         return True
     if scope.include_opened and record.opened:
         return True
-    return (
-        observing and scope.observer_id is not None and scope.observer_id in record.observer_ids
-    )
+    return observing and scope.observer_id is not None and scope.observer_id in record.observer_ids
 
 
 # --- combine_levels ---------------------------------------------------------------------------
@@ -117,9 +115,10 @@ def test_the_highest_level_of_several_roles_wins_per_action():
 
 
 def test_a_lower_role_never_lowers_a_level():
-    assert combine_levels([{Action.READ: Level.ALL}, {Action.READ: Level.NONE}])[
-        Action.READ
-    ] == Level.ALL
+    assert (
+        combine_levels([{Action.READ: Level.ALL}, {Action.READ: Level.NONE}])[Action.READ]
+        == Level.ALL
+    )
 
 
 def test_combine_levels_reads_a_generator_once():
@@ -150,13 +149,15 @@ def test_combine_levels_is_the_maximum_per_action(roles):
 @pytest.mark.parametrize("observing", [False, True])
 def test_each_level_reaches_exactly_its_records(kind, level, observing):
     record, allowed = EXPECTED[kind]
-    assert level_allows(level, REACH, record, observing=observing) is bool(allowed[level])
+    assert level_allows(level, REACH, record, observing=observing) is bool(allowed[level.value])
 
 
 @pytest.mark.parametrize("level", list(Level))
 def test_an_observer_reads_but_does_not_write_outside_their_level(level):
-    assert level_allows(level, REACH, OBSERVED, observing=True) is bool(OBSERVER_READS[level])
-    assert level_allows(level, REACH, OBSERVED, observing=False) is bool(OBSERVER_WRITES[level])
+    assert level_allows(level, REACH, OBSERVED, observing=True) is bool(OBSERVER_READS[level.value])
+    assert level_allows(level, REACH, OBSERVED, observing=False) is bool(
+        OBSERVER_WRITES[level.value]
+    )
 
 
 def test_sub_departments_are_reached_only_downwards():
@@ -215,7 +216,7 @@ def test_scope_agrees_with_level_allows_on_every_kind_of_record(kind, level):
     record, allowed = EXPECTED[kind]
     for observing in (False, True):
         assert in_scope(scope_for(level, REACH), record, observing=observing) is bool(
-            allowed[level]
+            allowed[level.value]
         )
 
 

@@ -53,8 +53,22 @@ async def test_it_finds_names_by_any_word_prefix_ignoring_accents_and_case(db):
     annabel = await _new("Annabel", "Ortiz-García")
 
     assert await _results(
-        ["jos", "JOSÉ", "jose", "ALVAREZ", "álv", "Alv", "ann", "anna", "joan", "smi",
-         "garc", "GARCÍA", "ortiz", "lee"]
+        [
+            "jos",
+            "JOSÉ",
+            "jose",
+            "ALVAREZ",
+            "álv",
+            "Alv",
+            "ann",
+            "anna",
+            "joan",
+            "smi",
+            "garc",
+            "GARCÍA",
+            "ortiz",
+            "lee",
+        ]
     ) == {
         "jos": [jose],
         "JOSÉ": [jose],
@@ -93,8 +107,20 @@ async def test_it_finds_cyrillic_and_greek_names(db):
     latin = await _new("Peter", "Petrov")
 
     assert await _results(
-        ["петр", "ПЕТРОВ", "пётр", "ПЁТР", "сид", "ива петр", "νικ", "ΝΊΚΟΣ", "νικος",
-         "ΠΑΠΑΔ", "παπαδοπουλος", "petr"]
+        [
+            "петр",
+            "ПЕТРОВ",
+            "пётр",
+            "ПЁТР",
+            "сид",
+            "ива петр",
+            "νικ",
+            "ΝΊΚΟΣ",
+            "νικος",
+            "ΠΑΠΑΔ",
+            "παπαδοπουλος",
+            "petr",
+        ]
     ) == {
         "петр": [pyotr, ivan],
         "ПЕТРОВ": [ivan],
@@ -116,7 +142,9 @@ async def test_several_words_must_all_match(db):
     jean_martin = await _new("Jean", "Martin")
     marie_dupont = await _new("Marie", "Dupont")
 
-    assert await _results(["jean", "jean dup", "DUP JEAN", "jean  dupont", "jean xyz", "dupont"]) == {
+    assert await _results(
+        ["jean", "jean dup", "DUP JEAN", "jean  dupont", "jean xyz", "dupont"]
+    ) == {
         "jean": [jean_martin, jean_dupont],
         "jean dup": [jean_dupont],
         "DUP JEAN": [jean_dupont],
@@ -142,8 +170,17 @@ async def test_it_finds_e_mails_by_prefix_and_parts(db):
     other = await _new("Paul", "Roux", emails=["paul@example.com"])
 
     assert await _results(
-        ["jean.dup", "jean.dupont@", "jean.dupont@acme-industries.fr", "acme", "industries",
-         "indus", "example", "paul@ex", "dupont@example"]
+        [
+            "jean.dup",
+            "jean.dupont@",
+            "jean.dupont@acme-industries.fr",
+            "acme",
+            "industries",
+            "indus",
+            "example",
+            "paul@ex",
+            "dupont@example",
+        ]
     ) == {
         "jean.dup": [jean],
         "jean.dupont@": [jean],
@@ -164,7 +201,9 @@ async def test_it_finds_contacts_by_company_title_words(db):
     boris = await _new("Boris", "Kuznetsov", company_ids=[ivanov.id])
     await _new("Carl", "Unlinked")
 
-    assert await _results(["generale", "SOCIÉTÉ", "eaux", "soc gen", "ромашк", "alice soc", "boris soc"]) == {
+    assert await _results(
+        ["generale", "SOCIÉTÉ", "eaux", "soc gen", "ромашк", "alice soc", "boris soc"]
+    ) == {
         "generale": [alice],
         "SOCIÉTÉ": [alice],
         "eaux": [alice],
@@ -175,6 +214,32 @@ async def test_it_finds_contacts_by_company_title_words(db):
     }
     row = (await search.search_contacts(CLI, "alice")).items[0]
     assert (row.name, row.company) == ("Alice Moreau", "Société Générale des Eaux")
+
+    await companies.delete(CLI, "company", societe.id)
+    assert await _results(["generale", "alice"]) == {"generale": [], "alice": [alice]}
+    row = (await search.search_contacts(CLI, "alice")).items[0]
+    assert (row.name, row.company) == ("Alice Moreau", None)
+
+
+async def test_company_search_finds_word_prefixes_the_actor_may_read(db, make_staff):
+    alice = await make_staff("Alice", level=Level.OWN)
+    mine = await companies.create(
+        CLI, "company", {"title": "Générale Alpha", "responsible_id": alice.id}
+    )
+    theirs = await companies.create(CLI, "company", {"title": "Generale Beta"})
+    gone = await companies.create(CLI, "company", {"title": "Generale Gamma"})
+    await companies.delete(CLI, "company", gone.id)
+
+    async def found(actor, query: str) -> list[int]:
+        return [c.id for c in await search.search_companies(actor, query)]
+
+    assert await found(CLI, "gén") == [mine.id, theirs.id]
+    assert await found(CLI, "beta") == [theirs.id]
+    assert await found(CLI, "generale b") == [theirs.id]
+    assert await found(CLI, "ener") == []
+    assert await found(CLI, "") == [mine.id, theirs.id]
+    assert await found(CLI, "%") == []
+    assert await found(await actor_of(alice), "gen") == [mine.id]
 
 
 # --- phones --------------------------------------------------------------------------------
@@ -187,9 +252,28 @@ async def test_it_finds_phones_typed_in_any_format(db):
     typed_00 = await _new("Zero", "Zero", phones=["0033 6 99 88 77 66"])
 
     assert await _results(
-        ["0612", "12 34 56", "+33 6 12 34 56 78", "0033 6 12", "06.12.34.56.78",
-         "(06) 12-34", "33612345678", "5432", "98 76", "+33 1 98", "9161234567",
-         "8 916 123", "+7 916", "1234", "4567", "06 99 88", "+33 6 99 88 77 66", "0000"]
+        [
+            "0612",
+            "12 34 56",
+            "+33 6 12 34 56 78",
+            "0033 6 12",
+            "06.12.34.56.78",
+            "(06) 12-34",
+            "33612345678",
+            "5432",
+            "98 76",
+            "+33 1 98",
+            "9161234567",
+            "8 916 123",
+            "+7 916",
+            "1234",
+            "4567",
+            "06 99 88",
+            "+33 6 99 88 77 66",
+            "0000",
+            "٠٦١٢",
+            "０６ １２",
+        ]
     ) == {
         "0612": [paris_mobile],
         "12 34 56": [moscow, paris_mobile],
@@ -209,6 +293,8 @@ async def test_it_finds_phones_typed_in_any_format(db):
         "06 99 88": [typed_00],
         "+33 6 99 88 77 66": [typed_00],
         "0000": [],
+        "٠٦١٢": [paris_mobile],  # Eastern Arabic digits
+        "０６ １２": [paris_mobile],  # full-width digits
     }
 
 
@@ -244,8 +330,19 @@ async def test_a_phone_typed_with_separators_inside_a_mixed_query_is_one_digit_r
     dupont = await _new("Anne", "Dupont2024", emails=["anne.dupont2024@example.fr"])
 
     assert await _results(
-        ["jean 06 12 34", "06.12.34 jean", "jean (06) 12-34", "jean +33 6 12", "jean 0033 6 12",
-         "0612 jean 5678", "0612 jean 9999", "jean 06 1", "dupont2024", "anne 2024", "2024"]
+        [
+            "jean 06 12 34",
+            "06.12.34 jean",
+            "jean (06) 12-34",
+            "jean +33 6 12",
+            "jean 0033 6 12",
+            "0612 jean 5678",
+            "0612 jean 9999",
+            "jean 06 1",
+            "dupont2024",
+            "anne 2024",
+            "2024",
+        ]
     ) == {
         "jean 06 12 34": [jean_mobile],
         "06.12.34 jean": [jean_mobile],
@@ -333,13 +430,37 @@ async def test_hostile_input_never_raises(db):
 
     results = await _results(HOSTILE)
 
-    for query in ('"jean', 'jean"', "jean*", "-jean", "jean:",
-                  "{jean}", "jean & dupont", "!jean", "jean:*", "jean%", "jean 😀", "jean\x00",
-                  "\x00jean", "jean " * 2_000, "\ufeffjean"):
+    for query in (
+        '"jean',
+        'jean"',
+        "jean*",
+        "-jean",
+        "jean:",
+        "{jean}",
+        "jean & dupont",
+        "!jean",
+        "jean:*",
+        "jean%",
+        "jean 😀",
+        "jean\x00",
+        "\x00jean",
+        "jean " * 2_000,
+        "\ufeffjean",
+    ):
         assert results.pop(query) == [jean], repr(query)
     # Operators are words like any other; nothing is named so, so nothing is found.
-    for query in ("AND", "OR", "NOT", "jean AND", "jean OR dupont", "' OR 1=1 --", "'; DROP TABLE contact; --",
-                  "NEAR(jean dupont, 2)", "last_name:jean", "jean | x"):
+    for query in (
+        "AND",
+        "OR",
+        "NOT",
+        "jean AND",
+        "jean OR dupont",
+        "' OR 1=1 --",
+        "'; DROP TABLE contact; --",
+        "NEAR(jean dupont, 2)",
+        "last_name:jean",
+        "jean | x",
+    ):
         assert results.pop(query) == [], repr(query)
     # Queries without a single word or digit run find nothing (rather than everything).
     assert results == {query: [] for query in results}
@@ -395,20 +516,38 @@ async def test_the_last_full_page_has_no_next_cursor(db):
 async def test_offset_pages(db):
     ids = sorted([await _new("Page", f"N{i}") for i in range(7)], reverse=True)
 
-    got = {
-        offset: await _ids("page", offset=offset, limit=3) for offset in (0, 2, 3, 6, 7, 50)
-    }
+    got = {offset: await _ids("page", offset=offset, limit=3) for offset in (0, 2, 3, 6, 7, 50)}
     assert got == {0: ids[:3], 2: ids[2:5], 3: ids[3:6], 6: ids[6:], 7: [], 50: []}
     page = await search.search_contacts(CLI, "page", offset=3, limit=3)
     assert page.next_cursor == ids[5]
     assert await _ids("", offset=5, limit=10) == ids[5:]
 
 
-async def test_a_negative_offset_is_refused(db):
+async def test_bad_offsets_and_cursors_are_refused(db):
     await _new("Page", "One")
-    with pytest.raises(ValidationError) as caught:
-        await search.search_contacts(CLI, "page", offset=-1)
-    assert caught.value.errors == {"offset": "must be 0 or more"}
+    for kwargs, errors in (
+        ({"offset": -1}, {"offset": "must be 0 or more"}),
+        ({"offset": "2"}, {"offset": "must be 0 or more"}),
+        ({"cursor": "12"}, {"cursor": "must be an id"}),
+        (
+            {"cursor": True, "offset": 1.5},
+            {"cursor": "must be an id", "offset": "must be 0 or more"},
+        ),
+    ):
+        for query in ("page", ""):
+            with pytest.raises(ValidationError) as caught:
+                await search.search_contacts(CLI, query, **kwargs)
+            assert caught.value.errors == errors
+
+
+async def test_out_of_range_cursors_are_harmless(db):
+    ids = sorted([await _new("Page", f"N{i}") for i in range(2)], reverse=True)
+
+    assert await _results(["page", "", "0612"]) == {"page": ids, "": ids, "0612": []}
+    for query in ("page", ""):
+        assert await _ids(query, cursor=2**40) == ids
+        assert await _ids(query, cursor=0) == []
+        assert await _ids(query, cursor=-(2**40)) == []
 
 
 async def test_limit_is_clamped(db):

@@ -88,13 +88,21 @@ async def test_add_staff_with_roles_and_departments(db):
     sales = await Department.create(name="Sales")
 
     added = await staff_uc.add_staff(
-        CLI, 4242, name="  Marie   Curie ", language="fr-FR", role_ids=[employee.id],
+        CLI,
+        4242,
+        name="  Marie   Curie ",
+        language="fr-FR",
+        role_ids=[employee.id],
         department_ids=[sales.id],
     )
 
     stored = await Staff.get(telegram_id=4242)
     assert (stored.id, stored.name, stored.language, stored.is_admin, stored.is_active) == (
-        added.id, "Marie Curie", "fr", False, True,
+        added.id,
+        "Marie Curie",
+        "fr",
+        False,
+        True,
     )
     assert await _roles_of(added.id) == ["Employee"]
     assert await _departments_of(added.id) == [sales.id]
@@ -109,7 +117,12 @@ async def test_adding_again_reactivates_and_never_demotes(db):
     again = await staff_uc.add_staff(CLI, 4242)
 
     stored = await Staff.get(id=first.id)
-    assert (again.id, stored.is_active, stored.is_admin, stored.name) == (first.id, True, True, "Marie")
+    assert (again.id, stored.is_active, stored.is_admin, stored.name) == (
+        first.id,
+        True,
+        True,
+        "Marie",
+    )
     assert await Staff.filter(telegram_id=4242).count() == 1
 
 
@@ -122,7 +135,11 @@ async def test_add_staff_refuses_bad_input_and_writes_nothing(db):
         ((True,), {}, {"telegram_id": "must be a positive Telegram user id"}),
         ((2**63,), {}, {"telegram_id": "must be a positive Telegram user id"}),
         ((4242,), {"role_ids": [employee.id, 999999]}, {"role_ids": "role #999999 does not exist"}),
-        ((4242,), {"department_ids": [999999]}, {"department_ids": "department #999999 does not exist"}),
+        (
+            (4242,),
+            {"department_ids": [999999]},
+            {"department_ids": "department #999999 does not exist"},
+        ),
         ((4242,), {"name": "x" * 201}, {"name": "is longer than 200 characters"}),
         ((4242,), {"name": "a\x00b"}, {"name": "contains a NUL character"}),
     ]
@@ -183,17 +200,35 @@ async def test_create_role_with_level_names(db, make_staff):
     role = await staff_uc.create_role(
         CLI,
         "  Sales  rep ",
-        {"read": "department", "add": "OWN", "edit": "own", "delete": 0, "export": "department_tree",
-         "import": Level.OPEN},
+        {
+            "read": "department",
+            "add": "OWN",
+            "edit": "own",
+            "delete": 0,
+            "export": "department_tree",
+            "import": Level.OPEN,
+        },
         can_manage_settings=False,
     )
 
     stored = await Role.get(id=role.id)
     assert (
-        stored.name, stored.read_level, stored.add_level, stored.edit_level, stored.delete_level,
-        stored.export_level, stored.import_level,
-    ) == ("Sales rep", Level.DEPARTMENT, Level.OWN, Level.OWN, Level.NONE, Level.DEPARTMENT_TREE,
-          Level.OPEN)
+        stored.name,
+        stored.read_level,
+        stored.add_level,
+        stored.edit_level,
+        stored.delete_level,
+        stored.export_level,
+        stored.import_level,
+    ) == (
+        "Sales rep",
+        Level.DEPARTMENT,
+        Level.OWN,
+        Level.OWN,
+        Level.NONE,
+        Level.DEPARTMENT_TREE,
+        Level.OPEN,
+    )
 
     member = await make_staff("Rep", level=None)
     await staff_uc.grant_role(CLI, member.id, role.id)
@@ -211,9 +246,16 @@ async def test_create_role_with_level_names(db, make_staff):
 async def test_create_role_refuses_bad_levels_and_names(db):
     names = "none, own, department, department_tree, open, all"
     cases = [
-        ("Boss", {"read": "everything", "edit": None, "delete": 9, "reed": "all"},
-         {"read": f"must be one of {names}", "edit": f"must be one of {names}",
-          "delete": f"must be one of {names}", "reed": "is not an action"}),
+        (
+            "Boss",
+            {"read": "everything", "edit": None, "delete": 9, "reed": "all"},
+            {
+                "read": f"must be one of {names}",
+                "edit": f"must be one of {names}",
+                "delete": f"must be one of {names}",
+                "reed": "is not an action",
+            },
+        ),
         ("", {"read": "all"}, {"name": "is required"}),
         ("x" * 101, {"read": "all"}, {"name": "is longer than 100 characters"}),
         ("Employee", {"read": "all"}, {"name": "another role has this name"}),
@@ -356,16 +398,25 @@ async def test_an_invite_makes_a_staff_member_with_its_role_and_department(db, m
     assert joined.created
     member = await Staff.get(telegram_id=31337)
     assert (member.id, member.name, member.language, member.is_active, member.is_admin) == (
-        joined.staff.id, "Jean Dupont", "fr", True, False,
+        joined.staff.id,
+        "Jean Dupont",
+        "fr",
+        True,
+        False,
     )
     assert await _roles_of(member.id) == ["Employee"]
     assert await _departments_of(member.id) == [sales.id]
     used = await Invite.get(id=invite.id)
     assert (used.used_by_id, used.created_by_id, used.used_at is not None) == (
-        member.id, admin.id, True,
+        member.id,
+        admin.id,
+        True,
     )
     actor = await actor_for_telegram(31337)
-    assert (actor.level(Action.READ), actor.department_ids) == (Level.DEPARTMENT, frozenset({sales.id}))
+    assert (actor.level(Action.READ), actor.department_ids) == (
+        Level.DEPARTMENT,
+        frozenset({sales.id}),
+    )
 
 
 async def test_an_invite_is_single_use(db):
@@ -447,7 +498,10 @@ async def test_an_invite_reactivates_a_former_staff_member(db, make_staff):
 
     stored = await Staff.get(id=former.id)
     assert (joined.created, joined.staff.id, stored.is_active, stored.name) == (
-        False, former.id, True, "Former",
+        False,
+        former.id,
+        True,
+        "Former",
     )
     assert await _roles_of(former.id) == ["Employee"]
 
@@ -457,8 +511,16 @@ async def test_create_invite_validates_its_input(db):
     cases = [
         ((999999,), {}, {"role_id": "does not exist"}),
         ((employee.id, 999999), {}, {"department_id": "does not exist"}),
-        ((employee.id,), {"ttl": timedelta(minutes=4)}, {"ttl": "must be between 5 minutes and 90 days"}),
-        ((employee.id,), {"ttl": timedelta(days=91)}, {"ttl": "must be between 5 minutes and 90 days"}),
+        (
+            (employee.id,),
+            {"ttl": timedelta(minutes=4)},
+            {"ttl": "must be between 5 minutes and 90 days"},
+        ),
+        (
+            (employee.id,),
+            {"ttl": timedelta(days=91)},
+            {"ttl": "must be between 5 minutes and 90 days"},
+        ),
     ]
     for args, kwargs, errors in cases:
         with pytest.raises(ValidationError) as caught:
@@ -484,7 +546,10 @@ async def test_update_profile(db, make_staff):
     for kwargs, errors in (
         ({"language": "de"}, {"language": "must be one of en, fr"}),
         ({"timezone": "Mars/Base"}, {"timezone": "is not a known time zone such as Europe/Paris"}),
-        ({"timezone": "../../etc/passwd"}, {"timezone": "is not a known time zone such as Europe/Paris"}),
+        (
+            {"timezone": "../../etc/passwd"},
+            {"timezone": "is not a known time zone such as Europe/Paris"},
+        ),
         ({"agenda_hour": 24}, {"agenda_hour": "must be between 0 and 23"}),
     ):
         with pytest.raises(ValidationError) as caught:
