@@ -142,22 +142,22 @@ class Capture:
 
 
 async def plan_scans_contact(sql: str, values: list) -> str | None:
+    """The plan step that reads `contact` other than by primary-key look-up, if any."""
     if dialect() == "sqlite":
         rows = await connection().execute_query_dict("EXPLAIN QUERY PLAN " + sql, values)
         for row in rows:
             detail = row["detail"].strip()
-            # "SCAN c" is a full scan of contact; "SEARCH c USING INTEGER PRIMARY KEY" and
-            # "SCAN contact_fts VIRTUAL TABLE INDEX ..." are index look-ups.
-            if detail in ("SCAN c", "SCAN contact") or detail.startswith(
-                ("SCAN c ", "SCAN contact ")
-            ):
+            # "SEARCH c USING INTEGER PRIMARY KEY (rowid=?)" is a look-up per FTS hit; "SCAN c"
+            # or "SEARCH c USING INDEX idx_contact_deleted..." walk the table.
+            reads_contact = detail.split(" ")[1:2] in (["c"], ["contact"])
+            if reads_contact and "INTEGER PRIMARY KEY (rowid=?)" not in detail:
                 return detail
         return None
     rows = await connection().execute_query_dict("EXPLAIN " + sql, values)
     for row in rows:
-        line = row["QUERY PLAN"]
-        if "Seq Scan on contact " in line + " " or "Seq Scan on contact c" in line:
-            return line.strip()
+        line = row["QUERY PLAN"].strip()
+        if "Seq Scan on contact" in line:
+            return line
     return None
 
 
@@ -188,6 +188,9 @@ async def run(args: argparse.Namespace) -> int:
             scan = None
             for sql, values in capture.queries:
                 scan = scan or await plan_scans_contact(sql, values)
+            for text in queries:  # one untimed pass so both sides start with a warm cache
+                await search_contacts(actor, text)
+                await connection().execute_query_dict(*raw_sql(text))
             use_case, raw, hits = [], [], 0
             for _ in range(args.repeat):
                 for text in queries:

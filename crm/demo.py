@@ -267,6 +267,8 @@ async def generate(
         await connection().execute_script(
             "SELECT setval(pg_get_serial_sequence('contact', 'id'), (SELECT MAX(id) FROM contact))"
         )
+    # Fresh planner statistics, as after a real import: SQLite's planner has none until ANALYZE.
+    await connection().execute_script("ANALYZE")
     deals, activities = await _deals_and_activities(
         rng, first_contact, next_id, staff_ids, count, now
     )

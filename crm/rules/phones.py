@@ -89,7 +89,12 @@ def query_digits(query: str) -> str | None:
         # is in no stored key, so keeping it made the full number unfindable.
         stripped = _TRUNK_ZERO.sub("", stripped)
     digits = _NON_DIGITS.sub("", stripped)
-    if stripped.startswith("00") or (stripped.startswith("+") and digits.startswith("00")):
+    international = stripped.startswith("00") or (
+        stripped.startswith("+") and digits.startswith("00")
+    )
+    # '00' is an international prefix only in front of enough digits to search; '0045' alone is
+    # a fragment from the middle of a number ('06 12 00 45 ...') and is kept as typed.
+    if international and len(digits) - 2 >= MIN_SEARCH_DIGITS:
         digits = digits[2:]
     if len(digits) < MIN_SEARCH_DIGITS:
         return None

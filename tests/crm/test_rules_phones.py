@@ -166,7 +166,7 @@ def test_query_digits_reads_fragments_of_numbers(query, digits):
 
 @pytest.mark.parametrize(
     "query",
-    ["", "   ", "061", "+33", "0033 6", "06 1", "jean", "06 12 jean", "a@x.fr", "12a34", "#1234"],
+    ["", "   ", "061", "+33", "06 1", "jean", "06 12 jean", "a@x.fr", "12a34", "#1234"],
 )
 def test_query_digits_refuses_text_and_short_input(query):
     assert query_digits(query) is None
@@ -181,3 +181,10 @@ def test_a_whole_or_partial_number_query_is_in_the_search_keys(typed):
     digits = query_digits(typed)
     assert digits is not None
     assert digits in keys
+
+
+def test_a_short_run_starting_with_00_is_a_fragment_not_an_international_prefix():
+    assert query_digits("0045") == "0045"
+    assert query_digits("00 45") == "0045"
+    assert query_digits("0033 6 12") == "33612"
+    assert query_digits("0033 6") == "00336"  # too short to be a number: a fragment

@@ -666,3 +666,21 @@ async def test_deleted_and_merged_contacts_never_appear(db):
     }
     await contacts.restore_contact(CLI, deleted)
     assert await _ids("deleted") == [deleted]
+
+
+@pytest.mark.parametrize("query", ["page", "0612", "page 0612"])
+async def test_matches_older_than_the_recent_window_are_found_in_order(db, monkeypatch, query):
+    # PostgreSQL searches the newest contacts first, then the index below them; a tiny window
+    # makes every page cross that boundary (SQLite ignores the window: same expectations).
+    monkeypatch.setattr(search, "RECENT_WINDOW", 3)
+    ids = [await _new("Page", f"N{i}", phones=[f"06 12 00 00 {i:02d}"]) for i in range(7)]
+    for i in range(5):
+        await _new("Other", f"P{i}")  # newest contacts that do not match
+    newest_first = sorted(ids, reverse=True)
+
+    assert await _page_through(query, limit=3) == [
+        newest_first[:3],
+        newest_first[3:6],
+        newest_first[6:],
+    ]
+    assert await _ids(query, limit=20) == newest_first
