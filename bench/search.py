@@ -11,6 +11,7 @@ the ratio to the raw FTS/SQL query, and checks every query plan for a scan of `c
 import argparse
 import asyncio
 import random
+import re
 import statistics
 import time
 from pathlib import Path
@@ -156,7 +157,7 @@ async def plan_scans_contact(sql: str, values: list) -> str | None:
     rows = await connection().execute_query_dict("EXPLAIN " + sql, values)
     for row in rows:
         line = row["QUERY PLAN"].strip()
-        if "Seq Scan on contact" in line:
+        if re.search(r"Seq Scan on contact( |$)", line):
             return line
     return None
 

@@ -280,39 +280,41 @@ async def _text_ids_postgres(
 ) -> list[int]:
     # PostgreSQL's planner cannot tell a prefix that matches 90,000 contacts from one that
     # matches none. Walking the primary key backwards is instant for the first and a full scan
-    # for the second; the GIN index is instant for the second and slow for the first. So: look
-    # for matches among the newest RECENT_WINDOW contacts in primary-key order (common words
-    # fill the page there), then ask the GIN index for the rest below that window.
+    # for the second; the GIN index is instant for the second and slow for the first. So, for
+    # words: look among the newest RECENT_WINDOW contacts in primary-key order (common words
+    # fill the page there), then ask the GIN index for the rest below that window. A run of
+    # four or more digits matches at most a few thousand phones: the trigram index alone.
+    found: list[int] = []
+    below_window = False
+    if terms.words:
+        p = Params("postgres")
+        where = [*_postgres_text_conditions(terms, p), *_live_in_scope(actor, p)]
+        recent_sql = (
+            f"SELECT c.id FROM ({_recent_window(p, cursor)}) w JOIN contact c ON c.id = w.id"
+            f" WHERE {' AND '.join(where)} ORDER BY c.id DESC LIMIT {p(limit)}"
+        )
+        found = [r["id"] for r in await connection().execute_query_dict(recent_sql, p.values)]
+        if len(found) >= limit:
+            return found
+        below_window = True
     p = Params("postgres")
-    where = [
-        *_postgres_text_conditions(terms, p),
-        "c.deleted_at IS NULL",
-        "c.merged_into_id IS NULL",
-        scope_sql(actor, p),
-    ]
-    recent_sql = (
-        f"SELECT c.id FROM ({_recent_window(p, cursor)}) w JOIN contact c ON c.id = w.id"
-        f" WHERE {' AND '.join(where)} ORDER BY c.id DESC LIMIT {p(limit)}"
-    )
-    found = [r["id"] for r in await connection().execute_query_dict(recent_sql, p.values)]
-    if len(found) >= limit:
-        return found
-    p = Params("postgres")
-    where = [
-        *_postgres_text_conditions(terms, p),
-        "c.deleted_at IS NULL",
-        "c.merged_into_id IS NULL",
-        scope_sql(actor, p),
-        f"c.id < (SELECT MIN(id) FROM ({_recent_window(p, cursor)}) w)",
-    ]
+    where = [*_postgres_text_conditions(terms, p), *_live_in_scope(actor, p)]
+    if below_window:
+        where.append(f"c.id < (SELECT MIN(id) FROM ({_recent_window(p, cursor)}) w)")
+    elif cursor is not None:
+        where.append(f"c.id < {p(cursor)}")
     # `c.id + 0` keeps the planner off the backward primary-key walk: this pass is for rare
     # matches, which the GIN index finds at once.
-    older_sql = (
+    index_sql = (
         f"SELECT c.id FROM contact c WHERE {' AND '.join(where)}"
         f" ORDER BY c.id + 0 DESC LIMIT {p(limit - len(found))}"
     )
-    found += [r["id"] for r in await connection().execute_query_dict(older_sql, p.values)]
+    found += [r["id"] for r in await connection().execute_query_dict(index_sql, p.values)]
     return found
+
+
+def _live_in_scope(actor: Actor, p: Params) -> list[str]:
+    return ["c.deleted_at IS NULL", "c.merged_into_id IS NULL", scope_sql(actor, p)]
 
 
 async def _filter_q(actor: Actor, flt: ContactFilter) -> Q:
