@@ -11,7 +11,8 @@ class CoreConfig:
     timezone: str = "UTC"
 
 
-_config: ContextVar[CoreConfig] = ContextVar("carnet_core_config", default=CoreConfig())
+_DEFAULT = CoreConfig()
+_config: ContextVar[CoreConfig] = ContextVar("carnet_core_config")
 
 
 def configure(config: CoreConfig) -> None:
@@ -20,4 +21,4 @@ def configure(config: CoreConfig) -> None:
 
 
 def current() -> CoreConfig:
-    return _config.get()
+    return _config.get(_DEFAULT)

@@ -5,6 +5,7 @@ from datetime import date
 from typing import Any
 
 from tortoise.expressions import F
+from tortoise.models import Model
 from tortoise.transactions import in_transaction
 
 from crm import config, customfields, history
@@ -225,7 +226,7 @@ async def clean_input(
 
 async def _check_references(clean: CleanContact) -> None:
     errors: dict[str, str] = {}
-    checks = (
+    checks: tuple[tuple[str, type[Model], dict[str, Any]], ...] = (
         ("type_id", ContactType, {}),
         ("source_id", Source, {}),
         ("responsible_id", Staff, {"is_active": True}),
@@ -305,7 +306,7 @@ async def load_card(contact: Contact) -> ContactCard:
     observers = await ContactObserver.filter(contact_id=contact.id).values_list(
         "staff_id", flat=True
     )
-    names: dict[str, str | None] = {}
+    names: dict[str, Any] = {}
     for attr, model, column in (
         ("type_id", ContactType, "name"),
         ("source_id", Source, "name"),
@@ -567,9 +568,9 @@ LINKS = {
 }
 
 
-async def _linkable(actor: Actor, kind: str, target_id: int):
+async def _linkable(actor: Actor, kind: str, target_id: int) -> tuple[Any, Any, str]:
     model, link_model, column = LINKS[kind]
-    target = await model.get_or_none(id=target_id, deleted_at=None)
+    target: Any = await model.get_or_none(id=target_id, deleted_at=None)
     if target is None:
         raise NotFoundError(f"{kind} #{target_id} does not exist")
     facts = RecordFacts(responsible_id=target.responsible_id, opened=target.opened)

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from typing import Any
 
 from faker import Faker
 from tortoise.transactions import in_transaction
@@ -210,8 +211,8 @@ async def generate(
     rng = random.Random(seed)
     pools = await asyncio.to_thread(_pools, seed)
     staff_ids = await _ensure_staff()
-    type_ids = list(await ContactType.all().values_list("id", flat=True)) or [None]
-    source_ids = list(await Source.all().values_list("id", flat=True)) or [None]
+    type_ids: list[Any] = list(await ContactType.all().values_list("id", flat=True)) or [None]
+    source_ids: list[Any] = list(await Source.all().values_list("id", flat=True)) or [None]
     now = datetime.now(UTC)
     company_count = max(1, count // 20)
     companies = [

@@ -238,6 +238,7 @@ class CardSection(Model):
     title = fields.CharField(max_length=200)
     title_fr = fields.CharField(max_length=200, null=True)
     sort = fields.IntField(default=0)
+    placements: fields.ReverseRelation["CardPlacement"]
 
     class Meta:
         table = "card_section"

@@ -120,8 +120,12 @@ def test_serve_answers_healthz_says_the_bot_is_off_and_stops_cleanly(upgraded):
         DATABASE_URL=f"sqlite://{upgraded / 'data' / 'carnet.sqlite3'}", WEB_PORT=str(port)
     )
     process = subprocess.Popen(
-        [sys.executable, "-m", "app", "serve"], cwd=upgraded, env=environment,
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        [sys.executable, "-m", "app", "serve"],
+        cwd=upgraded,
+        env=environment,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
     )
     try:
         body = None
