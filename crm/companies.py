@@ -10,6 +10,7 @@ from tortoise.transactions import in_transaction
 
 from crm import config, history
 from crm.actors import Actor
+from crm.channels import replace_channels
 from crm.db import utcnow
 from crm.errors import NotFoundError, StaleEditError, ValidationError
 from crm.permissions import require, scope_q
@@ -149,22 +150,7 @@ def _clean_channels(
 
 
 async def _write_channels(company_id: int, kind: ChannelKind, values: list[ChannelValue]) -> None:
-    await Channel.filter(company_id=company_id, kind=kind).delete()
-    await Channel.bulk_create(
-        [
-            Channel(
-                company_id=company_id,
-                kind=kind,
-                value_type=v.value_type,
-                value=v.value,
-                normalized=v.normalized,
-                extension=v.extension,
-                is_primary=i == 0,
-                sort=i,
-            )
-            for i, v in enumerate(values)
-        ]
-    )
+    await replace_channels(kind, values, company_id=company_id)
 
 
 def _channel_text(values: list[ChannelValue] | list[Channel]) -> str | None:

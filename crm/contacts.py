@@ -10,6 +10,7 @@ from tortoise.transactions import in_transaction
 
 from crm import config, customfields, history
 from crm.actors import Actor
+from crm.channels import replace_channels
 from crm.db import utcnow
 from crm.duplicates import DuplicateMatch, find_duplicates_for, lock_duplicate_keys
 from crm.errors import (
@@ -258,22 +259,7 @@ async def _require_readable_companies(actor: Actor, company_ids: list[int]) -> N
 
 
 async def _write_channels(contact_id: int, kind: ChannelKind, values: list[ChannelValue]) -> None:
-    await Channel.filter(contact_id=contact_id, kind=kind).delete()
-    await Channel.bulk_create(
-        [
-            Channel(
-                contact_id=contact_id,
-                kind=kind,
-                value_type=v.value_type,
-                value=v.value,
-                normalized=v.normalized,
-                extension=v.extension,
-                is_primary=i == 0,
-                sort=i,
-            )
-            for i, v in enumerate(values)
-        ]
-    )
+    await replace_channels(kind, values, contact_id=contact_id)
 
 
 async def _write_observers(contact_id: int, observers: list[int]) -> None:

@@ -44,16 +44,7 @@ async def record(
     after: Any = None,
 ) -> None:
     """Append one entry; call it inside the use case's transaction."""
-    await HistoryEntry.create(
-        entity=entity,
-        entity_id=entity_id,
-        actor_staff_id=actor.staff_id,
-        actor_label=actor.label,
-        kind=kind,
-        field=field,
-        before=as_text(before),
-        after=as_text(after),
-    )
+    await record_for_each(actor, entity, [entity_id], kind, field, before, after)
 
 
 async def record_changes(
