@@ -160,11 +160,14 @@ async def create_department(
 async def move_department(actor: Actor, department_id: int, parent_id: int | None) -> None:
     """Re-parent a department; refuses cycles (NotFoundError, ValidationError)."""
     require_settings(actor)
-    async with in_transaction():
+    async with in_transaction() as conn:
         # Lock the tree while checking it: two crossing moves (A under B, B under A) would
-        # each pass the check alone and make a cycle together. PostgreSQL takes row locks;
-        # SQLite runs one transaction at a time anyway.
-        rows = await Department.all().select_for_update().values_list("id", "parent_id")
+        # each pass the check alone and make a cycle together. PostgreSQL: lock every
+        # department row (in id order, so two movers queue instead of deadlocking), then read
+        # the committed tree. SQLite runs one transaction at a time anyway.
+        if conn.capabilities.dialect != "sqlite":
+            await conn.execute_query("SELECT id FROM department ORDER BY id FOR UPDATE")
+        rows = await Department.all().using_db(conn).values_list("id", "parent_id")
         parents = dict(rows)
         if department_id not in parents:
             raise NotFoundError(f"department #{department_id} does not exist")
