@@ -3,12 +3,16 @@
 import argparse
 import asyncio
 import logging
+import os
 import shutil
 import sqlite3
+import subprocess
 import sys
 from collections.abc import Awaitable, Callable
 from pathlib import Path
+from urllib.parse import unquote, urlsplit
 
+import asyncpg
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
 from tortoise.exceptions import BaseORMException
 
@@ -102,17 +106,39 @@ async def _demo(settings: Settings, args: argparse.Namespace) -> int:
     return await _with_db(settings, work)
 
 
+def _pg_dump(settings: Settings, target: Path) -> int:
+    """PostgreSQL: pg_dump's custom format; the password goes through the environment."""
+    if target.exists():
+        raise ValidationError({"FILE": f"{target} already exists; choose a new file"})
+    if shutil.which("pg_dump") is None:
+        raise ValidationError(
+            {"FILE": "pg_dump is not installed (Debian: apt-get install postgresql-client)"}
+        )
+    url = urlsplit(settings.database_url)
+    env = {**os.environ, "PGPASSWORD": unquote(url.password or "")}
+    command = [
+        "pg_dump",
+        "--format=custom",
+        f"--file={target}",
+        f"--host={url.hostname or 'localhost'}",
+        f"--port={url.port or 5432}",
+        f"--username={unquote(url.username or 'postgres')}",
+        url.path.lstrip("/"),
+    ]
+    result = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
+    if result.returncode != 0:
+        reason = (result.stderr.strip().splitlines() or ["pg_dump failed"])[-1]
+        raise ValidationError({"pg_dump": reason})
+    size = target.stat().st_size
+    print(f"backed up {url.hostname}/{url.path.lstrip('/')} to {target} ({size:,} bytes)")
+    return 0
+
+
 def _backup(settings: Settings, target: Path) -> int:
     """SQLite: the online backup API (safe while Carnet runs). PostgreSQL: use pg_dump."""
     source = settings.sqlite_path
     if source is None:
-        dsn = settings.database_url.replace("asyncpg://", "postgres://", 1)
-        hint = f"pg_dump --format=custom --file {target} '{dsn}'"
-        if shutil.which("pg_dump"):
-            print(f"PostgreSQL databases are backed up with pg_dump: {hint}")
-        else:
-            print(f"install the PostgreSQL client, then run: {hint}")
-        return 0
+        return _pg_dump(settings, target)
     if not source.exists():
         raise ValidationError({"DATABASE_URL": f"{source} does not exist; run 'carnet db upgrade'"})
     if target.exists():
@@ -167,7 +193,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"carnet: {exc.message}", file=sys.stderr)
     except CrmError as exc:
         print(f"carnet: {exc.message}", file=sys.stderr)
-    except (BaseORMException, OSError, sqlite3.Error, ValueError) as exc:
+    except (BaseORMException, OSError, sqlite3.Error, ValueError, asyncpg.PostgresError) as exc:
         print(
             f"carnet: {type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}",
             file=sys.stderr,

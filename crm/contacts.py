@@ -14,12 +14,13 @@ from crm.channels import replace_channels
 from crm.db import utcnow
 from crm.duplicates import DuplicateMatch, find_duplicates_for, lock_duplicate_keys
 from crm.errors import (
+    ConflictError,
     DuplicateContactError,
     NotFoundError,
     StaleEditError,
     ValidationError,
 )
-from crm.permissions import can, record_facts, require, scope_q
+from crm.permissions import can, record_facts, require, require_any, scope_q
 from crm.rules.fields import (
     BOOL_FIELDS,
     CHANNEL_FIELDS,
@@ -332,7 +333,11 @@ async def get_contact(actor: Actor, contact_id: int) -> ContactCard:
 
 
 async def check_duplicates(actor: Actor, data: dict[str, Any]) -> list[DuplicateMatch]:
-    """What an about-to-be-created contact would duplicate (the check every create path runs)."""
+    """What an about-to-be-created contact would duplicate (the check every create path runs).
+
+    Only for staff who may add contacts: it tells whether a phone or e-mail is known.
+    """
+    require_any(actor, Action.ADD)
     clean = await clean_input(data, await customfields.active_fields(), creating=False)
     return await find_duplicates_for(actor, clean.scalars, clean.channels)
 
@@ -476,11 +481,14 @@ async def delete_contact(actor: Actor, contact_id: int) -> None:
     contact = await _load_live(contact_id)
     require(actor, Action.DELETE, await record_facts(contact))
     async with in_transaction():
-        updated = await Contact.filter(id=contact_id, deleted_at=None).update(
-            deleted_at=utcnow(), version=contact.version + 1, updated_by_id=actor.staff_id
-        )
-        if updated:
-            await history.record(actor, ENTITY, contact_id, HistoryKind.DELETED)
+        # Conditional on the version the permission was checked against: a contact reassigned
+        # (or deleted) meanwhile is not deleted under the old facts.
+        updated = await Contact.filter(
+            id=contact_id, deleted_at=None, version=contact.version
+        ).update(deleted_at=utcnow(), version=F("version") + 1, updated_by_id=actor.staff_id)
+        if updated != 1:
+            raise ConflictError(f"contact #{contact_id} changed meanwhile; reload it and retry")
+        await history.record(actor, ENTITY, contact_id, HistoryKind.DELETED)
 
 
 async def _load_deleted(contact_id: int) -> Contact:
@@ -497,9 +505,11 @@ async def restore_contact(actor: Actor, contact_id: int) -> ContactCard:
     contact = await _load_deleted(contact_id)
     require(actor, Action.DELETE, await record_facts(contact))
     async with in_transaction():
-        await Contact.filter(id=contact_id).update(
-            deleted_at=None, version=contact.version + 1, updated_by_id=actor.staff_id
-        )
+        restored = await Contact.filter(
+            id=contact_id, deleted_at__isnull=False, merged_into_id=None, version=contact.version
+        ).update(deleted_at=None, version=F("version") + 1, updated_by_id=actor.staff_id)
+        if restored != 1:
+            raise ConflictError(f"contact #{contact_id} changed meanwhile; reload it and retry")
         await history.record(actor, ENTITY, contact_id, HistoryKind.RESTORED)
     return await load_card(await Contact.get(id=contact_id))
 

@@ -375,6 +375,9 @@ async def unmerge(actor: Actor, merge_id: int) -> list[int]:
     if keep is None:
         raise NotFoundError(f"contact #{record.kept_id} does not exist")
     require(actor, Action.EDIT, await record_facts(keep))
+    # Undoing a merge brings the merged contacts back: the same right the merge needed on them.
+    for merged in await Contact.filter(id__in=record.merged_ids):
+        require(actor, Action.DELETE, await record_facts(merged), f"contact #{merged.id}")
     moved = record.moved
     async with in_transaction():
         claimed = await MergeRecord.filter(id=merge_id, undone_at=None).update(undone_at=utcnow())

@@ -7,7 +7,7 @@ from crm.db import Params
 from crm.errors import PermissionDeniedError
 from crm.rules.permissions import RecordFacts, Scope, level_allows, scope_for
 from models import ContactObserver
-from models.enums import Action
+from models.enums import Action, Level
 
 ACTION_WORDS = {
     Action.READ: "see",
@@ -51,6 +51,20 @@ def require_any(actor: Actor, action: Action) -> None:
 def require_settings(actor: Actor) -> None:
     if not (actor.is_admin or actor.can_manage_settings):
         raise PermissionDeniedError("only administrators may change settings")
+
+
+def require_admin(actor: Actor, what: str) -> None:
+    if not actor.is_admin:
+        raise PermissionDeniedError(f"only administrators may {what}")
+
+
+def require_within_own_levels(actor: Actor, levels: dict[Action, Level], settings: bool) -> None:
+    """Staff with the settings right may hand out no more than they hold themselves: granting a
+    role above one's own levels (or the settings right) would be a way to promote oneself."""
+    if actor.is_admin:
+        return
+    if settings or any(level > actor.level(action) for action, level in levels.items()):
+        raise PermissionDeniedError("only administrators may give rights above their own")
 
 
 def scope(actor: Actor, action: Action = Action.READ) -> Scope:

@@ -32,6 +32,8 @@ from models.enums import ChannelKind
 
 MAX_TOKENS = 8
 MAX_LIMIT = 100
+# Offset pages load the skipped ids; past this, keyset pagination (the cursor) is the way.
+MAX_OFFSET = 10_000
 # When text and filters are combined, text candidates are checked against the filters in
 # batches; this bounds the work of one page (a filter that matches nothing costs at most this).
 FILTER_BATCH = 500
@@ -400,9 +402,9 @@ async def search_contacts(
     if cursor is not None and (isinstance(cursor, bool) or not isinstance(cursor, int)):
         errors["cursor"] = "must be an id"
     if offset is not None and (
-        isinstance(offset, bool) or not isinstance(offset, int) or offset < 0
+        isinstance(offset, bool) or not isinstance(offset, int) or not 0 <= offset <= MAX_OFFSET
     ):
-        errors["offset"] = "must be 0 or more"
+        errors["offset"] = f"must be between 0 and {MAX_OFFSET:,}; use the cursor to go further"
     if errors:
         raise ValidationError(errors)
     if cursor is not None and cursor > MAX_ID:

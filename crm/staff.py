@@ -10,13 +10,14 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
+from crm import history
 from crm.actors import Actor
 from crm.db import utcnow
 from crm.errors import ConflictError, NotFoundError, ValidationError
-from crm.permissions import require_settings
+from crm.permissions import require_admin, require_settings, require_within_own_levels
 from crm.rules.fields import FieldError, clean_string
 from models import Department, Invite, Role, Staff, StaffDepartment, StaffRole
-from models.enums import Action, Level
+from models.enums import Action, HistoryKind, Level
 
 LANGUAGES = ("en", "fr")
 INVITE_TTL = timedelta(days=7)
@@ -64,12 +65,19 @@ async def add_staff(
     role_ids: list[int] | None = None,
     department_ids: list[int] | None = None,
 ) -> Staff:
-    """Add (or reactivate) a staff member by Telegram id; raises ValidationError."""
+    """Add (or reactivate) a staff member by Telegram id; raises ValidationError.
+
+    Only administrators make administrators; roles above the actor's own are refused.
+    """
     require_settings(actor)
+    if admin:
+        require_admin(actor, "make administrators")
+    await _check_grantable(actor, role_ids or [])
     _check_telegram_id(telegram_id)
     clean_name = _clean_name("name", name, 200) or ""
     async with in_transaction():
         staff = await Staff.get_or_none(telegram_id=telegram_id)
+        created = staff is None
         if staff is None:
             staff = await Staff.create(
                 telegram_id=telegram_id,
@@ -90,7 +98,24 @@ async def add_staff(
             if not await Department.exists(id=dept_id):
                 raise ValidationError({"department_ids": f"department #{dept_id} does not exist"})
             await StaffDepartment.get_or_create(staff_id=staff.id, department_id=dept_id)
+        await history.record(
+            actor,
+            "staff",
+            staff.id,
+            HistoryKind.CREATED if created else HistoryKind.CHANGED,
+            field="admin" if staff.is_admin else None,
+            after=staff.name or staff.telegram_id,
+        )
     return staff
+
+
+def _role_levels(role: Role) -> dict[Action, Level]:
+    return {action: getattr(role, f"{action.value}_level") for action in Action}
+
+
+async def _check_grantable(actor: Actor, role_ids: list[int]) -> None:
+    for role in await Role.filter(id__in=role_ids):
+        require_within_own_levels(actor, _role_levels(role), role.can_manage_settings)
 
 
 async def ensure_admins(telegram_ids: list[int]) -> None:
@@ -107,8 +132,10 @@ async def deactivate_staff(actor: Actor, staff_id: int) -> None:
     require_settings(actor)
     if staff_id == actor.staff_id:
         raise ValidationError({"staff_id": "you cannot deactivate yourself"})
-    if not await Staff.filter(id=staff_id).update(is_active=False):
-        raise NotFoundError(f"staff member #{staff_id} does not exist")
+    async with in_transaction():
+        if not await Staff.filter(id=staff_id).update(is_active=False):
+            raise NotFoundError(f"staff member #{staff_id} does not exist")
+        await history.record(actor, "staff", staff_id, HistoryKind.CHANGED, "active", True, False)
 
 
 async def update_profile(
@@ -226,13 +253,21 @@ async def create_role(
     if not clean_name:
         raise ValidationError({"name": "is required"})
     clean_levels: dict[str, Any] = dict(_levels(levels))
+    require_within_own_levels(
+        actor,
+        {Action(k.removesuffix("_level")): v for k, v in clean_levels.items()},
+        can_manage_settings,
+    )
     name_taken = ValidationError({"name": "another role has this name"})
     if await Role.exists(name=clean_name):
         raise name_taken
     try:
-        return await Role.create(
-            name=clean_name, can_manage_settings=can_manage_settings, **clean_levels
-        )
+        async with in_transaction():
+            role = await Role.create(
+                name=clean_name, can_manage_settings=can_manage_settings, **clean_levels
+            )
+            await history.record(actor, "role", role.id, HistoryKind.CREATED, after=clean_name)
+            return role
     except IntegrityError as exc:  # created by someone else since the check
         raise name_taken from exc
 
@@ -241,10 +276,21 @@ async def update_role(actor: Actor, role_id: int, levels: dict[str, Any]) -> Rol
     """Change some levels of a role; raises PermissionDenied, NotFound or ValidationError."""
     require_settings(actor)
     changes = _levels(levels)
-    if not await Role.exists(id=role_id):
+    require_within_own_levels(
+        actor, {Action(k.removesuffix("_level")): v for k, v in changes.items()}, False
+    )
+    role = await Role.get_or_none(id=role_id)
+    if role is None:
         raise NotFoundError(f"role #{role_id} does not exist")
     if changes:
-        await Role.filter(id=role_id).update(**changes)
+        async with in_transaction():
+            await Role.filter(id=role_id).update(**changes)
+            await history.record_changes(
+                actor,
+                "role",
+                role_id,
+                {k: (getattr(role, k).name.lower(), v.name.lower()) for k, v in changes.items()},
+            )
     return await Role.get(id=role_id)
 
 
@@ -252,12 +298,23 @@ async def grant_role(actor: Actor, staff_id: int, role_id: int) -> None:
     require_settings(actor)
     if not await Staff.exists(id=staff_id) or not await Role.exists(id=role_id):
         raise NotFoundError("staff member or role does not exist")
-    await StaffRole.get_or_create(staff_id=staff_id, role_id=role_id)
+    await _check_grantable(actor, [role_id])
+    async with in_transaction():
+        _, created = await StaffRole.get_or_create(staff_id=staff_id, role_id=role_id)
+        if created:
+            await history.record(
+                actor, "staff", staff_id, HistoryKind.LINKED, "role", after=role_id
+            )
 
 
 async def revoke_role(actor: Actor, staff_id: int, role_id: int) -> None:
     require_settings(actor)
-    await StaffRole.filter(staff_id=staff_id, role_id=role_id).delete()
+    await _check_grantable(actor, [role_id])
+    async with in_transaction():
+        if await StaffRole.filter(staff_id=staff_id, role_id=role_id).delete():
+            await history.record(
+                actor, "staff", staff_id, HistoryKind.UNLINKED, "role", before=role_id
+            )
 
 
 async def set_departments(actor: Actor, staff_id: int, department_ids: list[int]) -> None:
@@ -267,9 +324,21 @@ async def set_departments(actor: Actor, staff_id: int, department_ids: list[int]
     if await Department.filter(id__in=department_ids).count() != len(set(department_ids)):
         raise ValidationError({"department_ids": "must be existing departments"})
     async with in_transaction():
+        before = await StaffDepartment.filter(staff_id=staff_id).values_list(
+            "department_id", flat=True
+        )
         await StaffDepartment.filter(staff_id=staff_id).delete()
         for dept_id in set(department_ids):
             await StaffDepartment.create(staff_id=staff_id, department_id=dept_id)
+        await history.record(
+            actor,
+            "staff",
+            staff_id,
+            HistoryKind.CHANGED,
+            "departments",
+            sorted(before),
+            sorted(set(department_ids)),
+        )
 
 
 async def create_invite(
@@ -279,6 +348,7 @@ async def create_invite(
     require_settings(actor)
     if not await Role.exists(id=role_id):
         raise ValidationError({"role_id": "does not exist"})
+    await _check_grantable(actor, [role_id])
     if department_id is not None and not await Department.exists(id=department_id):
         raise ValidationError({"department_id": "does not exist"})
     if not timedelta(minutes=5) <= ttl <= timedelta(days=90):

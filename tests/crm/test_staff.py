@@ -9,7 +9,7 @@ from crm import staff as staff_uc
 from crm.actors import actor_for_staff, actor_for_telegram, system_actor
 from crm.db import utcnow
 from crm.errors import ConflictError, NotFoundError, PermissionDeniedError, ValidationError
-from models import Department, Invite, Role, Staff, StaffDepartment, StaffRole
+from models import Department, HistoryEntry, Invite, Role, Staff, StaffDepartment, StaffRole
 from models.enums import Action, Level
 from tests.conftest import actor_of
 
@@ -76,8 +76,51 @@ async def test_a_role_that_manages_settings_is_enough(db, make_staff):
     assert (manager.is_admin, manager.can_manage_settings) == (False, True)
 
     added = await staff_uc.add_staff(manager, 777, name="New")
-    role = await staff_uc.create_role(manager, "Boss", {"read": "all"})
-    assert (added.telegram_id, role.read_level) == (777, Level.ALL)
+    role = await staff_uc.create_role(manager, "Helper", {"read": "own"})
+    assert (added.telegram_id, role.read_level) == (777, Level.OWN)
+
+
+async def test_a_settings_manager_cannot_give_more_than_they_hold(db, make_staff):
+    manager_staff = await _settings_manager(make_staff)
+    manager = await actor_of(manager_staff)
+    director = await Role.get(name="Director")
+
+    attempts = [
+        staff_uc.add_staff(manager, 778, admin=True),
+        staff_uc.add_staff(manager, manager_staff.telegram_id, role_ids=[director.id]),
+        staff_uc.grant_role(manager, manager_staff.id, director.id),
+        staff_uc.create_role(manager, "Boss", {"read": "all"}),
+        staff_uc.create_role(manager, "Co-admin", {}, can_manage_settings=True),
+        staff_uc.update_role(manager, director.id, {"read": "all"}),
+        staff_uc.create_invite(manager, director.id),
+    ]
+    for attempt in attempts:
+        with pytest.raises(PermissionDeniedError):
+            await attempt
+    assert not await Staff.filter(telegram_id=778).exists()
+    assert not await StaffRole.filter(staff_id=manager_staff.id, role_id=director.id).exists()
+
+
+async def test_role_and_staff_changes_are_audited(db, make_staff):
+    target = await make_staff("Target", level=None)
+    employee = await Role.get(name="Employee")
+
+    await staff_uc.grant_role(CLI, target.id, employee.id)
+    await staff_uc.update_role(CLI, employee.id, {"read": "all"})
+    await staff_uc.revoke_role(CLI, target.id, employee.id)
+    await staff_uc.deactivate_staff(CLI, target.id)
+
+    entries = (
+        await HistoryEntry.filter(entity__in=["staff", "role"])
+        .order_by("id")
+        .values_list("entity", "kind", "field", "before", "after")
+    )
+    assert entries == [
+        ("staff", "linked", "role", None, str(employee.id)),
+        ("role", "changed", "read_level", "department", "all"),
+        ("staff", "unlinked", "role", str(employee.id), None),
+        ("staff", "changed", "active", "yes", "no"),
+    ]
 
 
 # --- adding, admins, deactivating ----------------------------------------------------------
