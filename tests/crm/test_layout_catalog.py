@@ -6,7 +6,7 @@ from crm import catalog, contacts, customfields, layout
 from crm.actors import system_actor
 from crm.errors import NotFoundError, PermissionDeniedError, ValidationError
 from crm.setup import ensure_defaults
-from models import CardPlacement, Contact, ContactType, HistoryEntry
+from models import CardPlacement, Contact, ContactType, HistoryEntry, Source
 from models.enums import HistoryKind
 from tests.conftest import actor_of
 
@@ -181,3 +181,26 @@ async def test_sources_are_listed_and_created(db, make_staff):
         await catalog.create_source(actor, "X")
     with pytest.raises(PermissionDeniedError):
         await catalog.delete_type(actor, (await catalog.list_types())[0].id)
+
+
+async def test_sources_are_renamed_reordered_and_removed_like_types(db):
+    web, call = await Source.get(name="Website"), await Source.get(name="Call")
+    card = await contacts.create_contact(
+        CLI, {"first_name": "Src", "last_name": "User", "source_id": web.id}
+    )
+
+    await catalog.rename_source(CLI, web.id, "  Site web ")
+    await catalog.reorder_sources(CLI, [web.id])
+    with pytest.raises(ValidationError) as caught:
+        await catalog.delete_source(CLI, web.id)
+    assert caught.value.errors == {"move_to": "1 contacts use this source; choose where they go"}
+    moved = await catalog.delete_source(CLI, web.id, move_to=call.id)
+
+    assert moved == 1
+    assert (await catalog.list_sources())[0].name == "Call"
+    stored = await Contact.get(id=card.id)
+    assert (stored.source_id, stored.version) == (call.id, card.version + 1)
+    entry = await HistoryEntry.filter(entity="contact", entity_id=card.id, field="source_id").get()
+    assert (entry.before, entry.after) == (str(web.id), str(call.id))
+    with pytest.raises(NotFoundError):
+        await catalog.rename_source(CLI, web.id, "Gone")
