@@ -329,7 +329,23 @@ async def get_contact(actor: Actor, contact_id: int) -> ContactCard:
     """A contact's card; raises NotFoundError or PermissionDeniedError."""
     contact = await _load_live(contact_id)
     require(actor, Action.READ, await record_facts(contact))
-    return await load_card(contact)
+    card = await load_card(contact)
+    # A readable contact may work for a company the actor may not see: leave it off the card.
+    companies = {
+        c.id: c for c in await Company.filter(id__in=[link.company_id for link in card.companies])
+    }
+    card.companies = [
+        link
+        for link in card.companies
+        if can(
+            actor,
+            Action.READ,
+            RecordFacts(
+                companies[link.company_id].responsible_id, companies[link.company_id].opened
+            ),
+        )
+    ]
+    return card
 
 
 async def check_duplicates(actor: Actor, data: dict[str, Any]) -> list[DuplicateMatch]:

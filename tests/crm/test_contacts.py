@@ -734,3 +734,29 @@ async def test_it_refuses_an_inactive_staff_member_as_observer(db, make_staff):
             CLI, {"first_name": "Obs", "last_name": "X", "observers": [inactive.id]}
         )
     assert caught.value.errors == {"observers": "must be active staff members"}
+
+
+async def test_the_card_leaves_out_companies_the_reader_may_not_see(db, make_staff):
+    reader = await make_staff("Reader", level=Level.OPEN)
+    stranger = await make_staff("Stranger")
+    visible = await companies.create(CLI, "company", {"title": "Open Co", "opened": True})
+    hidden = await companies.create(
+        CLI, "company", {"title": "Secret Co", "responsible_id": stranger.id}
+    )
+    card = await contacts.create_contact(
+        CLI,
+        {
+            "first_name": "Shared",
+            "last_name": "Person",
+            "responsible_id": reader.id,
+            "companies": [hidden.id, visible.id],
+        },
+    )
+
+    seen = await contacts.get_contact(await actor_of(reader), card.id)
+
+    assert [c.title for c in seen.companies] == ["Open Co"]
+    assert {c.title for c in (await contacts.get_contact(CLI, card.id)).companies} == {
+        "Open Co",
+        "Secret Co",
+    }
