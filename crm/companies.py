@@ -17,7 +17,7 @@ from crm.permissions import require, scope_q
 from crm.rules.fields import (
     ChannelValue,
     FieldError,
-    clean_channel,
+    clean_channel_list,
     clean_string,
     parse_bool,
     parse_date,
@@ -134,19 +134,7 @@ def _clean_channels(
     name: str, raw: Any, region: str | None, out: _Clean, errors: dict[str, str]
 ) -> None:
     kind = COMPANY_CHANNELS[name]
-    items = raw if isinstance(raw, list | tuple) else [raw]
-    cleaned: list[ChannelValue] = []
-    for index, item in enumerate(items):
-        if item is None or (isinstance(item, str) and not item.strip()):
-            continue
-        try:
-            value = clean_channel(kind, item, None, region)
-        except FieldError as exc:
-            errors[f"{name}.{index}" if len(items) > 1 else name] = str(exc)
-            continue
-        if all(v.normalized != value.normalized for v in cleaned):
-            cleaned.append(value)
-    out.channels[kind] = cleaned
+    out.channels[kind] = clean_channel_list(name, kind, raw, region, errors)
 
 
 async def _write_channels(company_id: int, kind: ChannelKind, values: list[ChannelValue]) -> None:

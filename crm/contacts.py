@@ -30,7 +30,7 @@ from crm.rules.fields import (
     TEXT_FIELDS,
     ChannelValue,
     FieldError,
-    clean_channel,
+    clean_channel_list,
     clean_string,
     parse_bool,
     parse_date,
@@ -185,20 +185,7 @@ async def clean_input(
     for name, kind in CHANNEL_FIELDS.items():
         if name not in data:
             continue
-        raw = data[name]
-        items = raw if isinstance(raw, list | tuple) else [raw]
-        cleaned: list[ChannelValue] = []
-        for index, item in enumerate(items):
-            if item is None or (isinstance(item, str) and not item.strip()):
-                continue
-            try:
-                value = clean_channel(kind, item, None, region)
-            except FieldError as exc:
-                errors[f"{name}.{index}" if len(items) > 1 else name] = str(exc)
-                continue
-            if all(v.normalized != value.normalized for v in cleaned):
-                cleaned.append(value)
-        out.channels[kind] = cleaned
+        out.channels[kind] = clean_channel_list(name, kind, data[name], region, errors)
     for name in ("observers", "companies"):
         if name in data:
             try:

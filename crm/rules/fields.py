@@ -268,3 +268,25 @@ def clean_custom_value(
         except InvalidPhoneError as exc:
             raise FieldError(str(exc)) from exc
     raise FieldError("has an unknown type")
+
+
+def clean_channel_list(
+    name: str, kind: ChannelKind, raw: Any, region: str | None, errors: dict[str, str]
+) -> list[ChannelValue]:
+    """Clean a list of channel values (blanks skipped, repeats dropped, order kept).
+
+    Bad values add a message to `errors` under `name` (or `name.<index>` in a longer list).
+    """
+    items = raw if isinstance(raw, list | tuple) else [raw]
+    cleaned: list[ChannelValue] = []
+    for index, item in enumerate(items):
+        if item is None or (isinstance(item, str) and not item.strip()):
+            continue
+        try:
+            value = clean_channel(kind, item, None, region)
+        except FieldError as exc:
+            errors[f"{name}.{index}" if len(items) > 1 else name] = str(exc)
+            continue
+        if all(v.normalized != value.normalized for v in cleaned):
+            cleaned.append(value)
+    return cleaned
