@@ -525,8 +525,20 @@ async def purge_contact(actor: Actor, contact_id: int) -> None:
         await history.record(
             actor, ENTITY, contact_id, HistoryKind.PURGED, before=display_name(contact)
         )
-        await Contact.filter(merged_into_id=contact_id).update(merged_into_id=None)
-        await Contact.filter(id=contact_id).delete()
+        # Contacts merged into this one (and into those, in turn) are its hidden twins: their
+        # moved rows go with the purge, so they go too rather than reappear as empty shells.
+        twins: list[int] = []
+        level = [contact_id]
+        while level:
+            level = list(
+                await Contact.filter(merged_into_id__in=level).values_list("id", flat=True)
+            )
+            twins += level
+        if twins:
+            await history.record_for_each(
+                actor, ENTITY, twins, HistoryKind.PURGED, "merged_into", after=contact_id
+            )
+        await Contact.filter(id__in=[*twins, contact_id]).delete()
 
 
 async def recycle_bin(actor: Actor, limit: int = 50) -> list[Contact]:

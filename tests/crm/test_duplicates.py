@@ -376,3 +376,19 @@ async def test_merge_gives_the_kept_contact_a_primary_it_lacked(db):
     ]
     await duplicates.unmerge(CLI, record.id)
     assert await _snapshot([keep.id, other.id]) == before
+
+
+async def test_purging_a_merged_contact_takes_its_hidden_twins_along(db):
+    keep = await contacts.create_contact(CLI, {"first_name": "Keep", "last_name": "Me"})
+    twin = await contacts.create_contact(
+        CLI, {"first_name": "Twin", "last_name": "Me", "phones": ["06 11 22 33 44"]}
+    )
+    await duplicates.merge_contacts(CLI, keep.id, [twin.id])
+    await contacts.delete_contact(CLI, keep.id)
+
+    await contacts.purge_contact(CLI, keep.id)
+
+    assert not await Contact.filter(id__in=[keep.id, twin.id]).exists()
+    assert [c.id for c in await contacts.recycle_bin(CLI)] == []
+    kinds = await HistoryEntry.filter(entity="contact", entity_id=twin.id, kind="purged").count()
+    assert kinds == 1
