@@ -1,13 +1,15 @@
-"""`carnet serve`: one event loop running the web app (and, in later issues, bot and scheduler)."""
+"""`carnet serve`: one event loop running the web app and the Telegram bot (scheduler later)."""
 
 import asyncio
 import logging
 import signal
+from typing import Any
 
 from aiohttp import web
 
 from app import database
 from app.settings import Settings
+from app.telegram import TelegramService, bot_config
 from app.web import build_app
 from crm import config
 from crm.setup import ensure_defaults
@@ -24,30 +26,56 @@ def core_config(settings: Settings) -> config.CoreConfig:
     )
 
 
-async def serve(settings: Settings, stop: asyncio.Event | None = None) -> None:
-    """Run until SIGINT/SIGTERM (or `stop` is set), then shut down cleanly."""
+def telegram_polling(telegram: TelegramService | None) -> asyncio.Task[None] | None:
+    return telegram.polling if telegram is not None else None
+
+
+async def serve(
+    settings: Settings, stop: asyncio.Event | None = None, *, handle_as_tasks: bool = True
+) -> None:
+    """Run until SIGINT/SIGTERM (or `stop` is set), then shut down cleanly.
+
+    Stops with an error too when the bot's polling dies (a revoked token, say): a CRM whose
+    bot silently stopped would look alive to the health check.
+    """
     config.configure(core_config(settings))
     await database.connect(settings)
     runner: web.AppRunner | None = None
+    telegram: TelegramService | None = None
     try:
         await ensure_defaults()
         await ensure_admins(settings.admin_telegram_ids)
-        runner = web.AppRunner(build_app(), access_log=None)
+        app = build_app()
+        if settings.bot_token is not None:
+            telegram = TelegramService(bot_config(settings, handle_as_tasks=handle_as_tasks))
+            telegram.mount(app)
+        runner = web.AppRunner(app, access_log=None)
         await runner.setup()
         site = web.TCPSite(runner, settings.web_host, settings.web_port)
         await site.start()
         log.info("web: listening on http://%s:%s", settings.web_host, settings.web_port)
-        if settings.bot_token is None:
+        if telegram is None:
             log.info("bot: off (BOT_TOKEN is empty); web forms and the scheduler still run")
         else:
-            log.warning("bot: BOT_TOKEN is set but this version has no bot adapter yet")
+            await telegram.start()
         stop = stop or asyncio.Event()
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, stop.set)
-        await stop.wait()
+        waits: list[asyncio.Future[Any]] = [asyncio.ensure_future(stop.wait())]
+        if telegram is not None and telegram.polling is not None:
+            waits.append(telegram.polling)
+        done, _ = await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
+        if telegram is not None and telegram.polling in done:
+            telegram.polling.result()  # raises the polling error
+            raise RuntimeError("the bot stopped polling")
+        for pending in waits:
+            if pending is not telegram_polling(telegram):
+                pending.cancel()
         log.info("shutting down")
     finally:
+        if telegram is not None:
+            await telegram.stop()
         if runner is not None:
             await runner.cleanup()
         await database.close()

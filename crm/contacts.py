@@ -710,3 +710,20 @@ async def dependencies(actor: Actor, contact_id: int) -> Dependencies:
     quotes = await Quote.filter(contact_links__contact_id=contact_id, deleted_at=None)
     activities = await Activity.filter(contact_id=contact_id).order_by("-start_at").limit(50)
     return Dependencies(visible(companies), visible(deals), visible(quotes), list(activities))
+
+
+async def duplicates_of(actor: Actor, contact_id: int) -> list[DuplicateMatch]:
+    """Other live contacts sharing this one's phone, e-mail or full name (the card's button).
+
+    Raises NotFoundError or PermissionDeniedError.
+    """
+    contact = await _load_live(contact_id)
+    require(actor, Action.READ, await record_facts(contact))
+    card = await load_card(contact)
+    channels: dict[ChannelKind, list[ChannelValue]] = {}
+    for c in card.channels:
+        channels.setdefault(c.kind, []).append(
+            ChannelValue(c.kind, c.value_type, c.value, c.normalized, c.extension)
+        )
+    scalars = {"first_name": contact.first_name, "last_name": contact.last_name}
+    return await find_duplicates_for(actor, scalars, channels, exclude_id=contact_id)

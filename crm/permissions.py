@@ -42,6 +42,15 @@ def require(actor: Actor, action: Action, facts: RecordFacts, what: str = "this 
         raise PermissionDeniedError(f"you may not {ACTION_WORDS[action]} {what}")
 
 
+def can_any(actor: Actor, action: Action) -> bool:
+    """Whether the actor has some level for `action` (what a menu offers them)."""
+    return actor.level(action) > 0
+
+
+def can_manage_settings(actor: Actor) -> bool:
+    return actor.is_admin or actor.can_manage_settings
+
+
 def require_any(actor: Actor, action: Action) -> None:
     """Raise unless the actor has some level for `action` (e.g. to import at all)."""
     if actor.level(action) == 0:
@@ -49,7 +58,7 @@ def require_any(actor: Actor, action: Action) -> None:
 
 
 def require_settings(actor: Actor) -> None:
-    if not (actor.is_admin or actor.can_manage_settings):
+    if not can_manage_settings(actor):
         raise PermissionDeniedError("only administrators may change settings")
 
 

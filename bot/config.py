@@ -1,0 +1,17 @@
+"""What the bot adapter needs from the settings, as plain values (the bot never reads `app`)."""
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class BotConfig:
+    token: str
+    api_url: str | None = None
+    webhook_url: str | None = None
+    webhook_secret: str | None = None
+    redis_url: str | None = None
+    default_language: str = "en"
+    # Long polling runs each update as a task (many staff at once); tests turn it off so that
+    # an update is finished when the next getUpdates arrives.
+    handle_as_tasks: bool = True
+    polling_timeout: int = 10

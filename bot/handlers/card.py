@@ -1,0 +1,238 @@
+"""The contact card and its views: open, history, dependencies, duplicates, delete, restore."""
+
+from aiogram import F, Router
+from aiogram.exceptions import TelegramBadRequest
+from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
+from aiogram.utils.keyboard import InlineKeyboardBuilder
+
+from bot import keyboards, render
+from bot.callbacks import CardAction
+from crm import contacts, customfields, duplicates
+from crm.actors import Actor
+from crm.contacts import ContactCard
+from crm.history import contact_history
+from crm.i18n import Translator
+from crm.layout import card_layout
+
+
+async def send_card(
+    target: Message, t: Translator, card: ContactCard, *, edit: bool = False
+) -> None:
+    """Show a card: edited in place when it fits one message, else sent (split) below."""
+    chunks = render.card(t, card, await card_layout(), await customfields.active_fields())
+    markup = keyboards.card(t, card)
+    if edit and len(chunks) == 1:
+        await edit_or_send(target, chunks[0], markup)
+        return
+    for chunk in chunks[:-1]:
+        await target.answer(chunk)
+    await target.answer(chunks[-1], reply_markup=markup)
+
+
+async def edit_or_send(target: Message, text: str, markup: InlineKeyboardMarkup | None) -> None:
+    """Edit a bot message in place; a message Telegram will not edit is sent anew."""
+    try:
+        await target.edit_text(text, reply_markup=markup)
+    except TelegramBadRequest as exc:
+        if "message is not modified" in exc.message:
+            return
+        await target.answer(text, reply_markup=markup)
+
+
+async def show_card(target: Message, actor: Actor, t: Translator, contact_id: int) -> None:
+    await send_card(target, t, await contacts.get_contact(actor, contact_id))
+
+
+def _message(query: CallbackQuery) -> Message:
+    """The message a button sits on (inaccessible after 48 h: then we cannot edit it)."""
+    if not isinstance(query.message, Message):
+        raise LookupError("the message is too old")
+    return query.message
+
+
+async def on_open(
+    query: CallbackQuery, callback_data: CardAction, actor: Actor, t: Translator
+) -> None:
+    card = await contacts.get_contact(actor, callback_data.id)
+    await query.answer()
+    await send_card(_message(query), t, card, edit=callback_data.p == 1)
+
+
+async def on_history(
+    query: CallbackQuery, callback_data: CardAction, actor: Actor, t: Translator
+) -> None:
+    page = await contact_history(actor, callback_data.id, page=callback_data.p, per_page=10)
+    text = render.history(t, page, await customfields.active_fields())
+    kb = InlineKeyboardBuilder()
+    nav = []
+    if page.page > 0:
+        nav.append(("btn-newer", page.page - 1))
+    if page.has_more:
+        nav.append(("btn-older", page.page + 1))
+    for key, number in nav:
+        kb.button(
+            text=t.plain(key),
+            callback_data=CardAction(action="hist", id=callback_data.id, p=number),
+        )
+    kb.button(
+        text=t.plain("btn-back"), callback_data=CardAction(action="open", id=callback_data.id, p=1)
+    )
+    kb.adjust(len(nav) or 1, 1)
+    await query.answer()
+    await edit_or_send(_message(query), text, kb.as_markup())
+
+
+async def on_dependencies(
+    query: CallbackQuery, callback_data: CardAction, actor: Actor, t: Translator
+) -> None:
+    deps = await contacts.dependencies(actor, callback_data.id)
+    await query.answer()
+    await edit_or_send(_message(query), render.dependencies(t, deps), _back(t, callback_data.id))
+
+
+def _back(t: Translator, contact_id: int) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        inline_keyboard=[
+            [
+                InlineKeyboardButton(
+                    text=t.plain("btn-back"),
+                    callback_data=CardAction(action="open", id=contact_id, p=1).pack(),
+                )
+            ]
+        ]
+    )
+
+
+async def on_duplicates(
+    query: CallbackQuery, callback_data: CardAction, actor: Actor, t: Translator
+) -> None:
+    matches = await contacts.duplicates_of(actor, callback_data.id)
+    kb = InlineKeyboardBuilder()
+    for m in matches:
+        if not m.readable:
+            continue
+        name = render.shorten(m.display_name, 30)
+        kb.button(
+            text=t.plain("btn-open-named", name=name),
+            callback_data=CardAction(action="open", id=m.contact_id),
+        )
+        kb.button(
+            text=t.plain("btn-merge-named", name=name),
+            callback_data=CardAction(action="merge", id=callback_data.id, p=m.contact_id),
+        )
+    kb.button(
+        text=t.plain("btn-back"), callback_data=CardAction(action="open", id=callback_data.id, p=1)
+    )
+    kb.adjust(*([2] * sum(m.readable for m in matches)), 1)
+    text = (
+        t("dups-title") + "\n\n" + render.duplicate_lines(t, matches) if matches else t("dups-none")
+    )
+    await query.answer()
+    await edit_or_send(_message(query), text, kb.as_markup())
+
+
+async def on_merge(
+    query: CallbackQuery, callback_data: CardAction, actor: Actor, t: Translator
+) -> None:
+    """Asks before merging the other contact (`p`) into this one (`id`)."""
+    keep = await contacts.get_contact(actor, callback_data.id)
+    other = await contacts.get_contact(actor, callback_data.p)
+    kb = InlineKeyboardBuilder()
+    kb.button(
+        text=t.plain("btn-merge-confirm"),
+        callback_data=CardAction(action="mergeok", id=keep.id, p=other.id),
+    )
+    kb.button(text=t.plain("btn-back"), callback_data=CardAction(action="open", id=keep.id, p=1))
+    await query.answer()
+    await edit_or_send(
+        _message(query),
+        t(
+            "merge-confirm",
+            other=render.card_title(other.contact),
+            other_id=str(other.id),
+            keep=render.card_title(keep.contact),
+            keep_id=str(keep.id),
+        ),
+        kb.as_markup(),
+    )
+
+
+async def on_merge_confirmed(
+    query: CallbackQuery, callback_data: CardAction, actor: Actor, t: Translator
+) -> None:
+    record = await duplicates.merge_contacts(actor, callback_data.id, [callback_data.p])
+    card = await contacts.get_contact(actor, callback_data.id)
+    await query.answer(t.plain("merge-done"))
+    message = _message(query)
+    kb = InlineKeyboardBuilder()
+    kb.button(
+        text=t.plain("btn-unmerge"),
+        callback_data=CardAction(action="unmerge", id=card.id, p=record.id),
+    )
+    await message.edit_text(t("merge-done-text", id=str(card.id)), reply_markup=kb.as_markup())
+    await send_card(message, t, card)
+
+
+async def on_unmerge(
+    query: CallbackQuery, callback_data: CardAction, actor: Actor, t: Translator
+) -> None:
+    restored = await duplicates.unmerge(actor, callback_data.p)
+    await query.answer()
+    await _message(query).edit_text(
+        t("unmerge-done", ids=", ".join(f"#{i}" for i in restored)),
+        reply_markup=_back(t, callback_data.id),
+    )
+
+
+async def on_delete(
+    query: CallbackQuery, callback_data: CardAction, actor: Actor, t: Translator
+) -> None:
+    card = await contacts.get_contact(actor, callback_data.id)
+    kb = InlineKeyboardBuilder()
+    kb.button(
+        text=t.plain("btn-delete-confirm"), callback_data=CardAction(action="delok", id=card.id)
+    )
+    kb.button(text=t.plain("btn-keep"), callback_data=CardAction(action="open", id=card.id, p=1))
+    await query.answer()
+    await edit_or_send(
+        _message(query), t("delete-confirm", name=render.card_title(card.contact)), kb.as_markup()
+    )
+
+
+async def on_delete_confirmed(
+    query: CallbackQuery, callback_data: CardAction, actor: Actor, t: Translator
+) -> None:
+    await contacts.delete_contact(actor, callback_data.id)
+    kb = InlineKeyboardBuilder()
+    kb.button(
+        text=t.plain("btn-restore"), callback_data=CardAction(action="restore", id=callback_data.id)
+    )
+    await query.answer(t.plain("delete-done-short"))
+    await _message(query).edit_text(
+        t("delete-done", id=str(callback_data.id)), reply_markup=kb.as_markup()
+    )
+
+
+async def on_restore(
+    query: CallbackQuery, callback_data: CardAction, actor: Actor, t: Translator
+) -> None:
+    card = await contacts.restore_contact(actor, callback_data.id)
+    card = await contacts.get_contact(actor, card.id)
+    await query.answer(t.plain("restore-done"))
+    await send_card(_message(query), t, card, edit=True)
+
+
+def build_router() -> Router:
+    router = Router(name="card")
+    cb = router.callback_query
+    cb.register(on_open, CardAction.filter(F.action == "open"))
+    cb.register(on_history, CardAction.filter(F.action == "hist"))
+    cb.register(on_dependencies, CardAction.filter(F.action == "deps"))
+    cb.register(on_duplicates, CardAction.filter(F.action == "dups"))
+    cb.register(on_merge, CardAction.filter(F.action == "merge"))
+    cb.register(on_merge_confirmed, CardAction.filter(F.action == "mergeok"))
+    cb.register(on_unmerge, CardAction.filter(F.action == "unmerge"))
+    cb.register(on_delete, CardAction.filter(F.action == "del"))
+    cb.register(on_delete_confirmed, CardAction.filter(F.action == "delok"))
+    cb.register(on_restore, CardAction.filter(F.action == "restore"))
+    return router

@@ -1,0 +1,116 @@
+"""/start (with invite and card deep links), /help, /language and the global /cancel."""
+
+import re
+
+from aiogram import F, Router
+from aiogram.filters import Command, CommandObject, CommandStart
+from aiogram.fsm.context import FSMContext
+from aiogram.types import CallbackQuery, Message, User
+from aiogram.utils.keyboard import InlineKeyboardBuilder
+
+from bot.handlers.card import show_card
+from crm import staff as staff_cases
+from crm.actors import Actor
+from crm.i18n import LANGUAGES, Catalogue, Translator
+from crm.permissions import can_any, can_manage_settings
+from models.enums import Action
+
+INVITE = re.compile(r"^inv_([A-Za-z0-9_-]{16,64})$")
+CARD = re.compile(r"^c(\d{1,10})$")
+
+
+def _name(user: User) -> str:
+    return " ".join(p for p in (user.first_name, user.last_name) if p) or str(user.id)
+
+
+async def cmd_start_invite(
+    message: Message, command: CommandObject, catalogue: Catalogue, state: FSMContext
+) -> None:
+    """`/start inv_<token>`: anyone holding a valid invite joins the staff."""
+    user = message.from_user
+    assert user is not None  # CommandStart only matches messages from users
+    match = INVITE.match(command.args or "")
+    t = catalogue.translator(user.language_code)
+    if match is None:
+        await message.answer(t("invite-invalid"))
+        return
+    joined = await staff_cases.accept_invite(
+        match.group(1), user.id, _name(user), user.language_code
+    )
+    await state.clear()
+    t = catalogue.translator(joined.staff.language, joined.staff.timezone)
+    await message.answer(t("invite-welcome", name=joined.staff.name))
+
+
+def help_text(t: Translator, actor: Actor) -> str:
+    """The commands this staff member's role allows, one per line."""
+    lines = [t("help-title"), "", t("help-find"), t("help-inline")]
+    if can_any(actor, Action.ADD):
+        lines += [t("help-new"), t("help-share")]
+    if can_any(actor, Action.IMPORT):
+        lines.append(t("help-import"))
+    if can_any(actor, Action.EXPORT):
+        lines.append(t("help-export"))
+    if can_manage_settings(actor):
+        lines.append(t("help-settings"))
+    lines += [t("help-language"), t("help-cancel")]
+    return "\n".join(lines)
+
+
+async def cmd_start(
+    message: Message, command: CommandObject, actor: Actor, t: Translator, state: FSMContext
+) -> None:
+    """Plain /start greets; `/start c<id>` opens a card."""
+    await state.clear()
+    card = CARD.match(command.args or "")
+    if card is not None:
+        await show_card(message, actor, t, int(card.group(1)))
+        return
+    await message.answer(t("start-hello", name=actor.label) + "\n\n" + help_text(t, actor))
+
+
+async def cmd_help(message: Message, actor: Actor, t: Translator) -> None:
+    await message.answer(help_text(t, actor))
+
+
+async def cmd_cancel(message: Message, t: Translator, state: FSMContext) -> None:
+    """Leaves any dialog, from anywhere."""
+    had_state = await state.get_state() is not None
+    await state.clear()
+    await message.answer(t("cancelled") if had_state else t("nothing-to-cancel"))
+
+
+async def cmd_language(message: Message, t: Translator) -> None:
+    kb = InlineKeyboardBuilder()
+    for code in LANGUAGES:
+        kb.button(text=t.plain(f"language-{code}"), callback_data=f"lang:{code}")
+    await message.answer(t("language-choose"), reply_markup=kb.as_markup())
+
+
+async def on_language(query: CallbackQuery, actor: Actor, catalogue: Catalogue) -> None:
+    """Saves the chosen language; the core refuses anything but a supported code."""
+    code = (query.data or "").removeprefix("lang:")
+    staff = await staff_cases.update_profile(actor, language=code)
+    t = catalogue.translator(staff.language, staff.timezone)
+    await query.answer()
+    if isinstance(query.message, Message):
+        await query.message.edit_text(t("language-set"))
+
+
+def build_public_router() -> Router:
+    """Handlers open to people who are not staff yet: only the invite deep link."""
+    router = Router(name="public")
+    router.message.register(
+        cmd_start_invite, CommandStart(deep_link=True, magic=F.args.startswith("inv_"))
+    )
+    return router
+
+
+def build_router() -> Router:
+    router = Router(name="start")
+    router.message.register(cmd_cancel, Command("cancel"))
+    router.message.register(cmd_start, CommandStart())
+    router.message.register(cmd_help, Command("help"))
+    router.message.register(cmd_language, Command("language"))
+    router.callback_query.register(on_language, F.data.startswith("lang:"))
+    return router

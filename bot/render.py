@@ -1,0 +1,234 @@
+"""HTML for Telegram: cards, lists, history, errors. Every user-typed value goes through `t()` or
+`escape()`, and no message exceeds Telegram's 4096 characters."""
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from crm.contacts import ContactCard, Dependencies, display_name
+from crm.duplicates import DuplicateMatch
+from crm.errors import CrmError, DuplicateContactError, ValidationError
+from crm.history import HistoryPage
+from crm.i18n import Markup, Translator, escape
+from crm.layout import LayoutSection
+from crm.search import ContactRow, SearchPage
+from models import Contact, CustomField
+from models.enums import ChannelKind
+
+MESSAGE_LIMIT = 4096  # Telegram refuses longer texts (counted after entity parsing)
+VALUE_LIMIT = 600  # a long comment is cut on the card; the full text is in the edit dialog
+NAME_FIELDS = ("honorific", "first_name", "middle_name", "last_name")
+CHANNEL_FIELDS = {
+    "phones": ChannelKind.PHONE,
+    "emails": ChannelKind.EMAIL,
+    "websites": ChannelKind.WEB,
+    "messengers": ChannelKind.MESSENGER,
+}
+
+
+def shorten(text: str, limit: int) -> str:
+    """Plain text cut to `limit` characters with an ellipsis (cut before escaping, never after)."""
+    text = " ".join(str(text).split()) if "\n" not in str(text) else str(text).strip()
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def split(blocks: Iterable[str], limit: int = MESSAGE_LIMIT) -> list[str]:
+    """Join HTML blocks into as few messages as fit; a block is never cut (each is bounded)."""
+    messages: list[str] = []
+    current = ""
+    for block in blocks:
+        candidate = f"{current}\n{block}" if current else block
+        if len(candidate) > limit and current:
+            messages.append(current)
+            current = block
+        else:
+            current = candidate
+    if current:
+        messages.append(current)
+    return messages or [""]
+
+
+def field_label(t: Translator, name: str, custom: dict[str, CustomField] | None = None) -> str:
+    """A field's label in the reader's language (custom fields by their own labels)."""
+    code = name[3:] if name.startswith("uf:") else name.removeprefix("custom.")
+    if code != name and custom and code in custom:
+        definition = custom[code]
+        label = definition.label_fr if t.language == "fr" and definition.label_fr else None
+        return escape(label or definition.label)
+    key = f"field-{name.split('.')[0]}"
+    return t(key) if t.has(key) else escape(name)
+
+
+def error(t: Translator, exc: CrmError) -> str:
+    """A core error as a friendly message; validation errors list each field."""
+    if isinstance(exc, ValidationError):
+        lines = [f"• {field_label(t, f)}: {escape(m)}" for f, m in exc.errors.items()]
+        return t("error-validation", details=Markup("\n" + "\n".join(lines)))
+    if isinstance(exc, DuplicateContactError):
+        return t("error-duplicate", details=Markup(duplicate_lines(t, exc.matches)))
+    key = f"error-{exc.code}"
+    return t(key if t.has(key) else "error-error", details=shorten(exc.message, 500))
+
+
+def duplicate_lines(t: Translator, matches: Sequence[DuplicateMatch]) -> str:
+    lines = []
+    for m in matches:
+        if m.readable:
+            lines.append(
+                t(
+                    f"dup-reason-{m.reason}",
+                    name=shorten(m.display_name, 80),
+                    value=m.value,
+                    id=str(m.contact_id),
+                )
+            )
+        else:
+            lines.append(t("dup-hidden", reason=t(f"dup-kind-{m.reason}")))
+    return "\n".join(lines)
+
+
+def row_line(index: int, row: ContactRow) -> str:
+    parts = [f"<b>{escape(shorten(row.name, 60))}</b>"]
+    parts += [escape(shorten(v, 60)) for v in (row.phone, row.email, row.company) if v]
+    return f"{index}. " + " · ".join(parts)
+
+
+def contact_list(t: Translator, page: SearchPage, heading: str, first_index: int = 1) -> str:
+    """A numbered result list (one button per contact goes with it)."""
+    if not page.items:
+        return f"{heading}\n\n{t('search-nothing')}"
+    lines = [row_line(first_index + i, row) for i, row in enumerate(page.items)]
+    return "\n".join([heading, "", *lines])
+
+
+def _channel_line(t: Translator, kind: ChannelKind, view: Any) -> str:
+    shown = escape(shorten(view.value, 120))
+    if kind == ChannelKind.PHONE:
+        target = view.normalized + (f";ext={view.extension}" if view.extension else "")
+        shown = f'<a href="tel:{escape(target)}">{shown}</a>'
+    elif kind == ChannelKind.EMAIL:
+        shown = f'<a href="mailto:{escape(view.normalized)}">{shown}</a>'
+    elif kind == ChannelKind.WEB and view.normalized.startswith(("http://", "https://")):
+        shown = f'<a href="{escape(view.normalized)}">{shown}</a>'
+    vtype = t(f"vtype-{view.value_type}")
+    star = " ★" if view.is_primary else ""
+    return f"{shown} <i>({vtype})</i>{star}"
+
+
+def _value(t: Translator, value: Any) -> str:
+    if isinstance(value, bool):
+        return t("yes") if value else t("no")
+    if hasattr(value, "isoformat") and hasattr(value, "year"):
+        return escape(t.datetime(value) if hasattr(value, "hour") else t.date(value))
+    return escape(shorten(str(value), VALUE_LIMIT))
+
+
+def card_field(
+    t: Translator, card: ContactCard, name: str, custom: dict[str, CustomField]
+) -> list[str]:
+    """The lines one layout field contributes to the card (none when empty)."""
+    contact = card.contact
+    label = field_label(t, name, custom)
+    if name in CHANNEL_FIELDS:
+        kind = CHANNEL_FIELDS[name]
+        views = [c for c in card.channels if c.kind == kind]
+        if not views:
+            return []
+        if len(views) == 1:
+            return [f"{label}: {_channel_line(t, kind, views[0])}"]
+        return [f"{label}:", *(f"  {_channel_line(t, kind, v)}" for v in views)]
+    if name == "companies":
+        titles = [
+            escape(shorten(c.title, 80)) + (" ★" if c.is_primary else "") for c in card.companies
+        ]
+        return [f"{label}: {', '.join(titles)}"] if titles else []
+    if name == "type_id":
+        return [f"{label}: {escape(card.type_name)}"] if card.type_name else []
+    if name == "source_id":
+        return [f"{label}: {escape(card.source_name)}"] if card.source_name else []
+    if name == "responsible_id":
+        return [f"{label}: {escape(card.responsible_name)}"] if card.responsible_name else []
+    if name == "observers":
+        return [f"{label}: {len(card.observer_ids)}"] if card.observer_ids else []
+    if name.startswith("uf:"):
+        values = card.custom.get(name[3:], [])
+        shown = ", ".join(_value(t, v) for v in values if v not in (None, ""))
+        return [f"{label}: {shown}"] if shown else []
+    value = getattr(contact, name, None)
+    if value in (None, ""):
+        return []
+    if name in ("opened", "include_in_export") and value is False:
+        return []
+    return [f"{label}: {_value(t, value)}"]
+
+
+def card_title(contact: Contact) -> str:
+    parts = [getattr(contact, name) for name in NAME_FIELDS]
+    return " ".join(p for p in parts if p) or display_name(contact)
+
+
+def card(
+    t: Translator,
+    card: ContactCard,
+    layout: Sequence[LayoutSection],
+    custom: dict[str, CustomField],
+) -> list[str]:
+    """The contact card as one or more messages, following the layout (sections, hidden)."""
+    contact = card.contact
+    blocks = [f"👤 <b>{escape(shorten(card_title(contact), 200))}</b>  <code>#{contact.id}</code>"]
+    if contact.deleted_at is not None:
+        blocks.append(t("card-in-bin", when=contact.deleted_at))
+    for section in layout:
+        lines: list[str] = []
+        for name in section.fields:
+            if name in NAME_FIELDS:
+                continue
+            lines += card_field(t, card, name, custom)
+        if lines:
+            title = section.title_fr if t.language == "fr" and section.title_fr else section.title
+            blocks.append(f"\n<b>{escape(title)}</b>")
+            blocks += lines
+    blocks.append("\n" + t("card-footer", created=contact.created_at, updated=contact.updated_at))
+    return split(blocks)
+
+
+def history(t: Translator, page: HistoryPage, custom: dict[str, CustomField]) -> str:
+    """A page of history, newest first: when, who, what, before → after."""
+    if not page.entries:
+        return t("history-empty")
+    blocks = [t("history-title", page=page.page + 1)]
+    for entry in page.entries:
+        head = t(
+            "history-line",
+            when=entry.at,
+            who=shorten(entry.actor_label, 60),
+            kind=Markup(t(f"history-{entry.kind.value}")),
+        )
+        detail = ""
+        if entry.field:
+            before = shorten(entry.before or "—", 150)
+            after = shorten(entry.after or "—", 150)
+            detail = (
+                f"\n   {field_label(t, entry.field, custom)}: {escape(before)} → {escape(after)}"
+            )
+        elif entry.after or entry.before:
+            detail = f"\n   {escape(shorten(entry.after or entry.before or '', 150))}"
+        blocks.append(head + detail)
+    return split(blocks)[0]
+
+
+def dependencies(t: Translator, deps: Dependencies) -> str:
+    lines = [t("deps-title")]
+    for key, items in (
+        ("deps-companies", deps.companies),
+        ("deps-deals", deps.deals),
+        ("deps-quotes", deps.quotes),
+    ):
+        lines.append(f"\n<b>{t(key)}</b>")
+        lines += [f"• {escape(shorten(i.title, 100))} <code>#{i.id}</code>" for i in items] or [
+            t("none")
+        ]
+    lines.append(f"\n<b>{t('deps-activities')}</b>")
+    lines += [
+        f"• {t.datetime(a.start_at)} {escape(shorten(a.subject, 100))}" for a in deps.activities
+    ] or [t("none")]
+    return split(lines)[0]
