@@ -33,7 +33,10 @@ class RecordingSession(BaseSession):
         self._ids = itertools.count(1000)
 
     async def make_request(
-        self, bot: Bot, method: TelegramMethod[Any], timeout: int | None = None  # noqa: ASYNC109 - aiogram signature
+        self,
+        bot: Bot,
+        method: TelegramMethod[Any],
+        timeout: int | None = None,  # noqa: ASYNC109 - aiogram signature
     ) -> Any:
         self.calls.append(method)
         if isinstance(
