@@ -1,8 +1,10 @@
 """Errors at the edge: a CrmError becomes a friendly translated reply, anything else is logged."""
 
+import contextlib
 import logging
 from typing import Any
 
+from aiogram.exceptions import TelegramBadRequest
 from aiogram.types import ErrorEvent, Message
 
 from bot import render
@@ -45,9 +47,11 @@ async def on_error(event: ErrorEvent, catalogue: Catalogue, **_: Any) -> bool:
         text = render.error(t, exc) if isinstance(exc, CrmError) else t("error-unexpected")
         if update.callback_query is not None:
             query = update.callback_query
-            await query.answer(render.shorten(t.plain("error-short"), 190), show_alert=False)
             if isinstance(query.message, Message):
                 await query.message.answer(text)
+            # The handler may have answered the query already; a second answer is refused.
+            with contextlib.suppress(TelegramBadRequest):
+                await query.answer(render.shorten(t.plain("error-short"), 190))
         elif update.message is not None:
             await update.message.answer(text)
         elif update.inline_query is not None:

@@ -12,7 +12,6 @@ from aiogram.fsm.storage.base import BaseStorage
 from aiogram.fsm.storage.memory import MemoryStorage, SimpleEventIsolation
 from aiogram.fsm.storage.redis import DefaultKeyBuilder, RedisStorage
 from aiogram.types import BotCommand, BotCommandScopeDefault
-from aiogram.utils.callback_answer import CallbackAnswerMiddleware
 from aiogram.webhook.aiohttp_server import SimpleRequestHandler
 from aiohttp import web
 
@@ -67,7 +66,6 @@ def build_dispatcher(catalogue: Catalogue, storage: BaseStorage) -> Dispatcher:
     access = StaffMiddleware(catalogue)
     for observer in (staff_router.message, staff_router.callback_query, staff_router.inline_query):
         observer.outer_middleware(access)
-    staff_router.callback_query.middleware(CallbackAnswerMiddleware())
     staff_router.include_routers(
         start.build_router(),
         create.build_router(),

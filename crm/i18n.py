@@ -29,10 +29,14 @@ class Markup(str):
 
 
 def escape(value: Any) -> str:
-    """HTML-escape user text for Telegram's HTML parse mode and web pages."""
+    """HTML-escape user text for Telegram's HTML parse mode and web pages.
+
+    Telegram understands only &lt; &gt; &amp; &quot; by name; an apostrophe stays as it is
+    (it never delimits our attributes).
+    """
     if isinstance(value, Markup):
         return value
-    return html.escape(str(value), quote=True)
+    return html.escape(str(value), quote=False).replace('"', "&quot;")
 
 
 def pick_language(code: str | None, default: str = "en") -> str:

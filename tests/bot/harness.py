@@ -171,8 +171,11 @@ def texts(calls: list[TelegramMethod[Any]]) -> list[str]:
     return [c.text for c in calls if isinstance(c, SendMessage | EditMessageText)]
 
 
-def buttons(call: TelegramMethod[Any]) -> dict[str, str]:
-    """Button text → callback data of a sent or edited message."""
+def buttons(call: TelegramMethod[Any] | list[TelegramMethod[Any]]) -> dict[str, str]:
+    """Button text → callback data of a sent or edited message (the last one of a list)."""
+    if isinstance(call, list):
+        shown = [c for c in call if isinstance(c, SendMessage | EditMessageText)]
+        call = shown[-1]
     markup = getattr(call, "reply_markup", None)
     if markup is None or not hasattr(markup, "inline_keyboard"):
         return {}

@@ -66,5 +66,5 @@ async def test_user_text_is_escaped_in_results_and_cards(make_staff):
     h = Harness()
     calls = await h.send(owner.telegram_id, "dupont")
     assert "&lt;b&gt;x&lt;/b&gt; &amp; &lt;i&gt;" in texts(calls)[0]
-    open_data = buttons(calls[-1])
+    open_data = buttons(calls)
     assert f"c:open:{card.id}:0:0" in open_data.values()
