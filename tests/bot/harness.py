@@ -8,6 +8,7 @@ from typing import Any
 
 from aiogram import Bot
 from aiogram.client.session.base import BaseSession
+from aiogram.fsm.storage.base import BaseStorage
 from aiogram.fsm.storage.memory import MemoryStorage
 from aiogram.methods import (
     EditMessageReplyMarkup,
@@ -78,10 +79,11 @@ class Harness:
 
     session: RecordingSession = field(default_factory=RecordingSession)
     language: str = "en"
+    storage: BaseStorage = field(default_factory=MemoryStorage)
 
     def __post_init__(self) -> None:
         self.bot = Bot("42:TEST", session=self.session)
-        self.dp = build_dispatcher(build_catalogue("en"), MemoryStorage())
+        self.dp = build_dispatcher(build_catalogue("en"), self.storage)
         self._update_ids = itertools.count(1)
         self._message_ids = itertools.count(1)
 
