@@ -1,5 +1,6 @@
 """Settings: one pydantic-settings object read from the environment or `.env`, loaded once."""
 
+import re
 from pathlib import Path
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -95,6 +96,17 @@ class Settings(BaseSettings):
         if not value.startswith(("http://", "https://")):
             raise ValueError("must start with http:// or https://")
         return value.rstrip("/")
+
+    @field_validator("bot_token")
+    @classmethod
+    def _token(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is None or not value.get_secret_value().strip():
+            return None
+        token = value.get_secret_value().strip()
+        # aiogram would refuse it later with a traceback; say what a token looks like instead.
+        if not re.fullmatch(r"\d+:[A-Za-z0-9_-]+", token):
+            raise ValueError("must look like 123456789:AAH… (the token @BotFather gives)")
+        return SecretStr(token)
 
     @field_validator("webhook_secret")
     @classmethod

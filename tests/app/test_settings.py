@@ -75,3 +75,14 @@ def test_webhook_mode_needs_a_valid_secret(monkeypatch):
     monkeypatch.setenv("WEBHOOK_SECRET", "not valid!")
     with pytest.raises(SettingsError, match="WEBHOOK_SECRET: must be 1-256 characters"):
         load_settings()
+
+
+def test_a_malformed_bot_token_is_refused_by_name(monkeypatch):
+    monkeypatch.setenv("BOT_TOKEN", "not a token")
+    with pytest.raises(SettingsError, match="^BOT_TOKEN: must look like"):
+        load_settings()
+
+
+def test_an_empty_bot_token_turns_the_bot_off(monkeypatch):
+    monkeypatch.setenv("BOT_TOKEN", "  ")
+    assert load_settings().bot_token is None
