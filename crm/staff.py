@@ -138,6 +138,22 @@ async def deactivate_staff(actor: Actor, staff_id: int) -> None:
         await history.record(actor, "staff", staff_id, HistoryKind.CHANGED, "active", True, False)
 
 
+async def complete_profile(actor: Actor, telegram_name: str, language: str | None) -> Staff:
+    """On a staff member's first /start, take their Telegram name and language if they have none.
+
+    Admins made from ADMIN_TELEGRAM_IDS start nameless; a name they or an admin set is kept.
+    """
+    if actor.staff_id is None:
+        raise ValidationError({"staff": "system actors have no profile"})
+    name = _profile_name(telegram_name)
+    if name:
+        # One conditional UPDATE: a name set meanwhile (by the member or an admin) is kept.
+        await Staff.filter(id=actor.staff_id, name="").update(
+            name=name, language=_language(language)
+        )
+    return await Staff.get(id=actor.staff_id)
+
+
 async def update_profile(
     actor: Actor,
     *,

@@ -58,15 +58,25 @@ def help_text(t: Translator, actor: Actor) -> str:
 
 
 async def cmd_start(
-    message: Message, command: CommandObject, actor: Actor, t: Translator, state: FSMContext
+    message: Message,
+    command: CommandObject,
+    actor: Actor,
+    t: Translator,
+    state: FSMContext,
+    catalogue: Catalogue,
 ) -> None:
-    """Plain /start greets; `/start c<id>` opens a card."""
+    """Plain /start greets (a nameless admin takes their Telegram name); `/start c<id>` opens a
+    card."""
     await state.clear()
     card = CARD.match(command.args or "")
     if card is not None:
         await show_card(message, actor, t, int(card.group(1)))
         return
-    await message.answer(t("start-hello", name=actor.label) + "\n\n" + help_text(t, actor))
+    user = message.from_user
+    assert user is not None
+    me = await staff_cases.complete_profile(actor, _name(user), user.language_code)
+    t = catalogue.translator(me.language, me.timezone)
+    await message.answer(t("start-hello", name=me.name) + "\n\n" + help_text(t, actor))
 
 
 async def cmd_help(message: Message, actor: Actor, t: Translator) -> None:
