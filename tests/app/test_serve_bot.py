@@ -1,0 +1,67 @@
+"""`carnet serve` with a BOT_TOKEN: the real process polls a Bot API stand-in and answers."""
+
+import asyncio
+import os
+import signal
+import socket
+import sys
+from pathlib import Path
+
+from tests.telegram_stub import TelegramStub
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+async def _carnet(tmp_path: Path, env: dict[str, str], *args: str) -> asyncio.subprocess.Process:
+    return await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "app",
+        *args,
+        cwd=tmp_path,
+        env=env,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT,
+    )
+
+
+async def test_serve_runs_the_bot_admins_from_the_settings_are_answered(tmp_path):
+    async with TelegramStub(timeout=30) as stub:
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("WEBHOOK", "REDIS"))}
+        env.update(
+            DATABASE_URL=f"sqlite://{tmp_path / 'carnet.sqlite3'}",
+            BOT_TOKEN="42:TEST",
+            TELEGRAM_API_URL=stub.url,
+            ADMIN_TELEGRAM_IDS="7001",
+            WEB_PORT=str(_free_port()),
+            PYTHONPATH=str(ROOT),
+        )
+        upgrade = await _carnet(tmp_path, env, "db", "upgrade")
+        assert await asyncio.wait_for(upgrade.wait(), 120) == 0
+        server = await _carnet(tmp_path, env, "serve")
+        try:
+            await stub.wait_for_call("getUpdates", within=30)
+            assert stub.commands[("default", "fr")]
+            stranger = stub.user(666, "Eve")
+            await stranger.send("/find x", wait=False)
+            admin = stub.user(7001, "Ada", language_code="fr")
+            await admin.send("/start", wait=False)
+            async with asyncio.timeout(30):
+                while len(stub.calls_of("sendMessage")) < 2:
+                    await stub.wait_for_call("sendMessage")
+                    await asyncio.sleep(0.05)
+            by_chat = {c.params["chat_id"]: c.params["text"] for c in stub.calls_of("sendMessage")}
+            assert "Bonjour, <b>Ada</b>" in by_chat["7001"]
+            assert "/settings" in by_chat["7001"] and "invite link" in by_chat["666"]
+        finally:
+            server.send_signal(signal.SIGTERM)
+            output, _ = await asyncio.wait_for(server.communicate(), 30)
+        log = output.decode()
+        assert server.returncode == 0, log
+        assert "bot: long polling" in log and "Traceback" not in log
