@@ -2,12 +2,15 @@
 
 from dataclasses import dataclass, field
 
+from crm.db import Params, connection, dialect
 from crm.errors import NotFoundError, PermissionDeniedError
-from crm.rules.permissions import Reach, combine_levels
-from models import Department, Staff, StaffDepartment, StaffRole
+from crm.rules.permissions import Reach
+from models import Staff
 from models.enums import Action, Level
 
 ALL_LEVELS = {action: Level.ALL for action in Action}
+# Column names from the Action enum (constants, not input): "MAX(r.read_level) AS lvl_read, ...".
+_LEVEL_COLUMNS = ", ".join(f"MAX(r.{a.value}_level) AS lvl_{a.value}" for a in Action)
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,59 +41,58 @@ def system_actor(label: str) -> Actor:
     return Actor(label=label, is_admin=True, can_manage_settings=True, levels=dict(ALL_LEVELS))
 
 
-async def _department_tree(roots: set[int]) -> set[int]:
-    """The given departments and every sub-department below them."""
-    if not roots:
-        return set()
-    rows = await Department.all().values_list("id", "parent_id")
-    children: dict[int, list[int]] = {}
-    for dept_id, parent_id in rows:
-        if parent_id is not None:
-            children.setdefault(parent_id, []).append(dept_id)
-    seen: set[int] = set()
-    stack = list(roots)
-    while stack:
-        current = stack.pop()
-        if current in seen:
-            continue
-        seen.add(current)
-        stack.extend(children.get(current, []))
-    return seen
+async def _role_levels(staff_id: int) -> tuple[dict[Action, Level], bool]:
+    """The highest level per action over the member's roles, and whether one grants settings."""
+    p = Params(dialect())
+    rows = await connection().execute_query_dict(
+        f"SELECT {_LEVEL_COLUMNS}, MAX(CASE WHEN r.can_manage_settings THEN 1 ELSE 0 END)"
+        " AS settings FROM staff_role sr JOIN role r ON r.id = sr.role_id"
+        f" WHERE sr.staff_id = {p(staff_id)}",
+        p.values,
+    )
+    row = rows[0] if rows else {}
+    levels = {action: Level(row.get(f"lvl_{action.value}") or 0) for action in Action}
+    return levels, bool(row.get("settings"))
+
+
+async def _reach(staff_id: int) -> tuple[set[int], set[int], set[int]]:
+    """(own departments, staff of those, staff of those and every sub-department), one query.
+
+    A department head reaches the department they head as if they were in it.
+    """
+    p = Params(dialect())
+    me, me_again = p(staff_id), p(staff_id)
+    rows = await connection().execute_query_dict(
+        "WITH RECURSIVE own(id) AS ("
+        f" SELECT department_id FROM staff_department WHERE staff_id = {me}"
+        f" UNION SELECT id FROM department WHERE head_id = {me_again}"
+        "), tree(id) AS ("
+        " SELECT id FROM own UNION SELECT d.id FROM department d JOIN tree t ON d.parent_id = t.id"
+        ")"
+        " SELECT sd.staff_id AS staff_id, sd.department_id AS department_id,"
+        " CASE WHEN sd.department_id IN (SELECT id FROM own) THEN 1 ELSE 0 END AS mine"
+        " FROM staff_department sd WHERE sd.department_id IN (SELECT id FROM tree)"
+        " UNION ALL SELECT NULL, id, 1 FROM own",
+        p.values,
+    )
+    own = {int(r["department_id"]) for r in rows if r["mine"]}
+    department_staff = {int(r["staff_id"]) for r in rows if r["mine"] and r["staff_id"]}
+    tree_staff = {int(r["staff_id"]) for r in rows if r["staff_id"] is not None}
+    return own, department_staff, tree_staff
 
 
 async def actor_for_staff(staff: Staff) -> Actor:
-    """Build the actor of an active staff member; inactive staff are refused."""
+    """Build the actor of an active staff member; inactive staff are refused.
+
+    Two queries (roles, departments): it runs for every bot update, so it is kept cheap
+    rather than cached, and a change of rights applies to the very next update.
+    """
     if not staff.is_active:
         raise PermissionDeniedError("this staff member is deactivated")
-    roles = await StaffRole.filter(staff_id=staff.id).prefetch_related("role")
-    levels = combine_levels(
-        {
-            Action.READ: link.role.read_level,
-            Action.ADD: link.role.add_level,
-            Action.EDIT: link.role.edit_level,
-            Action.DELETE: link.role.delete_level,
-            Action.EXPORT: link.role.export_level,
-            Action.IMPORT: link.role.import_level,
-        }
-        for link in roles
-    )
+    levels, settings_right = await _role_levels(staff.id)
     if staff.is_admin:
         levels = dict(ALL_LEVELS)
-    own_departments = set(
-        await StaffDepartment.filter(staff_id=staff.id).values_list("department_id", flat=True)
-    )
-    # A department head reaches the department they head as if they were in it.
-    own_departments |= set(await Department.filter(head_id=staff.id).values_list("id", flat=True))
-    tree = await _department_tree(own_departments)
-    department_staff: set[int] = set()
-    tree_staff: set[int] = set()
-    if tree:
-        for staff_id, dept_id in await StaffDepartment.filter(
-            department_id__in=list(tree)
-        ).values_list("staff_id", "department_id"):
-            tree_staff.add(staff_id)
-            if dept_id in own_departments:
-                department_staff.add(staff_id)
+    own_departments, department_staff, tree_staff = await _reach(staff.id)
     return Actor(
         label=staff.name or f"staff #{staff.id}",
         staff_id=staff.id,
@@ -98,7 +100,7 @@ async def actor_for_staff(staff: Staff) -> Actor:
         language=staff.language,
         timezone=staff.timezone,
         is_admin=staff.is_admin,
-        can_manage_settings=staff.is_admin or any(link.role.can_manage_settings for link in roles),
+        can_manage_settings=staff.is_admin or settings_right,
         levels=levels,
         reach=Reach(
             staff_id=staff.id,
