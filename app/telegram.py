@@ -15,6 +15,7 @@ from bot.setup import (
     build_dispatcher,
     build_storage,
     mount_webhook,
+    pin_response_types,
     set_commands,
 )
 
@@ -41,6 +42,7 @@ class TelegramService:
 
     def __init__(self, config: BotConfig) -> None:
         self.config = config
+        self.response_types = pin_response_types()  # held for the life of the service
         self.catalogue = build_catalogue(config.default_language)
         self.storage = build_storage(config.redis_url)
         self.bot = build_bot(config)

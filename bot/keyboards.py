@@ -1,7 +1,11 @@
-"""Inline keyboards shared by several features (Telegram allows 100 buttons, 8 per row)."""
+"""Inline keyboards shared by several features (Telegram allows 100 buttons, 8 per row).
 
+Built as plain lists rather than with InlineKeyboardBuilder, whose `as_markup()` deep-copies
+every button: on the search path that copy cost more than the search itself.
+"""
+
+from aiogram.filters.callback_data import CallbackData
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
-from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.callbacks import CardAction, FilterAction, ListAction
 from bot.render import shorten
@@ -12,64 +16,54 @@ from crm.search import SearchPage
 BUTTON_TEXT_LIMIT = 60  # longer button labels are cut by Telegram clients anyway
 
 
+def button(text: str, data: CallbackData) -> InlineKeyboardButton:
+    return InlineKeyboardButton(text=text, callback_data=data.pack())
+
+
 def results(
     t: Translator, page: SearchPage, serial: int, page_no: int, first_index: int = 1
 ) -> InlineKeyboardMarkup:
     """One button per contact, then paging and the filter menu."""
-    kb = InlineKeyboardBuilder()
-    for i, row in enumerate(page.items):
-        label = shorten(f"{first_index + i}. {row.name}", BUTTON_TEXT_LIMIT)
-        kb.row(
-            InlineKeyboardButton(
-                text=label, callback_data=CardAction(action="open", id=row.id).pack()
+    rows = [
+        [
+            button(
+                shorten(f"{first_index + i}. {row.name}", BUTTON_TEXT_LIMIT),
+                CardAction(action="open", id=row.id),
             )
-        )
+        ]
+        for i, row in enumerate(page.items)
+    ]
     nav = []
     if page_no > 0:
-        nav.append(
-            InlineKeyboardButton(
-                text=t.plain("btn-prev"),
-                callback_data=ListAction(serial=serial, page=page_no - 1).pack(),
-            )
-        )
+        nav.append(button(t.plain("btn-prev"), ListAction(serial=serial, page=page_no - 1)))
     if page.next_cursor is not None:
-        nav.append(
-            InlineKeyboardButton(
-                text=t.plain("btn-next"),
-                callback_data=ListAction(serial=serial, page=page_no + 1).pack(),
-            )
-        )
+        nav.append(button(t.plain("btn-next"), ListAction(serial=serial, page=page_no + 1)))
     if nav:
-        kb.row(*nav)
-    kb.row(
-        InlineKeyboardButton(
-            text=t.plain("btn-filters"), callback_data=FilterAction(kind="menu").pack()
-        )
-    )
-    return kb.as_markup()
+        rows.append(nav)
+    rows.append([button(t.plain("btn-filters"), FilterAction(kind="menu"))])
+    return InlineKeyboardMarkup(inline_keyboard=rows)
 
 
 def card(t: Translator, card: ContactCard) -> InlineKeyboardMarkup:
     """The card's actions; a contact in the recycle bin only offers Restore."""
-    contact_id, version = card.id, card.version
 
-    def button(key: str, action: str) -> InlineKeyboardButton:
-        return InlineKeyboardButton(
-            text=t.plain(key),
-            callback_data=CardAction(action=action, id=contact_id, v=version).pack(),
-        )
+    def act(key: str, action: str) -> InlineKeyboardButton:
+        return button(t.plain(key), CardAction(action=action, id=card.id, v=card.version))
 
-    kb = InlineKeyboardBuilder()
     if card.contact.deleted_at is not None:
-        kb.row(button("btn-restore", "restore"))
-        return kb.as_markup()
-    kb.row(button("btn-edit", "edit"), button("btn-link", "link"))
-    kb.row(button("btn-deps", "deps"), button("btn-history", "hist"))
-    kb.row(button("btn-dups", "dups"), button("btn-delete", "del"))
-    return kb.as_markup()
+        return InlineKeyboardMarkup(inline_keyboard=[[act("btn-restore", "restore")]])
+    return InlineKeyboardMarkup(
+        inline_keyboard=[
+            [act("btn-edit", "edit"), act("btn-link", "link")],
+            [act("btn-deps", "deps"), act("btn-history", "hist")],
+            [act("btn-dups", "dups"), act("btn-delete", "del")],
+        ]
+    )
 
 
 def back_to_card(t: Translator, contact_id: int) -> InlineKeyboardMarkup:
-    kb = InlineKeyboardBuilder()
-    kb.button(text=t.plain("btn-back"), callback_data=CardAction(action="open", id=contact_id))
-    return kb.as_markup()
+    return InlineKeyboardMarkup(
+        inline_keyboard=[
+            [button(t.plain("btn-back"), CardAction(action="open", id=contact_id, p=1))]
+        ]
+    )

@@ -2,7 +2,7 @@
 
 from aiogram import F, Router
 from aiogram.exceptions import TelegramBadRequest
-from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
+from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot import keyboards, render
@@ -87,19 +87,8 @@ async def on_dependencies(
 ) -> None:
     deps = await contacts.dependencies(actor, callback_data.id)
     await query.answer()
-    await edit_or_send(_message(query), render.dependencies(t, deps), _back(t, callback_data.id))
-
-
-def _back(t: Translator, contact_id: int) -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup(
-        inline_keyboard=[
-            [
-                InlineKeyboardButton(
-                    text=t.plain("btn-back"),
-                    callback_data=CardAction(action="open", id=contact_id, p=1).pack(),
-                )
-            ]
-        ]
+    await edit_or_send(
+        _message(query), render.dependencies(t, deps), keyboards.back_to_card(t, callback_data.id)
     )
 
 
@@ -180,7 +169,7 @@ async def on_unmerge(
     await query.answer()
     await _message(query).edit_text(
         t("unmerge-done", ids=", ".join(f"#{i}" for i in restored)),
-        reply_markup=_back(t, callback_data.id),
+        reply_markup=keyboards.back_to_card(t, callback_data.id),
     )
 
 
