@@ -44,21 +44,24 @@ def results(
     return InlineKeyboardMarkup(inline_keyboard=rows)
 
 
-def card(t: Translator, card: ContactCard) -> InlineKeyboardMarkup:
-    """The card's actions; a contact in the recycle bin only offers Restore."""
+def card(
+    t: Translator, card: ContactCard, *, editable: bool = True, deletable: bool = True
+) -> InlineKeyboardMarkup:
+    """The card's actions; a contact in the recycle bin only offers Restore.
+
+    Edit, Link and Delete are left out for readers without that right (the core would refuse
+    them anyway: this only spares a useless tap).
+    """
 
     def act(key: str, action: str) -> InlineKeyboardButton:
         return button(t.plain(key), CardAction(action=action, id=card.id, v=card.version))
 
     if card.contact.deleted_at is not None:
         return InlineKeyboardMarkup(inline_keyboard=[[act("btn-restore", "restore")]])
-    return InlineKeyboardMarkup(
-        inline_keyboard=[
-            [act("btn-edit", "edit"), act("btn-link", "link")],
-            [act("btn-deps", "deps"), act("btn-history", "hist")],
-            [act("btn-dups", "dups"), act("btn-delete", "del")],
-        ]
-    )
+    rows = [[act("btn-edit", "edit"), act("btn-link", "link")]] if editable else []
+    rows.append([act("btn-deps", "deps"), act("btn-history", "hist")])
+    rows.append([act("btn-dups", "dups")] + ([act("btn-delete", "del")] if deletable else []))
+    return InlineKeyboardMarkup(inline_keyboard=rows)
 
 
 def back_to_card(t: Translator, contact_id: int) -> InlineKeyboardMarkup:

@@ -2,6 +2,7 @@
 
 from aiogram import F, Router
 from aiogram.exceptions import TelegramBadRequest
+from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
@@ -13,14 +14,31 @@ from crm.contacts import ContactCard
 from crm.history import contact_history
 from crm.i18n import Translator
 from crm.layout import card_layout
+from crm.permissions import can
+from crm.rules.permissions import RecordFacts
+from models.enums import Action
 
 
 async def send_card(
-    target: Message, t: Translator, card: ContactCard, *, edit: bool = False
+    target: Message,
+    t: Translator,
+    card: ContactCard,
+    *,
+    edit: bool = False,
+    actor: Actor | None = None,
 ) -> None:
-    """Show a card: edited in place when it fits one message, else sent (split) below."""
+    """Show a card: edited in place when it fits one message, else sent (split) below.
+
+    Given the reader, buttons they have no right to use are left out.
+    """
     chunks = render.card(t, card, await card_layout(), await customfields.active_fields())
-    markup = keyboards.card(t, card)
+    facts = RecordFacts(card.contact.responsible_id, card.contact.opened)
+    markup = keyboards.card(
+        t,
+        card,
+        editable=actor is None or can(actor, Action.EDIT, facts),
+        deletable=actor is None or can(actor, Action.DELETE, facts),
+    )
     if edit and len(chunks) == 1:
         await edit_or_send(target, chunks[0], markup)
         return
@@ -40,7 +58,7 @@ async def edit_or_send(target: Message, text: str, markup: InlineKeyboardMarkup 
 
 
 async def show_card(target: Message, actor: Actor, t: Translator, contact_id: int) -> None:
-    await send_card(target, t, await contacts.get_contact(actor, contact_id))
+    await send_card(target, t, await contacts.get_contact(actor, contact_id), actor=actor)
 
 
 def _message(query: CallbackQuery) -> Message:
@@ -51,11 +69,18 @@ def _message(query: CallbackQuery) -> Message:
 
 
 async def on_open(
-    query: CallbackQuery, callback_data: CardAction, actor: Actor, t: Translator
+    query: CallbackQuery,
+    callback_data: CardAction,
+    actor: Actor,
+    t: Translator,
+    state: FSMContext,
 ) -> None:
+    """Opens a card; a question left pending elsewhere (edit, link) is dropped, so the next
+    plain text searches instead of answering it."""
     card = await contacts.get_contact(actor, callback_data.id)
+    await state.set_state(None)
     await query.answer()
-    await send_card(_message(query), t, card, edit=callback_data.p == 1)
+    await send_card(_message(query), t, card, edit=callback_data.p == 1, actor=actor)
 
 
 async def on_history(
@@ -159,7 +184,7 @@ async def on_merge_confirmed(
         callback_data=CardAction(action="unmerge", id=card.id, p=record.id),
     )
     await message.edit_text(t("merge-done-text", id=str(card.id)), reply_markup=kb.as_markup())
-    await send_card(message, t, card)
+    await send_card(message, t, card, actor=actor)
 
 
 async def on_unmerge(
@@ -208,7 +233,7 @@ async def on_restore(
     card = await contacts.restore_contact(actor, callback_data.id)
     card = await contacts.get_contact(actor, card.id)
     await query.answer(t.plain("restore-done"))
-    await send_card(_message(query), t, card, edit=True)
+    await send_card(_message(query), t, card, edit=True, actor=actor)
 
 
 def build_router() -> Router:

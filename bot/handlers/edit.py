@@ -386,7 +386,7 @@ async def on_done(
     card = await contacts.get_contact(actor, callback_data.id)
     await _forget(state)
     await query.answer()
-    await send_card(_message(query), t, card, edit=True)
+    await send_card(_message(query), t, card, edit=True, actor=actor)
 
 
 async def on_field(
@@ -980,7 +980,7 @@ async def on_link_done(
     card = await contacts.get_contact(actor, callback_data.id)
     await _forget(state)
     await query.answer()
-    await send_card(_message(query), t, card, edit=True)
+    await send_card(_message(query), t, card, edit=True, actor=actor)
 
 
 def build_router() -> Router:

@@ -159,3 +159,12 @@ async def test_an_unexpected_error_is_logged_and_the_user_told(alice, monkeypatc
     calls = await Harness().send(alice.telegram_id, "/start c1")
     assert "has been logged" in texts(calls)[0]
     assert "boom" in caplog.text
+
+
+async def test_a_reader_sees_no_edit_link_or_delete_buttons(alice, make_staff):
+    from models.enums import Level
+
+    reader = await make_staff("Reader", level=Level.NONE, levels={"read": Level.ALL})
+    jean = await _jean(alice)
+    calls = await Harness().send(reader.telegram_id, f"/start c{jean.id}")
+    assert set(buttons(calls)) == {"Dependencies", "History", "Duplicates"}
