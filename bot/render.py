@@ -1,6 +1,8 @@
 """HTML for Telegram: cards, lists, history, errors. Every user-typed value goes through `t()` or
 `escape()`, and no message exceeds Telegram's 4096 characters."""
 
+import html
+import re
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -14,6 +16,7 @@ from crm.search import ContactRow, SearchPage
 from models import Contact, CustomField
 from models.enums import ChannelKind
 
+_TAG = re.compile(r"<[^>]*>")
 MESSAGE_LIMIT = 4096  # Telegram refuses longer texts (counted after entity parsing)
 VALUE_LIMIT = 600  # a long comment is cut on the card; the full text is in the edit dialog
 NAME_FIELDS = ("honorific", "first_name", "middle_name", "last_name")
@@ -31,13 +34,19 @@ def shorten(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
+def visible_length(text: str) -> int:
+    """What Telegram counts against its limit: the text after parsing, in UTF-16 code units."""
+    shown = html.unescape(_TAG.sub("", text))
+    return len(shown.encode("utf-16-le")) // 2
+
+
 def split(blocks: Iterable[str], limit: int = MESSAGE_LIMIT) -> list[str]:
     """Join HTML blocks into as few messages as fit; a block is never cut (each is bounded)."""
     messages: list[str] = []
     current = ""
     for block in blocks:
         candidate = f"{current}\n{block}" if current else block
-        if len(candidate) > limit and current:
+        if visible_length(candidate) > limit and current:
             messages.append(current)
             current = block
         else:

@@ -168,3 +168,28 @@ async def test_a_reader_sees_no_edit_link_or_delete_buttons(alice, make_staff):
     jean = await _jean(alice)
     calls = await Harness().send(reader.telegram_id, f"/start c{jean.id}")
     assert set(buttons(calls)) == {"Dependencies", "History", "Duplicates"}
+
+
+def test_messages_are_split_on_what_telegram_counts_not_on_html_length():
+    from bot.render import split, visible_length
+
+    escaped = "&lt;" * 3000  # 12,000 characters of HTML, 3,000 visible
+    assert visible_length(f"<b>{escaped}</b>") == 3000
+    assert split([escaped, "<i>x</i>"]) == [escaped + "\n<i>x</i>"]
+    assert len(split(["a" * 3000, "b" * 3000])) == 2
+    assert visible_length("😀") == 2  # UTF-16 code units, as Telegram counts
+
+
+async def test_a_history_page_of_long_changes_fits_one_message(alice):
+    jean = await _jean(alice)
+    actor = await actor_of(alice)
+    version = jean.version
+    for i in range(12):
+        comment = f"{i} " + "<&>" * 3000
+        version = (await update_contact(actor, jean.id, {"comment": comment}, version)).version
+    calls = await Harness().click(alice.telegram_id, CardAction(action="hist", id=jean.id).pack())
+    text = texts(calls)[0]
+    assert text.count("Comment:") == 10
+    from bot.render import visible_length
+
+    assert visible_length(text) <= 4096
