@@ -1,0 +1,476 @@
+"""Taking in new contacts (F4, F6): drafts from every way in, saved after the duplicate check
+or merged into the contact they duplicate.
+
+A draft is a JSON-serialisable dict in the shape `crm.contacts.create_contact` takes, plus
+`company_title`: a company named by its title, found among the companies the actor may read or
+created. Adapters keep drafts between two messages (e.g. in Redis) and hand them back here.
+"""
+
+import asyncio
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any, cast
+
+from tortoise.transactions import in_transaction
+
+from crm import catalog, companies, config, contacts, customfields
+from crm.actors import Actor
+from crm.contacts import ContactCard
+from crm.duplicates import FILLABLE, DuplicateMatch
+from crm.errors import DuplicateContactError, PermissionDeniedError, ValidationError
+from crm.layout import card_layout
+from crm.permissions import require_any, scope_q
+from crm.rules import freetext, vcard
+from crm.rules.fields import CHANNEL_FIELDS, FieldError, clean_string
+from crm.rules.text import words
+from crm.rules.vcard import VCardEntry
+from models import Company, CustomField
+from models.enums import Action, ChannelKind, FieldType
+
+Draft = dict[str, Any]
+
+MAX_VCARD_BYTES = 1_000_000  # a phone's whole address book is far smaller; /import is for more
+MAX_VCARDS = vcard.MAX_CARDS
+COMPANY_TITLE = "company_title"
+# Fields nobody types when adding a contact: they get their defaults (the creator is the
+# responsible, the contact is not opened and is exported, no observers, no UTM).
+NOT_ASKED = {
+    "responsible_id",
+    "observers",
+    "opened",
+    "include_in_export",
+    "utm_source",
+    "utm_medium",
+    "utm_campaign",
+    "utm_content",
+    "utm_term",
+}
+DATE_LIKE = {"birthdate"}
+MULTILINE_FIELDS = {"comment", "source_description"}
+_LIST_SEPARATORS = re.compile(r"[\n,;]+")
+
+
+# --- drafts from each way in ----------------------------------------------------------------
+
+
+def ensure_can_add(actor: Actor) -> None:
+    """Raise PermissionDeniedError for staff who may not add contacts (before a file is read)."""
+    require_any(actor, Action.ADD)
+
+
+def draft_from_text(text: str) -> Draft:
+    """A one-line contact ("Jean Dupont +33 6 12 34 56 78 jean@x.fr Acme") as a draft."""
+    return freetext.parse_line(text, config.current().default_phone_region)
+
+
+def draft_from_telegram_contact(
+    phone_number: str,
+    first_name: str | None,
+    last_name: str | None = None,
+    vcard_text: str | None = None,
+) -> Draft:
+    """A contact shared in Telegram; what its vCard adds (e-mails, company...) is kept too."""
+    draft = freetext.telegram_contact(phone_number, first_name, last_name)
+    if vcard_text and len(vcard_text) <= 10_000:  # Telegram allows 2048 bytes
+        try:
+            entries = vcard.parse_vcards(vcard_text, max_cards=1)
+        except vcard.VCardError:
+            entries = []
+        if entries and entries[0].draft:
+            _complete(draft, entries[0].draft)
+    return draft
+
+
+def draft_from_forward(
+    first_name: str | None, last_name: str | None = None, username: str | None = None
+) -> Draft:
+    """The sender of a forwarded message: name and Telegram username."""
+    return freetext.forwarded_sender(first_name, last_name, username)
+
+
+def draft_from_hidden_sender(name: str) -> Draft:
+    """The sender of a forwarded message who hides their account: only their name."""
+    return freetext.hidden_sender(name)
+
+
+def _complete(draft: Draft, extra: Draft) -> None:
+    """Add `extra`'s values to `draft` without replacing any (channel lists are extended;
+    the core drops repeated numbers and addresses)."""
+    for key, value in extra.items():
+        if key in CHANNEL_FIELDS:
+            draft[key] = [*draft.get(key, []), *value]
+        else:
+            draft.setdefault(key, value)
+
+
+async def drafts_from_vcard(data: bytes) -> list[VCardEntry]:
+    """The cards of a .vcf file (at most 1 MB and 500 cards), read in a worker thread.
+
+    Raises ValidationError (key `file`) for a file that is too big or has no card; a card that
+    cannot be read is an entry with an error, never an exception.
+    """
+    if len(data) > MAX_VCARD_BYTES:
+        raise ValidationError({"file": "is larger than 1 MB; split it into smaller files"})
+    try:
+        return await asyncio.to_thread(vcard.parse_vcards, data, MAX_VCARDS)
+    except vcard.VCardError as exc:
+        raise ValidationError({"file": str(exc)}) from exc
+
+
+# --- the step-by-step dialog ----------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Choice:
+    """An answer offered as a button: `id` goes into the button, `value` into the draft."""
+
+    id: int
+    label: str
+    value: Any
+
+
+@dataclass(frozen=True, slots=True)
+class Question:
+    """One question of the create dialog, named like the layout's field (`uf:<code>` for a
+    custom field, `companies` for the company title).
+
+    `kind`: text, multiline, channel, date, datetime, company, choice or boolean.
+    """
+
+    name: str
+    kind: str
+    required: bool = False
+    choices: tuple[Choice, ...] = ()
+    custom: CustomField | None = None
+
+
+def _custom_question(definition: CustomField) -> Question | None:
+    kinds = {
+        FieldType.TEXT: "multiline",
+        FieldType.DATE: "date",
+        FieldType.DATETIME: "datetime",
+        FieldType.BOOLEAN: "boolean",
+        FieldType.LIST: "choice",
+    }
+    if definition.type == FieldType.STAFF:
+        return None  # a staff member's id is not typed; the field keeps its default
+    choices: tuple[Choice, ...] = ()
+    if definition.type == FieldType.LIST:
+        choices = tuple(
+            Choice(
+                index,
+                str(o.get("label", o["key"])) if isinstance(o, dict) else str(o),
+                str(o["key"]) if isinstance(o, dict) else str(o),
+            )
+            for index, o in enumerate(definition.options or [])
+        )
+    elif definition.type == FieldType.BOOLEAN:
+        choices = (Choice(1, "yes", True), Choice(0, "no", False))
+    return Question(
+        name=f"uf:{definition.code}",
+        kind=kinds.get(definition.type, "text"),
+        required=definition.required,
+        choices=choices,
+        custom=definition,
+    )
+
+
+async def dialog_questions(actor: Actor) -> list[Question]:
+    """What the create dialog asks, in the card layout's order: its visible fields except those
+    nobody types (NOT_ASKED), then any required custom field the layout hides.
+
+    Raises PermissionDeniedError for staff who may not add contacts (before the first question).
+    """
+    require_any(actor, Action.ADD)
+    definitions = await customfields.active_fields()
+    questions: list[Question] = []
+    for section in await card_layout():
+        for name in section.fields:
+            question = await _question(name, definitions)
+            if question is not None:
+                questions.append(question)
+    asked = {q.name for q in questions}
+    for code, definition in definitions.items():
+        if definition.required and f"uf:{code}" not in asked:
+            question = _custom_question(definition)
+            if question is not None:
+                questions.append(question)
+    return questions
+
+
+async def _question(name: str, definitions: dict[str, CustomField]) -> Question | None:
+    if name in NOT_ASKED:
+        return None
+    if name.startswith("uf:"):
+        definition = definitions.get(name[3:])
+        return _custom_question(definition) if definition else None
+    if name in ("type_id", "source_id"):
+        items = await (catalog.list_types() if name == "type_id" else catalog.list_sources())
+        if not items:
+            return None
+        return Question(name, "choice", choices=tuple(Choice(i.id, i.name, i.id) for i in items))
+    if name in CHANNEL_FIELDS:
+        return Question(name, "channel")
+    if name == "companies":
+        return Question(name, "company")
+    if name in DATE_LIKE:
+        return Question(name, "date")
+    if name in MULTILINE_FIELDS:
+        return Question(name, "multiline")
+    if name in contacts.KNOWN_FIELDS:
+        return Question(name, "text")
+    return None
+
+
+def must_answer(question: Question, draft: Draft, asked: Sequence[str]) -> bool:
+    """Whether the dialog may not offer "Skip": a required custom field, or the second of first
+    and last name when the other one was asked and left empty (a contact needs one of them)."""
+    if question.required:
+        return True
+    other = {"first_name": "last_name", "last_name": "first_name"}.get(question.name)
+    return other is not None and other in asked and not draft.get(other)
+
+
+def _json_safe(value: Any) -> Any:
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    return value
+
+
+def _company_title(value: Any) -> str:
+    try:
+        title = clean_string(value, 255)
+    except FieldError as exc:
+        raise ValidationError({"companies": str(exc)}) from exc
+    if not title:
+        raise ValidationError({"companies": "is empty"})
+    return title
+
+
+async def _catalog_id(name: str, value: str) -> int:
+    """A contact type or source given by its name (any case)."""
+    items = await (catalog.list_types() if name == "type_id" else catalog.list_sources())
+    for item in items:
+        if item.name.casefold() == value.strip().casefold():
+            return item.id
+    raise ValidationError({name: "must be one of " + ", ".join(i.name for i in items)})
+
+
+async def validate_field(name: str, value: Any) -> Any:
+    """Check one answer of the dialog with the core's rules; returns what the draft keeps.
+
+    `name` is a question's name. Channels accept several values (one per line, or separated by
+    commas or semicolons). Raises ValidationError with the core's message.
+    """
+    if name in ("companies", COMPANY_TITLE):
+        return _company_title(value)
+    definitions = await customfields.active_fields()
+    data: dict[str, Any]
+    if name.startswith("uf:"):
+        data = {"custom": {name[3:]: value}}
+    elif name in CHANNEL_FIELDS:
+        items = _LIST_SEPARATORS.split(value) if isinstance(value, str) else value
+        data = {name: [v for v in items if not isinstance(v, str) or v.strip()]}
+    elif name in ("type_id", "source_id") and isinstance(value, str):
+        data = {name: value if value.strip().isdigit() else await _catalog_id(name, value)}
+    elif name in contacts.KNOWN_FIELDS and name not in ("custom", "observers", "companies"):
+        data = {name: value}
+    else:
+        raise ValidationError({name: "is not a contact field"})
+    clean = await contacts.clean_input(data, definitions, creating=False)
+    if name.startswith("uf:"):
+        values = clean.custom.get(name[3:], [])
+        if not values:
+            raise ValidationError({f"custom.{name[3:]}": "is empty"})
+        return [_json_safe(v) for v in values]
+    if name in CHANNEL_FIELDS:
+        kind = CHANNEL_FIELDS[name]
+        cleaned = clean.channels.get(kind, [])
+        if not cleaned:
+            raise ValidationError({name: "is empty"})
+        return [
+            {
+                "value": v.value,
+                "value_type": freetext.phone_value_type(v.normalized, None)
+                if kind == ChannelKind.PHONE
+                else v.value_type,
+            }
+            for v in cleaned
+        ]
+    result = clean.scalars.get(name)
+    if result is None:
+        raise ValidationError({name: "is empty"})
+    return _json_safe(result)
+
+
+def put_answer(draft: Draft, name: str, value: Any) -> None:
+    """Keep a validated answer in the draft under the key `create_contact` takes."""
+    if name.startswith("uf:"):
+        draft.setdefault("custom", {})[name[3:]] = value
+    elif name == "companies":
+        draft[COMPANY_TITLE] = value
+    else:
+        draft[name] = value
+
+
+def drop_answer(draft: Draft, name: str) -> None:
+    """Forget a question's answer (it was skipped)."""
+    if name.startswith("uf:"):
+        draft.get("custom", {}).pop(name[3:], None)
+        if not draft.get("custom"):
+            draft.pop("custom", None)
+    else:
+        draft.pop(COMPANY_TITLE if name == "companies" else name, None)
+
+
+def question_of_error(key: str) -> str:
+    """The question that answers a validation error's key ("phones.1" → phones)."""
+    if key.startswith("custom."):
+        return "uf:" + key.removeprefix("custom.")
+    base = key.split(".")[0]
+    return "companies" if base == COMPANY_TITLE else base
+
+
+# --- saving a draft -------------------------------------------------------------------------
+
+
+def _split_draft(draft: Draft) -> tuple[dict[str, Any], str | None]:
+    """The contact's fields and the company title, checked."""
+    if not isinstance(draft, dict):
+        raise ValidationError({"draft": "must be a set of contact fields"})
+    data = dict(draft)
+    title = data.pop(COMPANY_TITLE, None)
+    return data, (_company_title(title) if title not in (None, "") else None)
+
+
+async def _company_for(actor: Actor, title: str) -> int:
+    """The company the title names among those the actor may read (same title in any case
+    first, then the same words without accents), or a new one. Call inside a transaction."""
+    key = " ".join(words(title))
+    found = (
+        await Company.filter(scope_q(actor, contacts=False), deleted_at=None, title_key=key)
+        .order_by("id")
+        .limit(50)
+    )
+    same_case = [c for c in found if c.title.casefold() == title.casefold()]
+    if same_case or (key and found):
+        return (same_case or found)[0].id
+    company = cast(Company, await companies.create(actor, "company", {"title": title}))
+    return company.id
+
+
+async def create_from_draft(
+    actor: Actor, draft: Draft, *, allow_duplicate: bool = False
+) -> ContactCard:
+    """Create the contact a draft describes, with its company (found or created) linked, in
+    one transaction, with history.
+
+    Raises PermissionDeniedError, ValidationError, or DuplicateContactError with the matches
+    before anything is written (unless `allow_duplicate`). Returns the new card.
+    """
+    data, title = _split_draft(draft)
+    if not allow_duplicate:
+        # Checked before the company is made; create_contact checks again under a lock.
+        matches = await contacts.check_duplicates(actor, data)
+        if matches:
+            raise DuplicateContactError(matches)
+    async with in_transaction():
+        if title:
+            company_id = await _company_for(actor, title)
+            data["companies"] = [company_id, *(data.get("companies") or [])]
+        return await contacts.create_contact(actor, data, allow_duplicate=allow_duplicate)
+
+
+@dataclass(slots=True)
+class DraftMerge:
+    """A draft merged into a contact: its card after the merge and the fields that changed."""
+
+    card: ContactCard
+    added: list[str] = field(default_factory=list)
+
+
+async def merge_draft(
+    actor: Actor, contact_id: int, draft: Draft, expected_version: int | None = None
+) -> DraftMerge:
+    """Merge a draft into an existing contact the way Bitrix24's "merge" duplicate policy does:
+    fill the contact's empty fields and add the phones, e-mails, websites, messengers, custom
+    values and company it lacks; never replace a value it has.
+
+    Writes through `update_contact` at the version read here (or `expected_version`), so a
+    concurrent edit is a StaleEditError and nothing is overwritten. Raises NotFoundError,
+    PermissionDeniedError (the contact must be editable), ValidationError or StaleEditError.
+    """
+    data, title = _split_draft(draft)
+    card = await contacts.get_contact(actor, contact_id)
+    version = expected_version if expected_version is not None else card.version
+    clean = await contacts.clean_input(data, await customfields.active_fields(), creating=False)
+    changes: dict[str, Any] = {}
+    for name in FILLABLE:
+        value = clean.scalars.get(name)
+        if value not in (None, "") and getattr(card.contact, name) in (None, ""):
+            changes[name] = value
+    for name, kind in CHANNEL_FIELDS.items():
+        have = [c for c in card.channels if c.kind == kind]
+        known = {c.normalized for c in have}
+        new = [v for v in clean.channels.get(kind, []) if v.normalized not in known]
+        if new:
+            # The contact's own values first and unchanged: its primary stays primary.
+            changes[name] = [{"value": c.value, "value_type": c.value_type} for c in have] + [
+                {"value": v.value, "value_type": v.value_type} for v in new
+            ]
+    custom = {
+        code: values
+        for code, values in clean.custom.items()
+        if values and not card.custom.get(code)
+    }
+    if custom:
+        changes["custom"] = custom
+    added = [k for k in changes if k != "custom"] + [f"custom.{code}" for code in custom]
+    async with in_transaction():
+        # Called even without changes: it refuses a stale version, so the caller learns that
+        # the contact changed since the duplicate was shown.
+        await contacts.update_contact(actor, contact_id, changes, version)
+        if title:
+            company_id = await _company_for(actor, title)
+            linked = {c.company_id for c in card.companies}
+            if company_id not in linked:
+                await contacts.link(actor, contact_id, "company", company_id)
+                added.append("companies")
+    return DraftMerge(card=await contacts.get_contact(actor, contact_id), added=added)
+
+
+@dataclass(slots=True)
+class DraftBatch:
+    """What became of the cards of a file: created, held back as duplicates, invalid (by the
+    card's number in the file, with the reason per field)."""
+
+    created: list[ContactCard] = field(default_factory=list)
+    duplicates: list[tuple[Draft, list[DuplicateMatch]]] = field(default_factory=list)
+    invalid: list[tuple[int, dict[str, str]]] = field(default_factory=list)
+
+
+async def create_drafts(actor: Actor, entries: Sequence[VCardEntry]) -> DraftBatch:
+    """Create each readable card that duplicates nothing, each in its own transaction (one bad
+    card does not undo the others). Duplicates are returned, not created: the caller asks.
+
+    Raises PermissionDeniedError before anything for staff who may not add contacts.
+    """
+    require_any(actor, Action.ADD)
+    batch = DraftBatch()
+    for entry in entries:
+        if entry.draft is None:
+            batch.invalid.append((entry.number, {"vcard": entry.error or "cannot be read"}))
+            continue
+        try:
+            batch.created.append(await create_from_draft(actor, entry.draft))
+        except DuplicateContactError as exc:
+            batch.duplicates.append((entry.draft, list(exc.matches)))
+        except (ValidationError, PermissionDeniedError) as exc:
+            errors = exc.errors if isinstance(exc, ValidationError) else {"contact": exc.message}
+            batch.invalid.append((entry.number, errors))
+    return batch
