@@ -8,7 +8,8 @@ from aiogram.exceptions import TelegramBadRequest
 from aiogram.types import ErrorEvent, Message
 
 from bot import render
-from crm.errors import CrmError
+from crm import customfields
+from crm.errors import CrmError, ValidationError
 from crm.i18n import Catalogue, Translator
 from models import Staff
 
@@ -44,7 +45,12 @@ async def on_error(event: ErrorEvent, catalogue: Catalogue, **_: Any) -> bool:
         )
     try:
         t = await _translator(event, catalogue)
-        text = render.error(t, exc) if isinstance(exc, CrmError) else t("error-unexpected")
+        if isinstance(exc, ValidationError):
+            text = render.error(t, exc, await customfields.active_fields())
+        elif isinstance(exc, CrmError):
+            text = render.error(t, exc)
+        else:
+            text = t("error-unexpected")
         if update.callback_query is not None:
             query = update.callback_query
             if isinstance(query.message, Message):

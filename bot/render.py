@@ -67,10 +67,11 @@ def field_label(t: Translator, name: str, custom: dict[str, CustomField] | None 
     return t(key) if t.has(key) else escape(name)
 
 
-def error(t: Translator, exc: CrmError) -> str:
-    """A core error as a friendly message; validation errors list each field."""
+def error(t: Translator, exc: CrmError, custom: dict[str, CustomField] | None = None) -> str:
+    """A core error as a friendly message; validation errors list each field (custom fields by
+    their labels when `custom` is given)."""
     if isinstance(exc, ValidationError):
-        lines = [f"• {field_label(t, f)}: {escape(m)}" for f, m in exc.errors.items()]
+        lines = [f"• {field_label(t, f, custom)}: {escape(m)}" for f, m in exc.errors.items()]
         return t("error-validation", details=Markup("\n" + "\n".join(lines)))
     if isinstance(exc, DuplicateContactError):
         return t("error-duplicate", details=Markup(duplicate_lines(t, exc.matches)))

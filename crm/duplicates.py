@@ -71,7 +71,8 @@ async def find_duplicates_for(
     channels: dict[ChannelKind, list[ChannelValue]],
     exclude_id: int | None = None,
 ) -> list[DuplicateMatch]:
-    """Live contacts sharing a normalized phone or e-mail, or the full name (last name needed)."""
+    """Live contacts sharing a normalized phone, e-mail or Telegram username, or the full name
+    (last name needed)."""
     found: dict[int, tuple[str, str]] = {}
     for kind, reason in ((ChannelKind.PHONE, "phone"), (ChannelKind.EMAIL, "email")):
         values = [v.normalized for v in channels.get(kind, [])]
@@ -87,6 +88,23 @@ async def find_duplicates_for(
         for contact_id, normalized in rows:
             if contact_id != exclude_id:
                 found.setdefault(contact_id, (reason, normalized))
+    # A Telegram username is as personal as a phone: forwarded messages often bring only a
+    # first name and a username, and would otherwise never match the contact they belong to.
+    usernames = [
+        v.normalized for v in channels.get(ChannelKind.MESSENGER, []) if v.value_type == "TELEGRAM"
+    ]
+    if usernames:
+        rows = await Channel.filter(
+            kind=ChannelKind.MESSENGER,
+            value_type="TELEGRAM",
+            normalized__in=usernames,
+            contact_id__isnull=False,
+            contact__deleted_at=None,
+            contact__merged_into_id=None,
+        ).values_list("contact_id", "normalized")
+        for contact_id, normalized in rows:
+            if contact_id != exclude_id:
+                found.setdefault(contact_id, ("telegram", "@" + normalized))
     key = name_key(scalars.get("first_name"), scalars.get("last_name"))
     if key:
         ids = (
@@ -133,6 +151,7 @@ async def lock_duplicate_keys(
         for kind, values in channels.items()
         for v in values
         if kind in (ChannelKind.PHONE, ChannelKind.EMAIL)
+        or (kind == ChannelKind.MESSENGER and v.value_type == "TELEGRAM")
     }
     key = name_key(scalars.get("first_name"), scalars.get("last_name"))
     if key:

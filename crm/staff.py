@@ -13,7 +13,7 @@ from tortoise.transactions import in_transaction
 from crm import history
 from crm.actors import Actor
 from crm.db import utcnow
-from crm.errors import ConflictError, NotFoundError, ValidationError
+from crm.errors import ConflictError, NotFoundError, PermissionDeniedError, ValidationError
 from crm.permissions import require_admin, require_settings, require_within_own_levels
 from crm.rules.fields import FieldError, clean_string
 from models import Department, Invite, Role, Staff, StaffDepartment, StaffRole
@@ -129,9 +129,13 @@ async def ensure_admins(telegram_ids: list[int]) -> None:
 
 
 async def deactivate_staff(actor: Actor, staff_id: int) -> None:
+    """Deactivate a member (they are refused from their next message); only an administrator
+    may deactivate an administrator."""
     require_settings(actor)
     if staff_id == actor.staff_id:
         raise ValidationError({"staff_id": "you cannot deactivate yourself"})
+    if not actor.is_admin and await Staff.exists(id=staff_id, is_admin=True):
+        raise PermissionDeniedError("only administrators may deactivate an administrator")
     async with in_transaction():
         if not await Staff.filter(id=staff_id).update(is_active=False):
             raise NotFoundError(f"staff member #{staff_id} does not exist")

@@ -85,7 +85,8 @@ async def cmd_help(message: Message, actor: Actor, t: Translator) -> None:
 
 async def cmd_cancel(message: Message, t: Translator, state: FSMContext) -> None:
     """Leaves any dialog, from anywhere."""
-    had_state = await state.get_state() is not None
+    # A pending duplicate question of the create flow lives in the data, not in a state.
+    had_state = await state.get_state() is not None or bool((await state.get_data()).get("new"))
     await state.clear()
     await message.answer(t("cancelled") if had_state else t("nothing-to-cancel"))
 

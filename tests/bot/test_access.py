@@ -68,3 +68,21 @@ async def test_user_text_is_escaped_in_results_and_cards(make_staff):
     assert "&lt;b&gt;x&lt;/b&gt; &amp; &lt;i&gt;" in texts(calls)[0]
     open_data = buttons(calls)
     assert f"c:open:{card.id}:0:0" in open_data.values()
+
+
+async def test_a_custom_field_error_names_the_field_by_its_label(make_staff):
+    from bot.render import error
+    from crm.customfields import active_fields, create_field
+    from crm.errors import ValidationError
+    from crm.i18n import Catalogue
+
+    admin = await make_staff("Admin", admin=True)
+    await create_field(
+        await actor_of(admin), {"code": "loyalty", "label": "Loyalty <card>", "type": "integer"}
+    )
+    code = next(iter(await active_fields()))
+    t = Catalogue([]).translator("en")
+    text = error(
+        t, ValidationError({f"custom.{code}": "must be a whole number"}), await active_fields()
+    )
+    assert "Loyalty &lt;card&gt;: must be a whole number" in text

@@ -535,3 +535,18 @@ async def test_long_lists_are_paged_within_telegram_limits(alice, make_staff):
     client = await _type("Client")
     await create_contact(await actor_of(alice.staff), {"first_name": "Jean", "type_id": client.id})
     await alice.click(TypeAction(a="del", id=client.id).pack())
+
+
+async def test_a_settings_manager_who_is_not_an_admin_cannot_deactivate_an_admin(db, make_staff):
+    from crm.actors import actor_for_staff
+    from crm.errors import PermissionDeniedError
+    from crm.staff import deactivate_staff
+    from models import Role, Staff, StaffRole
+
+    boss = await make_staff("Boss", admin=True)
+    manager = await make_staff("Manager")
+    role = await Role.create(name="Settings only", can_manage_settings=True)
+    await StaffRole.create(staff=manager, role=role)
+    with pytest.raises(PermissionDeniedError):
+        await deactivate_staff(await actor_for_staff(manager), boss.id)
+    assert (await Staff.get(id=boss.id)).is_active

@@ -59,6 +59,27 @@ async def test_it_finds_the_same_email_in_another_case(db):
     ]
 
 
+async def test_it_finds_the_same_telegram_username_however_it_was_pasted(db):
+    jean = await _make(
+        first_name="Jean", messengers=[{"value": "https://t.me/Jean_Dupont", "type": "TELEGRAM"}]
+    )
+    with pytest.raises(DuplicateContactError) as caught:
+        await contacts.create_contact(
+            CLI, {"first_name": "J", "messengers": [{"value": "@jean_dupont", "type": "TELEGRAM"}]}
+        )
+    assert [(m.contact_id, m.reason, m.value) for m in caught.value.matches] == [
+        (jean.id, "telegram", "@jean_dupont")
+    ]
+
+
+async def test_a_whatsapp_value_equal_to_a_telegram_username_is_not_a_duplicate(db):
+    await _make(first_name="Jean", messengers=[{"value": "jean_dupont", "type": "WHATSAPP"}])
+    created = await contacts.create_contact(
+        CLI, {"first_name": "J", "messengers": [{"value": "@jean_dupont", "type": "TELEGRAM"}]}
+    )
+    assert created.id
+
+
 async def test_it_finds_the_same_full_name_across_accents_and_case(db):
     jose = await _make(first_name="José", last_name="Álvarez")
     with pytest.raises(DuplicateContactError) as caught:

@@ -31,6 +31,20 @@ field-companies = Companies
 field-custom = Custom fields
 field-name = Name
 field-created_at = Created
+field-label = Label
+field-title = Title
+field-options = Options
+field-move_to = Move to
+field-staff_id = Staff member
+field-code = Code
+field-role_id = Role
+field-department_id = Department
+field-file = File
+field-ttl = Validity
+field-language = Language
+field-timezone = Time zone
+field-others = Other contacts
+field-version = Version
 field-updated_at = Updated
 
 ## Channel value types

@@ -31,6 +31,20 @@ field-companies = Entreprises
 field-custom = Champs personnalisés
 field-name = Nom
 field-created_at = Créé
+field-label = Libellé
+field-title = Titre
+field-options = Options
+field-move_to = Déplacer vers
+field-staff_id = Collaborateur
+field-code = Code
+field-role_id = Rôle
+field-department_id = Département
+field-file = Fichier
+field-ttl = Validité
+field-language = Langue
+field-timezone = Fuseau horaire
+field-others = Autres contacts
+field-version = Version
 field-updated_at = Modifié
 
 ## Types de valeur des canaux
