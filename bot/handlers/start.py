@@ -2,7 +2,7 @@
 
 import re
 
-from aiogram import F, Router
+from aiogram import Bot, F, Router
 from aiogram.filters import Command, CommandObject, CommandStart
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message, User
@@ -42,15 +42,14 @@ async def cmd_start_invite(
     await message.answer(t("invite-welcome", name=joined.staff.name))
 
 
-def help_text(t: Translator, actor: Actor) -> str:
-    """The commands this staff member's role allows, one per line."""
-    lines = [t("help-title"), "", t("help-find"), t("help-inline")]
+def help_text(t: Translator, actor: Actor, bot_username: str | None) -> str:
+    """The commands this staff member's role allows, one per line.
+
+    /import and /export join this list with the import and export features.
+    """
+    lines = [t("help-title"), "", t("help-find"), t("help-inline", bot=bot_username or "bot")]
     if can_any(actor, Action.ADD):
         lines += [t("help-new"), t("help-share")]
-    if can_any(actor, Action.IMPORT):
-        lines.append(t("help-import"))
-    if can_any(actor, Action.EXPORT):
-        lines.append(t("help-export"))
     if can_manage_settings(actor):
         lines.append(t("help-settings"))
     lines += [t("help-language"), t("help-cancel")]
@@ -64,6 +63,7 @@ async def cmd_start(
     t: Translator,
     state: FSMContext,
     catalogue: Catalogue,
+    bot: Bot,
 ) -> None:
     """Plain /start greets (a nameless admin takes their Telegram name); `/start c<id>` opens a
     card."""
@@ -76,11 +76,17 @@ async def cmd_start(
     assert user is not None
     me = await staff_cases.complete_profile(actor, _name(user), user.language_code)
     t = catalogue.translator(me.language, me.timezone)
-    await message.answer(t("start-hello", name=me.name) + "\n\n" + help_text(t, actor))
+    text = t("start-hello", name=me.name) + "\n\n" + help_text(t, actor, await _username(bot))
+    await message.answer(text)
 
 
-async def cmd_help(message: Message, actor: Actor, t: Translator) -> None:
-    await message.answer(help_text(t, actor))
+async def _username(bot: Bot) -> str | None:
+    """The bot's @username (aiogram asks Telegram once, then remembers it)."""
+    return (await bot.me()).username
+
+
+async def cmd_help(message: Message, actor: Actor, t: Translator, bot: Bot) -> None:
+    await message.answer(help_text(t, actor, await _username(bot)))
 
 
 async def cmd_cancel(message: Message, t: Translator, state: FSMContext) -> None:

@@ -35,6 +35,8 @@ async def test_an_admin_from_the_settings_is_greeted_and_sees_the_settings_comma
     hello = await admin.send("/start")
     assert "Hello, Ada!" in hello.texts[0]
     assert "/settings" in hello.texts[0]
+    assert "@carnet_test_bot" in hello.texts[0]
+    assert "/import" not in hello.texts[0]  # not offered before the import feature exists
 
 
 async def test_a_stranger_probing_gets_one_refusal_per_message_and_no_data(
