@@ -1,6 +1,7 @@
 """Who may talk to the bot: the staff check on the parent router, and the translator per update."""
 
 import logging
+import re
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -8,11 +9,19 @@ from aiogram import BaseMiddleware
 from aiogram.types import CallbackQuery, InlineQuery, Message, TelegramObject, User
 
 from crm.actors import actor_for_telegram
+from crm.db import MAX_ID
 from crm.errors import NotFoundError, PermissionDeniedError
 from crm.i18n import Catalogue
 
 log = logging.getLogger(__name__)
 Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
+
+
+_NUMBER = re.compile(r"\d+")
+
+
+def _impossible_number(data: str) -> bool:
+    return any(len(n) > 10 or int(n) > MAX_ID for n in _NUMBER.findall(data))
 
 
 class LanguageMiddleware(BaseMiddleware):
@@ -50,7 +59,12 @@ class StaffMiddleware(BaseMiddleware):
             await self._refuse(event, data)
             return None
         data["actor"] = actor
-        data["t"] = self.catalogue.translator(actor.language, actor.timezone)
+        t = data["t"] = self.catalogue.translator(actor.language, actor.timezone)
+        if isinstance(event, CallbackQuery) and _impossible_number(event.data or ""):
+            # Our buttons carry ids and page numbers that fit PostgreSQL's integers; a larger
+            # number is forged or corrupt and would make the database refuse the query.
+            await event.answer(t.plain("button-outdated"), show_alert=True)
+            return None
         return await handler(event, data)
 
     async def _refuse(self, event: TelegramObject, data: dict[str, Any]) -> None:

@@ -11,7 +11,7 @@ from tortoise.transactions import in_transaction
 from crm import config, customfields, history
 from crm.actors import Actor
 from crm.channels import replace_channels
-from crm.db import utcnow
+from crm.db import utcnow, valid_id
 from crm.duplicates import DuplicateMatch, find_duplicates_for, lock_duplicate_keys
 from crm.errors import (
     ConflictError,
@@ -268,6 +268,8 @@ async def _write_companies(contact_id: int, companies: list[int]) -> None:
 
 
 async def _load_live(contact_id: int) -> Contact:
+    if not valid_id(contact_id):
+        raise NotFoundError(f"contact #{contact_id} does not exist")
     contact = await Contact.get_or_none(id=contact_id, deleted_at=None, merged_into_id=None)
     if contact is None:
         raise NotFoundError(f"contact #{contact_id} does not exist")
@@ -495,6 +497,8 @@ async def delete_contact(actor: Actor, contact_id: int) -> None:
 
 
 async def _load_deleted(contact_id: int) -> Contact:
+    if not valid_id(contact_id):
+        raise NotFoundError(f"contact #{contact_id} is not in the recycle bin")
     contact = await Contact.get_or_none(
         id=contact_id, deleted_at__isnull=False, merged_into_id=None
     )

@@ -6,6 +6,13 @@ from typing import Any
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.connection import get_connection
 
+MAX_ID = 2**31 - 1  # ids are 32-bit integers on PostgreSQL
+
+
+def valid_id(value: int) -> bool:
+    """Whether a number can be a row id (a larger one makes PostgreSQL refuse the query)."""
+    return 0 < value <= MAX_ID
+
 
 def connection() -> BaseDBAsyncClient:
     return get_connection("default")

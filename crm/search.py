@@ -15,7 +15,7 @@ from tortoise.expressions import Q, Subquery
 
 from crm import customfields
 from crm.actors import Actor
-from crm.db import Params, connection, dialect
+from crm.db import MAX_ID, Params, connection, dialect
 from crm.errors import NotFoundError, ValidationError
 from crm.permissions import scope_q, scope_sql
 from crm.rules.fields import (
@@ -72,9 +72,6 @@ class ContactFilter:
                 continue
             out[key] = value.isoformat() if isinstance(value, datetime) else value
         return out
-
-
-MAX_ID = 2**31 - 1  # ids are 32-bit integers on PostgreSQL
 
 
 def _id(value: Any) -> int:

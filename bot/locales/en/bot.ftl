@@ -3,6 +3,7 @@
 ## Access
 access-refused = This bot is the private CRM of a team. Ask one of its administrators for an invite link.
 access-refused-short = Only staff members of this CRM can use this bot.
+button-outdated = This button is outdated; open the list or the card again.
 error-short = That could not be done.
 
 ## Start, invites, help

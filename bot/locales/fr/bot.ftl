@@ -3,6 +3,7 @@
 ## Accès
 access-refused = Ce bot est le CRM privé d'une équipe. Demandez un lien d'invitation à l'un de ses administrateurs.
 access-refused-short = Seuls les membres de l'équipe peuvent utiliser ce bot.
+button-outdated = Ce bouton n'est plus valable ; rouvrez la liste ou la fiche.
 error-short = Impossible.
 
 ## Démarrage, invitations, aide
