@@ -94,7 +94,8 @@ def _run_filters_inline(router: Router) -> None:
     safe to call inline.
     """
     for observer in router.observers.values():
-        for handler in observer.handlers:
+        # The observer's own handler holds the router-level filters (`router.message.filter`).
+        for handler in [observer._handler, *observer.handlers]:  # noqa: SLF001
             for flt in handler.filters or []:
                 if not flt.awaitable:
                     flt.callback = _inline(flt.callback)
@@ -122,6 +123,7 @@ def build_dispatcher(catalogue: Catalogue, storage: BaseStorage) -> Dispatcher:
     access = StaffMiddleware(catalogue)
     for observer in (staff_router.message, staff_router.callback_query, staff_router.inline_query):
         observer.outer_middleware(access)
+    search.register_plain_text(staff_router)
     staff_router.include_routers(
         start.build_router(),
         create.build_router(),
@@ -129,7 +131,6 @@ def build_dispatcher(catalogue: Catalogue, storage: BaseStorage) -> Dispatcher:
         settings.build_router(),
         card.build_router(),
         search.build_router(),
-        search.build_fallback_router(),
     )
     dp.include_routers(start.build_public_router(), staff_router)
     _run_filters_inline(dp)

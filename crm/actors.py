@@ -1,6 +1,7 @@
 """Who is acting: a staff member with their rights, or a system actor (web form, import, CLI)."""
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from crm.db import Params, connection, dialect
 from crm.errors import NotFoundError, PermissionDeniedError
@@ -10,6 +11,7 @@ from models.enums import Action, Level
 
 ALL_LEVELS = {action: Level.ALL for action in Action}
 # Column names from the Action enum (constants, not input): "MAX(r.read_level) AS lvl_read, ...".
+_STAFF_COLUMNS = "s.id, s.telegram_id, s.name, s.language, s.timezone, s.is_admin, s.is_active"
 _LEVEL_COLUMNS = ", ".join(f"MAX(r.{a.value}_level) AS lvl_{a.value}" for a in Action)
 
 
@@ -41,18 +43,19 @@ def system_actor(label: str) -> Actor:
     return Actor(label=label, is_admin=True, can_manage_settings=True, levels=dict(ALL_LEVELS))
 
 
-async def _role_levels(staff_id: int) -> tuple[dict[Action, Level], bool]:
-    """The highest level per action over the member's roles, and whether one grants settings."""
+async def _member(column: str, value: int) -> dict[str, Any] | None:
+    """A staff row with the highest level per action over their roles and the settings right,
+    in one query (`column` is "id" or "telegram_id", chosen in this module)."""
     p = Params(dialect())
     rows = await connection().execute_query_dict(
-        f"SELECT {_LEVEL_COLUMNS}, MAX(CASE WHEN r.can_manage_settings THEN 1 ELSE 0 END)"
-        " AS settings FROM staff_role sr JOIN role r ON r.id = sr.role_id"
-        f" WHERE sr.staff_id = {p(staff_id)}",
+        f"SELECT {_STAFF_COLUMNS}, {_LEVEL_COLUMNS},"
+        " MAX(CASE WHEN r.can_manage_settings THEN 1 ELSE 0 END) AS settings"
+        " FROM staff s LEFT JOIN staff_role sr ON sr.staff_id = s.id"
+        " LEFT JOIN role r ON r.id = sr.role_id"
+        f" WHERE s.{column} = {p(value)} GROUP BY {_STAFF_COLUMNS}",
         p.values,
     )
-    row = rows[0] if rows else {}
-    levels = {action: Level(row.get(f"lvl_{action.value}") or 0) for action in Action}
-    return levels, bool(row.get("settings"))
+    return rows[0] if rows else None
 
 
 async def _reach(staff_id: int) -> tuple[set[int], set[int], set[int]]:
@@ -81,29 +84,25 @@ async def _reach(staff_id: int) -> tuple[set[int], set[int], set[int]]:
     return own, department_staff, tree_staff
 
 
-async def actor_for_staff(staff: Staff) -> Actor:
-    """Build the actor of an active staff member; inactive staff are refused.
-
-    Two queries (roles, departments): it runs for every bot update, so it is kept cheap
-    rather than cached, and a change of rights applies to the very next update.
-    """
-    if not staff.is_active:
+async def _actor(row: dict[str, Any]) -> Actor:
+    if not row["is_active"]:
         raise PermissionDeniedError("this staff member is deactivated")
-    levels, settings_right = await _role_levels(staff.id)
-    if staff.is_admin:
+    staff_id, is_admin = int(row["id"]), bool(row["is_admin"])
+    levels = {action: Level(row[f"lvl_{action.value}"] or 0) for action in Action}
+    if is_admin:
         levels = dict(ALL_LEVELS)
-    own_departments, department_staff, tree_staff = await _reach(staff.id)
+    own_departments, department_staff, tree_staff = await _reach(staff_id)
     return Actor(
-        label=staff.name or f"staff #{staff.id}",
-        staff_id=staff.id,
-        telegram_id=staff.telegram_id,
-        language=staff.language,
-        timezone=staff.timezone,
-        is_admin=staff.is_admin,
-        can_manage_settings=staff.is_admin or settings_right,
+        label=row["name"] or f"staff #{staff_id}",
+        staff_id=staff_id,
+        telegram_id=int(row["telegram_id"]),
+        language=row["language"],
+        timezone=row["timezone"],
+        is_admin=is_admin,
+        can_manage_settings=is_admin or bool(row["settings"]),
         levels=levels,
         reach=Reach(
-            staff_id=staff.id,
+            staff_id=staff_id,
             department_staff=frozenset(department_staff),
             tree_staff=frozenset(tree_staff),
         ),
@@ -111,16 +110,26 @@ async def actor_for_staff(staff: Staff) -> Actor:
     )
 
 
+async def actor_for_staff(staff: Staff) -> Actor:
+    """Build the actor of an active staff member (as stored now); inactive staff are refused.
+
+    Two queries (the member with their roles, their departments): it runs for every bot
+    update, so it is kept cheap rather than cached, and a change of rights applies to the
+    very next update.
+    """
+    return await actor_for_staff_id(staff.id)
+
+
 async def actor_for_telegram(telegram_id: int) -> Actor:
     """The actor of a Telegram user; unknown or inactive users are refused."""
-    staff = await Staff.get_or_none(telegram_id=telegram_id)
-    if staff is None:
+    row = await _member("telegram_id", telegram_id)
+    if row is None:
         raise PermissionDeniedError("you are not a staff member")
-    return await actor_for_staff(staff)
+    return await _actor(row)
 
 
 async def actor_for_staff_id(staff_id: int) -> Actor:
-    staff = await Staff.get_or_none(id=staff_id)
-    if staff is None:
+    row = await _member("id", staff_id)
+    if row is None:
         raise NotFoundError(f"staff member #{staff_id} does not exist")
-    return await actor_for_staff(staff)
+    return await _actor(row)

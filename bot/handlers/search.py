@@ -3,7 +3,7 @@
 from typing import Any
 
 from aiogram import F, Router
-from aiogram.filters import Command, CommandObject, StateFilter
+from aiogram.filters import Command, CommandObject, Filter
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import (
@@ -255,8 +255,26 @@ def build_router() -> Router:
     return router
 
 
-def build_fallback_router() -> Router:
-    """Plain text searches; included last so that dialogs see their answers first."""
-    router = Router(name="search-text")
-    router.message.register(on_text, StateFilter(None), F.text, ~F.text.startswith("/"))
-    return router
+class PlainText(Filter):
+    """Plain text that no dialog is waiting for: a search.
+
+    Registered on the parent staff router, ahead of every feature router, so that the most
+    common message does not walk all their filters (commands, forwarded messages and dialog
+    answers never match it).
+    """
+
+    async def __call__(self, message: Message, raw_state: str | None = None) -> bool:
+        text = message.text
+        return (
+            raw_state is None
+            and text is not None
+            and not text.startswith("/")
+            and message.forward_origin is None
+            and message.via_bot is None  # a card this bot inserted through inline mode
+            and message.chat.type == "private"
+        )
+
+
+def register_plain_text(router: Router) -> None:
+    """Plain text searches: call before including the feature routers (see PlainText)."""
+    router.message.register(on_text, PlainText())
