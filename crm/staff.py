@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
-from crm import history
+from crm import config, history
 from crm.actors import Actor
 from crm.db import utcnow
 from crm.errors import ConflictError, NotFoundError, PermissionDeniedError, ValidationError
@@ -84,6 +84,7 @@ async def add_staff(
                 name=clean_name,
                 is_admin=admin,
                 language=_language(language),
+                timezone=config.current().timezone,
             )
         else:
             staff.is_active = True
@@ -123,7 +124,9 @@ async def ensure_admins(telegram_ids: list[int]) -> None:
     for telegram_id in telegram_ids:
         staff = await Staff.get_or_none(telegram_id=telegram_id)
         if staff is None:
-            await Staff.create(telegram_id=telegram_id, is_admin=True)
+            await Staff.create(
+                telegram_id=telegram_id, is_admin=True, timezone=config.current().timezone
+            )
         elif not (staff.is_admin and staff.is_active):
             await Staff.filter(id=staff.id).update(is_admin=True, is_active=True)
 
@@ -432,7 +435,11 @@ async def _accept(token: str, telegram_id: int, name: str, language: str | None)
         created = staff is None
         if staff is None:
             staff = await Staff.create(
-                telegram_id=telegram_id, name=name, language=_language(language)
+                telegram_id=telegram_id,
+                name=name,
+                language=_language(language),
+                # New members start in the team's time zone (TIMEZONE); /language changes it.
+                timezone=config.current().timezone,
             )
         elif not staff.is_active:
             await Staff.filter(id=staff.id).update(is_active=True)

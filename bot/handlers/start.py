@@ -1,10 +1,12 @@
 """/start (with invite and card deep links), /help, /language and the global /cancel."""
 
 import re
+from datetime import UTC, datetime
 
 from aiogram import Bot, F, Router
 from aiogram.filters import Command, CommandObject, CommandStart
 from aiogram.fsm.context import FSMContext
+from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, Message, User
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
@@ -97,11 +99,57 @@ async def cmd_cancel(message: Message, t: Translator, state: FSMContext) -> None
     await message.answer(t("cancelled") if had_state else t("nothing-to-cancel"))
 
 
+class TimezoneForm(StatesGroup):
+    name = State()
+
+
+# Offered as buttons; any other IANA name can be typed.
+COMMON_ZONES = ("Europe/Paris", "Europe/London", "America/New_York", "UTC")
+
+
 async def cmd_language(message: Message, t: Translator) -> None:
+    """Language buttons, and the time zone dates are shown in."""
     kb = InlineKeyboardBuilder()
     for code in LANGUAGES:
         kb.button(text=t.plain(f"language-{code}"), callback_data=f"lang:{code}")
+    kb.button(text=t.plain("timezone-change", zone=t.timezone), callback_data="tz:ask")
+    kb.adjust(len(LANGUAGES), 1)
     await message.answer(t("language-choose"), reply_markup=kb.as_markup())
+
+
+async def on_timezone_ask(query: CallbackQuery, t: Translator, state: FSMContext) -> None:
+    kb = InlineKeyboardBuilder()
+    for zone_name in COMMON_ZONES:
+        kb.button(text=zone_name, callback_data=f"tz:set:{zone_name}")
+    kb.adjust(2)
+    await state.set_state(TimezoneForm.name)
+    await query.answer()
+    if isinstance(query.message, Message):
+        await query.message.answer(t("timezone-prompt"), reply_markup=kb.as_markup())
+
+
+async def _set_timezone(target: Message, actor: Actor, catalogue: Catalogue, name: str) -> None:
+    staff = await staff_cases.update_profile(actor, timezone=name.strip())
+    t = catalogue.translator(staff.language, staff.timezone)
+    await target.answer(t("timezone-set", zone=staff.timezone, now=datetime.now(UTC)))
+
+
+async def on_timezone_button(
+    query: CallbackQuery, actor: Actor, catalogue: Catalogue, state: FSMContext
+) -> None:
+    """A time zone button; the core refuses anything but a known IANA name."""
+    await query.answer()
+    await state.set_state(None)
+    if isinstance(query.message, Message):
+        await _set_timezone(query.message, actor, catalogue, (query.data or "")[len("tz:set:") :])
+
+
+async def process_timezone(
+    message: Message, actor: Actor, catalogue: Catalogue, state: FSMContext
+) -> None:
+    """A typed time zone such as Asia/Tokyo; a wrong one gets the core's message, asked again."""
+    await _set_timezone(message, actor, catalogue, message.text or "")
+    await state.set_state(None)
 
 
 async def on_language(query: CallbackQuery, actor: Actor, catalogue: Catalogue) -> None:
@@ -130,4 +178,7 @@ def build_router() -> Router:
     router.message.register(cmd_help, Command("help"))
     router.message.register(cmd_language, Command("language"))
     router.callback_query.register(on_language, F.data.startswith("lang:"))
+    router.callback_query.register(on_timezone_ask, F.data == "tz:ask")
+    router.callback_query.register(on_timezone_button, F.data.startswith("tz:set:"))
+    router.message.register(process_timezone, TimezoneForm.name, F.text, ~F.text.startswith("/"))
     return router

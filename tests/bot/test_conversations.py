@@ -168,3 +168,29 @@ async def test_an_unknown_command_in_a_dialog_free_chat_is_searched_not_crashed(
     replies = await ada.send("/cancel")
     assert "nothing to cancel" in replies.texts[0]
     assert not replies.errors
+
+
+async def test_the_time_zone_can_be_chosen_or_typed_and_dates_follow_it(telegram: TelegramStub):
+    admin = await _admin()
+    ada = telegram.user(ADMIN_ID, "Ada")
+    menu = await ada.send("/language")
+    asked = await ada.click(menu[0], "Time zone: UTC")
+    paris = await ada.click(asked[-1], "Europe/Paris")
+    assert "Europe/Paris" in paris.texts[-1]
+    assert (await Staff.get(id=admin.id)).timezone == "Europe/Paris"
+    await ada.click(menu[0], "Time zone")
+    wrong = await ada.send("Mars/Olympus")
+    assert "not a known time zone" in wrong.texts[-1]
+    tokyo = await ada.send("Asia/Tokyo")
+    assert "Asia/Tokyo" in tokyo.texts[-1] and not tokyo.errors
+    assert (await Staff.get(id=admin.id)).timezone == "Asia/Tokyo"
+    searched = await ada.send("dupont")
+    assert "Contacts matching" in searched.texts[0]  # the dialog is over
+
+
+async def test_new_staff_start_in_the_team_time_zone(telegram: TelegramStub):
+    from crm import config
+
+    config.configure(config.CoreConfig(default_phone_region="FR", timezone="Europe/Paris"))
+    admin = await _admin()
+    assert admin.timezone == "Europe/Paris"

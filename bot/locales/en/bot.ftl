@@ -25,6 +25,10 @@ language-fr = Français
 language-choose = Choose your language:
 language-set = The bot now speaks English.
 
+timezone-change = 🕒 Time zone: { $zone }
+timezone-prompt = Choose your time zone, or type one such as <code>Asia/Tokyo</code>.
+timezone-set = Time zone set to <b>{ $zone }</b>: it is now { $now }.
+
 ## Command menu
 menu-find = Find contacts
 menu-new = Add a contact
