@@ -8,6 +8,7 @@ from aiogram.exceptions import TelegramBadRequest
 from aiogram.types import ErrorEvent, Message
 
 from bot import render
+from bot.messages import OldMessageError
 from crm import customfields
 from crm.errors import CrmError, ValidationError
 from crm.i18n import Catalogue, Translator
@@ -32,6 +33,11 @@ async def on_error(event: ErrorEvent, catalogue: Catalogue, **_: Any) -> bool:
     """Reply to the user who caused the error; returns True so aiogram does not log it twice."""
     exc = event.exception
     update = event.update
+    if isinstance(exc, OldMessageError) and update.callback_query is not None:
+        t = await _translator(event, catalogue)
+        with contextlib.suppress(TelegramBadRequest):
+            await update.callback_query.answer(t.plain("button-outdated"), show_alert=True)
+        return True
     if isinstance(exc, CrmError):
         log.info("update %s: %s %s", update.update_id, type(exc).__name__, exc.message)
     else:

@@ -19,6 +19,7 @@ from models.enums import ChannelKind
 _TAG = re.compile(r"<[^>]*>")
 MESSAGE_LIMIT = 4096  # Telegram refuses longer texts (counted after entity parsing)
 VALUE_LIMIT = 600  # a long comment is cut on the card; the full text is in the edit dialog
+LABEL_LIMIT = 60  # a custom field's label may be 200 characters
 NAME_FIELDS = ("honorific", "first_name", "middle_name", "last_name")
 CHANNEL_FIELDS = {
     "phones": ChannelKind.PHONE,
@@ -62,7 +63,7 @@ def field_label(t: Translator, name: str, custom: dict[str, CustomField] | None 
     if code != name and custom and code in custom:
         definition = custom[code]
         label = definition.label_fr if t.language == "fr" and definition.label_fr else None
-        return escape(label or definition.label)
+        return escape(shorten(label or definition.label, LABEL_LIMIT))
     key = f"field-{name.split('.')[0]}"
     return t(key) if t.has(key) else escape(name)
 

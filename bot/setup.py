@@ -5,7 +5,7 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
-from aiogram import Bot, Dispatcher, Router, methods
+from aiogram import Bot, Dispatcher, F, Router, methods
 from aiogram.client.default import DefaultBotProperties
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
@@ -28,6 +28,7 @@ log = logging.getLogger(__name__)
 
 LOCALES = Path(__file__).parent / "locales"
 WEBHOOK_PATH = "/telegram/webhook"
+STATE_TTL = 24 * 3600
 # /today, /import and /export join the menu with the activities and import/export features.
 MENU = ("find", "new", "settings", "language", "help", "cancel")
 
@@ -81,7 +82,13 @@ def pin_response_types() -> tuple[type, ...]:
 def build_storage(redis_url: str | None) -> BaseStorage:
     """Conversation state in Redis when several processes share the bot, else in memory."""
     if redis_url:
-        return RedisStorage.from_url(redis_url, key_builder=DefaultKeyBuilder(with_destiny=True))
+        # Dialog data holds drafts with phones and e-mails: it expires after a day unused.
+        return RedisStorage.from_url(
+            redis_url,
+            key_builder=DefaultKeyBuilder(with_destiny=True),
+            state_ttl=STATE_TTL,
+            data_ttl=STATE_TTL,
+        )
     return MemoryStorage()
 
 
@@ -113,13 +120,19 @@ def _inline(check: Callable[..., Any]) -> Callable[..., Awaitable[Any]]:
 
 def build_dispatcher(catalogue: Catalogue, storage: BaseStorage) -> Dispatcher:
     """The Dispatcher: public invite handling first, then every staff feature behind one check."""
-    # SimpleEventIsolation serialises updates per user: a double tap cannot run a flow twice
-    # at once. It is per process; several webhook workers rely on the core's version checks.
-    dp = Dispatcher(storage=storage, events_isolation=SimpleEventIsolation(), catalogue=catalogue)
+    # Updates of one user are handled one at a time, so a double tap cannot run a flow twice
+    # at once: per process in memory, across processes with a Redis lock.
+    isolation = (
+        storage.create_isolation() if isinstance(storage, RedisStorage) else SimpleEventIsolation()
+    )
+    dp = Dispatcher(storage=storage, events_isolation=isolation, catalogue=catalogue)
     dp.update.outer_middleware(LanguageMiddleware(catalogue))
     dp.errors.register(on_error)
 
     staff_router = Router(name="staff")
+    # Contact data never goes to a group: staff features answer in private chats only.
+    staff_router.message.filter(F.chat.type == "private")
+    staff_router.callback_query.filter(F.message.chat.type == "private")
     access = StaffMiddleware(catalogue)
     for observer in (staff_router.message, staff_router.callback_query, staff_router.inline_query):
         observer.outer_middleware(access)

@@ -386,8 +386,14 @@ async def reactivate_staff(actor: Actor, staff_id: int) -> None:
 async def set_staff_department(
     actor: Actor, staff_id: int, department_id: int, member: bool
 ) -> None:
-    """Put a staff member in a department or take them out (idempotent, audited)."""
+    """Put a staff member in a department or take them out (idempotent, audited).
+
+    Departments widen what one reads: a settings manager may not move themselves (an
+    administrator may).
+    """
     require_settings(actor)
+    if staff_id == actor.staff_id:
+        require_admin(actor, "change your own departments")
     if not await Staff.exists(id=staff_id):
         raise NotFoundError(f"staff member #{staff_id} does not exist")
     if not await Department.exists(id=department_id):

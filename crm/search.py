@@ -38,6 +38,7 @@ MAX_OFFSET = 10_000
 # batches; this bounds the work of one page (a filter that matches nothing costs at most this).
 FILTER_BATCH = 500
 MAX_FILTER_BATCHES = 20
+MAX_SAVED = 40  # saved filters per staff member (each is a button in the bot's menu)
 
 
 @dataclass(slots=True)
@@ -511,6 +512,8 @@ async def save_filter(actor: Actor, name: str, params: dict[str, Any]) -> SavedF
     flt = parse_filter(params)
     await _filter_q(actor, flt)  # validates custom-field filters too
     existing = await SavedFilter.get_or_none(staff_id=actor.staff_id, name=clean_name)
+    if existing is None and await SavedFilter.filter(staff_id=actor.staff_id).count() >= MAX_SAVED:
+        raise ValidationError({"name": f"you have {MAX_SAVED} saved filters; delete one first"})
     if existing is not None:
         existing.params = flt.to_params()
         await existing.save(update_fields=["params"])

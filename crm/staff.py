@@ -442,9 +442,19 @@ async def _accept(token: str, telegram_id: int, name: str, language: str | None)
                 timezone=config.current().timezone,
             )
         elif not staff.is_active:
+            if staff.is_admin:
+                # Only an administrator brings an administrator back (reactivate_staff); an
+                # invite made by a settings manager must not.
+                raise ConflictError(
+                    "this account is a deactivated administrator; ask an administrator"
+                )
             await Staff.filter(id=staff.id).update(is_active=True)
             staff.is_active = True
         await Invite.filter(id=invite.id).update(used_by_id=staff.id)
+        joiner = Actor(label=staff.name or f"staff #{staff.id}", staff_id=staff.id)
+        await history.record(
+            joiner, "staff", staff.id, HistoryKind.CHANGED, "joined", None, f"invite #{invite.id}"
+        )
         await StaffRole.get_or_create(staff_id=staff.id, role_id=invite.role_id)
         if invite.department_id is not None:
             await StaffDepartment.get_or_create(

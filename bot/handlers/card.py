@@ -1,13 +1,13 @@
 """The contact card and its views: open, history, dependencies, duplicates, delete, restore."""
 
 from aiogram import F, Router
-from aiogram.exceptions import TelegramBadRequest
 from aiogram.fsm.context import FSMContext
-from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
+from aiogram.types import CallbackQuery, Message
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot import keyboards, render
 from bot.callbacks import CardAction
+from bot.messages import edit_or_send, query_message
 from crm import contacts, customfields, duplicates
 from crm.actors import Actor
 from crm.contacts import ContactCard
@@ -47,25 +47,8 @@ async def send_card(
     await target.answer(chunks[-1], reply_markup=markup)
 
 
-async def edit_or_send(target: Message, text: str, markup: InlineKeyboardMarkup | None) -> None:
-    """Edit a bot message in place; a message Telegram will not edit is sent anew."""
-    try:
-        await target.edit_text(text, reply_markup=markup)
-    except TelegramBadRequest as exc:
-        if "message is not modified" in exc.message:
-            return
-        await target.answer(text, reply_markup=markup)
-
-
 async def show_card(target: Message, actor: Actor, t: Translator, contact_id: int) -> None:
     await send_card(target, t, await contacts.get_contact(actor, contact_id), actor=actor)
-
-
-def _message(query: CallbackQuery) -> Message:
-    """The message a button sits on (inaccessible after 48 h: then we cannot edit it)."""
-    if not isinstance(query.message, Message):
-        raise LookupError("the message is too old")
-    return query.message
 
 
 async def on_open(
@@ -80,13 +63,14 @@ async def on_open(
     card = await contacts.get_contact(actor, callback_data.id)
     await state.set_state(None)
     await query.answer()
-    await send_card(_message(query), t, card, edit=callback_data.p == 1, actor=actor)
+    await send_card(query_message(query), t, card, edit=callback_data.p == 1, actor=actor)
 
 
 async def on_history(
     query: CallbackQuery, callback_data: CardAction, actor: Actor, t: Translator
 ) -> None:
-    page = await contact_history(actor, callback_data.id, page=callback_data.p, per_page=10)
+    # 8 entries of at most ~450 visible characters each fit one message.
+    page = await contact_history(actor, callback_data.id, page=callback_data.p, per_page=8)
     text = render.history(t, page, await customfields.active_fields())
     kb = InlineKeyboardBuilder()
     nav = []
@@ -104,7 +88,7 @@ async def on_history(
     )
     kb.adjust(len(nav) or 1, 1)
     await query.answer()
-    await edit_or_send(_message(query), text, kb.as_markup())
+    await edit_or_send(query_message(query), text, kb.as_markup())
 
 
 async def on_dependencies(
@@ -113,7 +97,9 @@ async def on_dependencies(
     deps = await contacts.dependencies(actor, callback_data.id)
     await query.answer()
     await edit_or_send(
-        _message(query), render.dependencies(t, deps), keyboards.back_to_card(t, callback_data.id)
+        query_message(query),
+        render.dependencies(t, deps),
+        keyboards.back_to_card(t, callback_data.id),
     )
 
 
@@ -142,7 +128,7 @@ async def on_duplicates(
         t("dups-title") + "\n\n" + render.duplicate_lines(t, matches) if matches else t("dups-none")
     )
     await query.answer()
-    await edit_or_send(_message(query), text, kb.as_markup())
+    await edit_or_send(query_message(query), text, kb.as_markup())
 
 
 async def on_merge(
@@ -159,7 +145,7 @@ async def on_merge(
     kb.button(text=t.plain("btn-back"), callback_data=CardAction(action="open", id=keep.id, p=1))
     await query.answer()
     await edit_or_send(
-        _message(query),
+        query_message(query),
         t(
             "merge-confirm",
             other=render.card_title(other.contact),
@@ -174,10 +160,10 @@ async def on_merge(
 async def on_merge_confirmed(
     query: CallbackQuery, callback_data: CardAction, actor: Actor, t: Translator
 ) -> None:
+    message = query_message(query)  # before writing: an old button fails first
     record = await duplicates.merge_contacts(actor, callback_data.id, [callback_data.p])
     card = await contacts.get_contact(actor, callback_data.id)
     await query.answer(t.plain("merge-done"))
-    message = _message(query)
     kb = InlineKeyboardBuilder()
     kb.button(
         text=t.plain("btn-unmerge"),
@@ -190,9 +176,10 @@ async def on_merge_confirmed(
 async def on_unmerge(
     query: CallbackQuery, callback_data: CardAction, actor: Actor, t: Translator
 ) -> None:
+    message = query_message(query)
     restored = await duplicates.unmerge(actor, callback_data.p)
     await query.answer()
-    await _message(query).edit_text(
+    await message.edit_text(
         t("unmerge-done", ids=", ".join(f"#{i}" for i in restored)),
         reply_markup=keyboards.back_to_card(t, callback_data.id),
     )
@@ -209,31 +196,33 @@ async def on_delete(
     kb.button(text=t.plain("btn-keep"), callback_data=CardAction(action="open", id=card.id, p=1))
     await query.answer()
     await edit_or_send(
-        _message(query), t("delete-confirm", name=render.card_title(card.contact)), kb.as_markup()
+        query_message(query),
+        t("delete-confirm", name=render.card_title(card.contact)),
+        kb.as_markup(),
     )
 
 
 async def on_delete_confirmed(
     query: CallbackQuery, callback_data: CardAction, actor: Actor, t: Translator
 ) -> None:
+    message = query_message(query)
     await contacts.delete_contact(actor, callback_data.id)
     kb = InlineKeyboardBuilder()
     kb.button(
         text=t.plain("btn-restore"), callback_data=CardAction(action="restore", id=callback_data.id)
     )
     await query.answer(t.plain("delete-done-short"))
-    await _message(query).edit_text(
-        t("delete-done", id=str(callback_data.id)), reply_markup=kb.as_markup()
-    )
+    await message.edit_text(t("delete-done", id=str(callback_data.id)), reply_markup=kb.as_markup())
 
 
 async def on_restore(
     query: CallbackQuery, callback_data: CardAction, actor: Actor, t: Translator
 ) -> None:
+    message = query_message(query)
     card = await contacts.restore_contact(actor, callback_data.id)
     card = await contacts.get_contact(actor, card.id)
     await query.answer(t.plain("restore-done"))
-    await send_card(_message(query), t, card, edit=True, actor=actor)
+    await send_card(message, t, card, edit=True, actor=actor)
 
 
 def build_router() -> Router:

@@ -26,6 +26,7 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 from bot import render
 from bot.callbacks import CardAction
 from bot.handlers.card import edit_or_send, send_card
+from bot.messages import query_message
 from crm import catalog, customfields, intake
 from crm.actors import Actor
 from crm.duplicates import DuplicateMatch
@@ -84,12 +85,6 @@ async def _leave_dialog(state: FSMContext) -> None:
         await _store(state, new)
     if await state.get_state() in (NewContactForm.answer.state, NewContactForm.confirm.state):
         await state.set_state(None)
-
-
-def _message(query: CallbackQuery) -> Message:
-    if not isinstance(query.message, Message):
-        raise LookupError("the message is too old")
-    return query.message
 
 
 async def _invalid(t: Translator, exc: ValidationError) -> str:
@@ -273,7 +268,7 @@ async def on_duplicate_button(
         await _outdated(query, t)
         return
     draft, action = queue[0], callback_data.a
-    message = _message(query)
+    message = query_message(query)
     card = None
     if action == "m":
         if callback_data.id not in (new.get("ids") or []):
@@ -581,7 +576,7 @@ async def on_dialog_button(
     if form is None or new.get("serial") != callback_data.s:
         await _outdated(query, t)
         return
-    message = _message(query)
+    message = query_message(query)
     action = callback_data.a
     if action == "x":
         await _leave_dialog(state)

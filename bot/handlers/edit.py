@@ -26,6 +26,7 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 from bot import render
 from bot.callbacks import CardAction
 from bot.handlers.card import edit_or_send, send_card
+from bot.messages import query_message
 from crm import catalog, contacts, customfields, linking, staff
 from crm.actors import Actor
 from crm.contacts import ChannelView, ContactCard
@@ -183,13 +184,6 @@ def _label(t: Translator, field: EditField, definitions: dict[str, CustomField])
 
 def _button(text: str, data: CallbackData) -> InlineKeyboardButton:
     return InlineKeyboardButton(text=render.shorten(text, BUTTON_LIMIT), callback_data=data.pack())
-
-
-def _message(query: CallbackQuery) -> Message:
-    """The message a button sits on (inaccessible after 48 h: then we cannot edit it)."""
-    if not isinstance(query.message, Message):
-        raise LookupError("the message is too old")
-    return query.message
 
 
 async def _outdated(query: CallbackQuery, t: Translator) -> None:
@@ -367,7 +361,7 @@ async def on_edit(
     card = await linking.contact_for_edit(actor, callback_data.id, callback_data.v)
     await _forget(state)
     await query.answer()
-    await _menu(_message(query), actor, t, card)
+    await _menu(query_message(query), actor, t, card)
 
 
 async def on_menu(
@@ -377,7 +371,7 @@ async def on_menu(
     card = await linking.contact_for_edit(actor, callback_data.id)
     await _forget(state)
     await query.answer()
-    await _menu(_message(query), actor, t, card)
+    await _menu(query_message(query), actor, t, card)
 
 
 async def on_done(
@@ -386,7 +380,7 @@ async def on_done(
     card = await contacts.get_contact(actor, callback_data.id)
     await _forget(state)
     await query.answer()
-    await send_card(_message(query), t, card, edit=True, actor=actor)
+    await send_card(query_message(query), t, card, edit=True, actor=actor)
 
 
 async def on_field(
@@ -400,7 +394,7 @@ async def on_field(
         await _outdated(query, t)
         return
     await query.answer()
-    message = _message(query)
+    message = query_message(query)
     if field.kind in TYPED_KINDS:
         await _ask_value(message, t, state, card, field, definitions)
     elif field.kind == "channel":
@@ -499,7 +493,7 @@ async def on_clear(
     await _forget(state)
     notice = _notice(t, callback_data.v, card)
     await query.answer(html.unescape(notice))
-    await _menu(_message(query), actor, t, card, notice)
+    await _menu(query_message(query), actor, t, card, notice)
 
 
 async def on_cancel(
@@ -508,7 +502,7 @@ async def on_cancel(
     await _forget(state)
     card = await linking.contact_for_edit(actor, callback_data.id)
     await query.answer()
-    await _menu(_message(query), actor, t, card)
+    await _menu(query_message(query), actor, t, card)
 
 
 # --- choices by button: type, source, responsible, yes/no, observers, lists ------------------
@@ -590,9 +584,9 @@ async def on_choose(
     notice = _notice(t, callback_data.v, saved)
     await query.answer(html.unescape(notice))
     if field.multiple:
-        await _show_choices(_message(query), actor, t, saved, field, definitions, notice)
+        await _show_choices(query_message(query), actor, t, saved, field, definitions, notice)
     else:
-        await _menu(_message(query), actor, t, saved, notice)
+        await _menu(query_message(query), actor, t, saved, notice)
 
 
 # --- channels: phones, e-mails, websites, messengers ------------------------------------------
@@ -682,7 +676,7 @@ async def on_channel(
         vtype=t.plain(f"vtype-{view.value_type}"),
     )
     await query.answer()
-    await edit_or_send(_message(query), text, kb.as_markup())
+    await edit_or_send(query_message(query), text, kb.as_markup())
 
 
 def _items(views: Sequence[ChannelView]) -> list[dict[str, str]]:
@@ -714,7 +708,7 @@ async def on_channel_change(
     saved = await contacts.update_contact(actor, card.id, {field.name: items}, callback_data.v)
     notice = _notice(t, callback_data.v, saved)
     await query.answer(html.unescape(notice))
-    await _show_channels(_message(query), t, saved, field, definitions, notice)
+    await _show_channels(query_message(query), t, saved, field, definitions, notice)
 
 
 async def on_channel_add(
@@ -732,7 +726,7 @@ async def on_channel_add(
     )
     await query.answer()
     await edit_or_send(
-        _message(query),
+        query_message(query),
         t("edit-channel-ask", field=Markup(_label(t, field, definitions))),
         kb.as_markup(),
     )
@@ -799,13 +793,13 @@ async def on_channel_type(
         again = t("edit-channel-ask", field=Markup(_label(t, field, definitions)))
         await query.answer()
         await edit_or_send(
-            _message(query), _error_text(t, exc, definitions) + "\n\n" + again, kb.as_markup()
+            query_message(query), _error_text(t, exc, definitions) + "\n\n" + again, kb.as_markup()
         )
         return
     await _forget(state)
     notice = _notice(t, callback_data.v, saved)
     await query.answer(html.unescape(notice))
-    await _show_channels(_message(query), t, saved, field, definitions, notice)
+    await _show_channels(query_message(query), t, saved, field, definitions, notice)
 
 
 # --- links to companies and deals -------------------------------------------------------------
@@ -868,7 +862,7 @@ async def on_link_start(
     """The card's Link button."""
     links = await linking.contact_links(actor, callback_data.id)
     await query.answer()
-    await _show_links(_message(query), t, state, links)
+    await _show_links(query_message(query), t, state, links)
 
 
 async def on_link_menu(
@@ -876,7 +870,7 @@ async def on_link_menu(
 ) -> None:
     links = await linking.contact_links(actor, callback_data.id)
     await query.answer()
-    await _show_links(_message(query), t, state, links)
+    await _show_links(query_message(query), t, state, links)
 
 
 async def process_link_title(
@@ -939,7 +933,7 @@ async def on_link(
     links = await linking.contact_links(actor, callback_data.id)
     notice = t("link-primary-set") if callback_data.a == "p" else t("link-linked")
     await query.answer(html.unescape(notice))
-    await _show_links(_message(query), t, state, links, notice)
+    await _show_links(query_message(query), t, state, links, notice)
 
 
 async def on_unlink(
@@ -952,7 +946,7 @@ async def on_unlink(
     await contacts.unlink(actor, callback_data.id, kind, callback_data.to)
     links = await linking.contact_links(actor, callback_data.id)
     await query.answer(t.plain("link-unlinked"))
-    await _show_links(_message(query), t, state, links, t("link-unlinked"))
+    await _show_links(query_message(query), t, state, links, t("link-unlinked"))
 
 
 async def on_create_company(
@@ -971,7 +965,7 @@ async def on_create_company(
     links = await linking.contact_links(actor, callback_data.id)
     notice = t("link-created", title=render.shorten(company.title, 100))
     await query.answer(html.unescape(notice))
-    await _show_links(_message(query), t, state, links, notice)
+    await _show_links(query_message(query), t, state, links, notice)
 
 
 async def on_link_done(
@@ -980,7 +974,7 @@ async def on_link_done(
     card = await contacts.get_contact(actor, callback_data.id)
     await _forget(state)
     await query.answer()
-    await send_card(_message(query), t, card, edit=True, actor=actor)
+    await send_card(query_message(query), t, card, edit=True, actor=actor)
 
 
 def build_router() -> Router:

@@ -18,24 +18,20 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 from bot import keyboards, render
 from bot.callbacks import CardAction, FilterAction, ListAction
 from bot.handlers.card import edit_or_send
+from bot.messages import query_message
 from crm import catalog, contacts, search, staff
 from crm.actors import Actor
 from crm.i18n import Translator
 from crm.search import ContactFilter, parse_filter
 
 PAGE_SIZE = 8
+MENU_ITEMS = 40
 INLINE_PAGE = 20
 QUERY_LIMIT = 200  # longer texts are not names or phones; cut before they reach the core
 
 
 class SaveFilterForm(StatesGroup):
     name = State()
-
-
-def _message(query: CallbackQuery) -> Message:
-    if not isinstance(query.message, Message):
-        raise LookupError("the message is too old")
-    return query.message
 
 
 def _heading(t: Translator, text: str, flt: ContactFilter) -> str:
@@ -80,6 +76,7 @@ async def run_search(
 async def cmd_find(
     message: Message, command: CommandObject, actor: Actor, t: Translator, state: FSMContext
 ) -> None:
+    await state.set_state(None)  # a question left pending elsewhere no longer takes the text
     if not (command.args or "").strip():
         await message.answer(t("search-prompt"))
         return
@@ -105,7 +102,7 @@ async def on_page(
         return
     await query.answer()
     await run_search(
-        _message(query),
+        query_message(query),
         actor,
         t,
         state,
@@ -127,17 +124,18 @@ async def on_filter_menu(
 
     add("filter-my", "my")
     add("filter-all", "all")
-    for ctype in await catalog.list_types():
+    # Telegram refuses keyboards of more than 100 buttons: the lists are capped.
+    for ctype in (await catalog.list_types())[:MENU_ITEMS]:
         add("filter-type", "type", ctype.id, name=render.shorten(ctype.name, 30))
     add("filter-by-responsible", "resp")
-    for saved in await search.list_filters(actor):
+    for saved in (await search.list_filters(actor))[:MENU_ITEMS]:
         add("filter-saved", "saved", saved.id, name=render.shorten(saved.name, 30))
     if (await _stored_search(state)).get("filter"):
         add("filter-save", "save")
     add("filter-bin", "bin")
     kb.adjust(2)
     await query.answer()
-    await edit_or_send(_message(query), t("filter-menu"), kb.as_markup())
+    await edit_or_send(query_message(query), t("filter-menu"), kb.as_markup())
 
 
 async def on_filter(
@@ -164,7 +162,7 @@ async def on_filter(
         await query.answer()
         return
     await query.answer()
-    await run_search(_message(query), actor, t, state, "", params)
+    await run_search(query_message(query), actor, t, state, "", params)
 
 
 async def on_filter_responsible(query: CallbackQuery, actor: Actor, t: Translator) -> None:
@@ -176,13 +174,13 @@ async def on_filter_responsible(query: CallbackQuery, actor: Actor, t: Translato
         )
     kb.adjust(2)
     await query.answer()
-    await edit_or_send(_message(query), t("filter-choose-responsible"), kb.as_markup())
+    await edit_or_send(query_message(query), t("filter-choose-responsible"), kb.as_markup())
 
 
 async def on_filter_save(query: CallbackQuery, t: Translator, state: FSMContext) -> None:
     await state.set_state(SaveFilterForm.name)
     await query.answer()
-    await _message(query).answer(t("filter-save-prompt"))
+    await query_message(query).answer(t("filter-save-prompt"))
 
 
 async def process_filter_name(
@@ -209,7 +207,7 @@ async def on_recycle_bin(query: CallbackQuery, actor: Actor, t: Translator) -> N
     if not deleted:
         lines.append(t("bin-empty"))
     await query.answer()
-    await edit_or_send(_message(query), "\n".join(lines), kb.as_markup())
+    await edit_or_send(query_message(query), "\n".join(lines), kb.as_markup())
 
 
 def _inline_result(t: Translator, row: search.ContactRow) -> InlineQueryResultArticle:

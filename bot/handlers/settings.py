@@ -17,6 +17,7 @@ from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMar
 
 from bot.handlers.card import edit_or_send
 from bot.keyboards import BUTTON_TEXT_LIMIT
+from bot.messages import query_message
 from bot.render import field_label, shorten
 from crm import administration, catalog, staff
 from crm.actors import Actor
@@ -140,13 +141,6 @@ class DepartmentForm(StatesGroup):
 # --- small helpers --------------------------------------------------------------------------
 
 
-def _message(query: CallbackQuery) -> Message:
-    """The message a button sits on (inaccessible after 48 h: then we cannot edit it)."""
-    if not isinstance(query.message, Message):
-        raise LookupError("the message is too old")
-    return query.message
-
-
 def _button(text: str, data: CallbackData) -> InlineKeyboardButton:
     return InlineKeyboardButton(text=shorten(text, BUTTON_TEXT_LIMIT), callback_data=data.pack())
 
@@ -209,7 +203,7 @@ def _nth(items: Sequence[T], index: int) -> T | None:
 
 async def _show(query: CallbackQuery, screen: Screen) -> None:
     await query.answer()
-    await edit_or_send(_message(query), *screen)
+    await edit_or_send(query_message(query), *screen)
 
 
 async def _stale(query: CallbackQuery, t: Translator) -> None:
@@ -343,7 +337,7 @@ async def on_type(
 async def on_type_add(query: CallbackQuery, actor: Actor, t: Translator, state: FSMContext) -> None:
     require_settings(actor)  # the core refuses before the question, not after the answer
     await query.answer()
-    await _ask(_message(query), state, TypeForm.name, t("settings-type-name-prompt"))
+    await _ask(query_message(query), state, TypeForm.name, t("settings-type-name-prompt"))
 
 
 async def process_type_name(
@@ -362,7 +356,7 @@ async def on_type_rename(
     usage = await administration.contact_type(actor, callback_data.id)
     await query.answer()
     prompt = t("settings-type-rename-prompt", name=shorten(usage.name, 100))
-    await _ask(_message(query), state, TypeForm.rename, prompt, type_id=usage.id)
+    await _ask(query_message(query), state, TypeForm.rename, prompt, type_id=usage.id)
 
 
 async def process_type_rename(
@@ -508,7 +502,7 @@ async def on_field_rename(
     field = await administration.custom_field(actor, callback_data.id)
     await query.answer()
     prompt = t("settings-field-rename-prompt", label=shorten(field.label, 100))
-    await _ask(_message(query), state, FieldForm.rename, prompt, field_id=field.id)
+    await _ask(query_message(query), state, FieldForm.rename, prompt, field_id=field.id)
 
 
 async def process_field_rename(
@@ -561,7 +555,7 @@ async def on_field_add(
     require_settings(actor)  # the core refuses before the questions, not after the answers
     await query.answer()
     await state.update_data(settings={})
-    await _ask(_message(query), state, FieldForm.label, t("settings-field-label-prompt"))
+    await _ask(query_message(query), state, FieldForm.label, t("settings-field-label-prompt"))
 
 
 async def process_field_label(message: Message, t: Translator, state: FSMContext) -> None:
@@ -592,7 +586,7 @@ async def on_new_field_type(
         return
     await state.update_data(settings={**await _dialog(state), "type": ftype.value})
     await query.answer()
-    message = _message(query)
+    message = query_message(query)
     await edit_or_send(
         message, t("settings-field-type-chosen", type=t.plain(f"ftype-{ftype.value}")), None
     )
@@ -618,7 +612,7 @@ async def on_new_field_flag(
     """Required? → multiple? (when the type allows it) → shown in filter? → the field."""
     data = {**await _dialog(state), callback_data.step: bool(callback_data.v)}
     await state.update_data(settings=data)
-    message = _message(query)
+    message = query_message(query)
     answer = t.plain("settings-btn-yes" if callback_data.v else "settings-btn-no")
     question = t(f"settings-field-{callback_data.step}-prompt")
     if callback_data.step == "req":
@@ -789,7 +783,7 @@ async def on_section_add(
 ) -> None:
     require_settings(actor)  # the core refuses before the question, not after the answer
     await query.answer()
-    await _ask(_message(query), state, SectionForm.title, t("settings-section-prompt"))
+    await _ask(query_message(query), state, SectionForm.title, t("settings-section-prompt"))
 
 
 async def process_section_title(
@@ -987,7 +981,7 @@ async def on_department_add(
 ) -> None:
     require_settings(actor)  # the core refuses before the question, not after the answer
     await query.answer()
-    await _ask(_message(query), state, DepartmentForm.name, t("settings-department-prompt"))
+    await _ask(query_message(query), state, DepartmentForm.name, t("settings-department-prompt"))
 
 
 async def process_department_name(
@@ -1118,7 +1112,7 @@ async def on_role_settings(
 async def on_role_add(query: CallbackQuery, actor: Actor, t: Translator, state: FSMContext) -> None:
     require_settings(actor)  # the core refuses before the question, not after the answer
     await query.answer()
-    await _ask(_message(query), state, RoleForm.name, t("settings-role-name-prompt"))
+    await _ask(query_message(query), state, RoleForm.name, t("settings-role-name-prompt"))
 
 
 async def process_role_name(

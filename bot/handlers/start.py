@@ -107,8 +107,9 @@ class TimezoneForm(StatesGroup):
 COMMON_ZONES = ("Europe/Paris", "Europe/London", "America/New_York", "UTC")
 
 
-async def cmd_language(message: Message, t: Translator) -> None:
+async def cmd_language(message: Message, t: Translator, state: FSMContext) -> None:
     """Language buttons, and the time zone dates are shown in."""
+    await state.set_state(None)
     kb = InlineKeyboardBuilder()
     for code in LANGUAGES:
         kb.button(text=t.plain(f"language-{code}"), callback_data=f"lang:{code}")

@@ -205,8 +205,13 @@ def parse_line(text: str, region: str | None) -> dict[str, Any]:
 def telegram_contact(
     phone_number: str, first_name: str | None, last_name: str | None = None
 ) -> dict[str, Any]:
-    """A contact shared in Telegram: its name as given and its phone, which Telegram always
-    sends in international form, with or without the '+' depending on the client."""
+    """A contact shared in Telegram: its name as given and its phone.
+
+    Telegram usually sends the international digits, with or without the '+' depending on the
+    client; but a number saved in a phone's address book may come as typed there, national
+    ("06 12 34 56 78"). The '+' is added only when that makes a valid international number;
+    otherwise the core reads it with the default region.
+    """
     draft: dict[str, Any] = {}
     if first_name and first_name.strip():
         draft["first_name"] = first_name.strip()
@@ -214,10 +219,17 @@ def telegram_contact(
         draft["last_name"] = last_name.strip()
     phone = (phone_number or "").strip()
     if phone:
-        if phone[0].isdigit():
+        if phone[0].isdigit() and _valid_international("+" + phone):
             phone = "+" + phone
         draft["phones"] = [{"value": phone, "value_type": "MOBILE"}]
     return draft
+
+
+def _valid_international(text: str) -> bool:
+    try:
+        return phonenumbers.is_valid_number(phonenumbers.parse(text, None))
+    except phonenumbers.NumberParseException:
+        return False
 
 
 def forwarded_sender(

@@ -1,5 +1,6 @@
 """Only active staff get data: strangers, deactivated staff, forged callbacks and inline queries."""
 
+import pytest
 from aiogram.methods import AnswerCallbackQuery, AnswerInlineQuery, SendMessage
 
 from crm.contacts import create_contact
@@ -86,3 +87,58 @@ async def test_a_custom_field_error_names_the_field_by_its_label(make_staff):
         t, ValidationError({f"custom.{code}": "must be a whole number"}), await active_fields()
     )
     assert "Loyalty &lt;card&gt;: must be a whole number" in text
+
+
+async def test_staff_commands_in_a_group_chat_are_ignored(make_staff):
+    owner = await make_staff("Owner", admin=True)
+    await _contact(owner)
+    h = Harness()
+    update = h.message(owner.telegram_id, text="/find dupont")
+    update["message"]["chat"] = {"id": -100123, "type": "supergroup", "title": "Team"}
+    update["message"]["entities"] = [{"type": "bot_command", "offset": 0, "length": 5}]
+    calls = await h.feed(update)
+    assert calls == []  # nothing posted to the group, no contact data
+
+
+async def test_an_old_buttons_message_fails_before_anything_is_written(make_staff):
+    from models import Contact
+
+    owner = await make_staff("Owner", admin=True)
+    card = await _contact(owner)
+    h = Harness()
+    calls = await h.feed(
+        {
+            "callback_query": {
+                "id": "77",
+                "from": {"id": owner.telegram_id, "is_bot": False, "first_name": "O"},
+                "chat_instance": "1",
+                "message": {
+                    "message_id": 5,
+                    "date": 0,
+                    "chat": {"id": owner.telegram_id, "type": "private"},
+                },
+                "data": f"c:delok:{card.id}:0:0",
+            }
+        }
+    )
+    assert (await Contact.get(id=card.id)).deleted_at is None
+    answers = [c for c in calls if isinstance(c, AnswerCallbackQuery)]
+    assert answers and "outdated" in answers[0].text
+
+
+async def test_the_filter_menu_stays_within_telegram_button_limits(make_staff):
+    from bot.callbacks import FilterAction
+    from crm import catalog, search
+    from crm.errors import ValidationError
+
+    owner = await make_staff("Owner", admin=True)
+    actor = await actor_of(owner)
+    for i in range(60):
+        await catalog.create_type(actor, f"Type {i}")
+    for i in range(40):
+        await search.save_filter(actor, f"Saved {i}", {"preset": "my"})
+    with pytest.raises(ValidationError):
+        await search.save_filter(actor, "One too many", {"preset": "my"})
+    calls = await Harness().click(owner.telegram_id, FilterAction(kind="menu").pack())
+    markup = calls[-1].reply_markup
+    assert sum(len(row) for row in markup.inline_keyboard) <= 100

@@ -550,3 +550,31 @@ async def test_a_settings_manager_who_is_not_an_admin_cannot_deactivate_an_admin
     with pytest.raises(PermissionDeniedError):
         await deactivate_staff(await actor_for_staff(manager), boss.id)
     assert (await Staff.get(id=boss.id)).is_active
+
+
+async def test_a_settings_manager_cannot_widen_their_own_reach_with_departments(db, make_staff):
+    from crm.actors import actor_for_staff
+    from crm.administration import set_staff_department
+    from crm.errors import PermissionDeniedError
+    from models import Department, Role, StaffRole
+
+    manager = await make_staff("Manager")
+    role = await Role.create(name="Settings only", can_manage_settings=True)
+    await StaffRole.create(staff=manager, role=role)
+    other = await Department.create(name="Other team")
+    with pytest.raises(PermissionDeniedError):
+        await set_staff_department(await actor_for_staff(manager), manager.id, other.id, True)
+
+
+async def test_an_invite_does_not_bring_back_a_deactivated_admin(db, make_staff):
+    from crm.actors import actor_for_staff
+    from crm.errors import ConflictError
+    from crm.staff import accept_invite, create_invite
+    from models import Role, Staff
+
+    boss = await make_staff("Boss", admin=True)
+    gone = await make_staff("Gone admin", admin=True, active=False)
+    invite = await create_invite(await actor_for_staff(boss), (await Role.first()).id)
+    with pytest.raises(ConflictError):
+        await accept_invite(invite.token, gone.telegram_id, "Gone", "en")
+    assert not (await Staff.get(id=gone.id)).is_active

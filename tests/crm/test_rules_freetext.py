@@ -2,6 +2,7 @@
 
 import pytest
 
+from crm.rules import freetext
 from crm.rules.freetext import (
     forwarded_sender,
     hidden_sender,
@@ -158,3 +159,16 @@ def test_a_mobile_number_is_told_from_a_landline():
     assert phone_value_type("+33612345678", None) == "MOBILE"
     assert phone_value_type("+33140000000", None) == "WORK"
     assert phone_value_type("not a number", None) == "WORK"
+
+
+@pytest.mark.parametrize(
+    ("shared", "expected"),
+    [
+        ("33612345678", "+33612345678"),
+        ("+33612345678", "+33612345678"),
+        ("06 12 34 56 78", "06 12 34 56 78"),
+        ("0612345678", "0612345678"),
+    ],
+)
+def test_a_shared_number_gets_a_plus_only_when_it_is_international(shared, expected):
+    assert freetext.telegram_contact(shared, "Jean")["phones"][0]["value"] == expected

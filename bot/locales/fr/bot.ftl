@@ -107,3 +107,8 @@ delete-confirm = Mettre <b>{ $name }</b> à la corbeille ?
 delete-done = Contact <code>#{ $id }</code> mis à la corbeille.
 delete-done-short = Supprimé.
 restore-done = Restauré.
+
+## Fuseau horaire
+timezone-change = 🕒 Fuseau horaire : { $zone }
+timezone-prompt = Choisissez votre fuseau horaire, ou tapez-en un, par exemple <code>Asia/Tokyo</code>.
+timezone-set = Fuseau horaire réglé sur <b>{ $zone }</b> : il est { $now }.
