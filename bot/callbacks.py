@@ -24,3 +24,10 @@ class FilterAction(CallbackData, prefix="f"):
 
     kind: str
     id: int = 0
+
+
+class ProfileAction(CallbackData, prefix="p"):
+    """The member's own preferences: `what` is lang, tzask or tz; `value` a code or a zone."""
+
+    what: str
+    value: str = ""

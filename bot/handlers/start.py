@@ -10,6 +10,7 @@ from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, Message, User
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
+from bot.callbacks import ProfileAction
 from bot.handlers.card import show_card
 from crm import staff as staff_cases
 from crm.actors import Actor
@@ -112,8 +113,13 @@ async def cmd_language(message: Message, t: Translator, state: FSMContext) -> No
     await state.set_state(None)
     kb = InlineKeyboardBuilder()
     for code in LANGUAGES:
-        kb.button(text=t.plain(f"language-{code}"), callback_data=f"lang:{code}")
-    kb.button(text=t.plain("timezone-change", zone=t.timezone), callback_data="tz:ask")
+        kb.button(
+            text=t.plain(f"language-{code}"), callback_data=ProfileAction(what="lang", value=code)
+        )
+    kb.button(
+        text=t.plain("timezone-change", zone=t.timezone),
+        callback_data=ProfileAction(what="tzask"),
+    )
     kb.adjust(len(LANGUAGES), 1)
     await message.answer(t("language-choose"), reply_markup=kb.as_markup())
 
@@ -121,7 +127,7 @@ async def cmd_language(message: Message, t: Translator, state: FSMContext) -> No
 async def on_timezone_ask(query: CallbackQuery, t: Translator, state: FSMContext) -> None:
     kb = InlineKeyboardBuilder()
     for zone_name in COMMON_ZONES:
-        kb.button(text=zone_name, callback_data=f"tz:set:{zone_name}")
+        kb.button(text=zone_name, callback_data=ProfileAction(what="tz", value=zone_name))
     kb.adjust(2)
     await state.set_state(TimezoneForm.name)
     await query.answer()
@@ -136,13 +142,17 @@ async def _set_timezone(target: Message, actor: Actor, catalogue: Catalogue, nam
 
 
 async def on_timezone_button(
-    query: CallbackQuery, actor: Actor, catalogue: Catalogue, state: FSMContext
+    query: CallbackQuery,
+    callback_data: ProfileAction,
+    actor: Actor,
+    catalogue: Catalogue,
+    state: FSMContext,
 ) -> None:
     """A time zone button; the core refuses anything but a known IANA name."""
     await query.answer()
     await state.set_state(None)
     if isinstance(query.message, Message):
-        await _set_timezone(query.message, actor, catalogue, (query.data or "")[len("tz:set:") :])
+        await _set_timezone(query.message, actor, catalogue, callback_data.value)
 
 
 async def process_timezone(
@@ -153,10 +163,11 @@ async def process_timezone(
     await state.set_state(None)
 
 
-async def on_language(query: CallbackQuery, actor: Actor, catalogue: Catalogue) -> None:
+async def on_language(
+    query: CallbackQuery, callback_data: ProfileAction, actor: Actor, catalogue: Catalogue
+) -> None:
     """Saves the chosen language; the core refuses anything but a supported code."""
-    code = (query.data or "").removeprefix("lang:")
-    staff = await staff_cases.update_profile(actor, language=code)
+    staff = await staff_cases.update_profile(actor, language=callback_data.value)
     t = catalogue.translator(staff.language, staff.timezone)
     await query.answer()
     if isinstance(query.message, Message):
@@ -178,8 +189,8 @@ def build_router() -> Router:
     router.message.register(cmd_start, CommandStart())
     router.message.register(cmd_help, Command("help"))
     router.message.register(cmd_language, Command("language"))
-    router.callback_query.register(on_language, F.data.startswith("lang:"))
-    router.callback_query.register(on_timezone_ask, F.data == "tz:ask")
-    router.callback_query.register(on_timezone_button, F.data.startswith("tz:set:"))
+    router.callback_query.register(on_language, ProfileAction.filter(F.what == "lang"))
+    router.callback_query.register(on_timezone_ask, ProfileAction.filter(F.what == "tzask"))
+    router.callback_query.register(on_timezone_button, ProfileAction.filter(F.what == "tz"))
     router.message.register(process_timezone, TimezoneForm.name, F.text, ~F.text.startswith("/"))
     return router
