@@ -9,6 +9,7 @@ from aiohttp import web
 
 from app.settings import Settings
 from bot.config import BotConfig
+from bot.outbox import OutboxSender
 from bot.setup import (
     build_bot,
     build_catalogue,
@@ -20,6 +21,7 @@ from bot.setup import (
 )
 
 log = logging.getLogger("carnet.bot")
+SENDER_STOP_TIMEOUT = 10.0  # seconds: one Telegram request in flight, then the claims go back
 
 
 def bot_config(settings: Settings, *, handle_as_tasks: bool = True) -> BotConfig:
@@ -48,6 +50,9 @@ class TelegramService:
         self.bot = build_bot(config)
         self.dispatcher = build_dispatcher(self.catalogue, self.storage)
         self.polling: asyncio.Task[None] | None = None
+        self.outbox = OutboxSender(self.bot, self.catalogue)
+        self.sending: asyncio.Task[None] | None = None
+        self._stop_sending = asyncio.Event()
 
     @property
     def webhook_mode(self) -> bool:
@@ -60,12 +65,17 @@ class TelegramService:
             mount_webhook(app, self.dispatcher, self.bot, self.config.webhook_secret)
 
     async def start(self) -> None:
-        """Publishes the command menu, then registers the webhook or starts long polling."""
+        """Publishes the command menu, starts the outbox sender, then registers the webhook or
+        starts long polling."""
         try:
             await set_commands(self.bot, self.catalogue)
         except (TelegramAPIError, TelegramNetworkError) as exc:
             # Not fatal: the menu is a convenience and is set again at the next start.
             log.warning("could not set the command menu: %s", exc)
+        self._stop_sending.clear()
+        self.sending = asyncio.create_task(
+            self.outbox.run(self._stop_sending), name="telegram-outbox"
+        )
         allowed = self.dispatcher.resolve_used_update_types()
         if self.webhook_mode:
             assert self.config.webhook_url is not None
@@ -96,5 +106,12 @@ class TelegramService:
                 await self.dispatcher.stop_polling()
             with contextlib.suppress(asyncio.CancelledError):
                 await self.polling
+        if self.sending is not None:
+            # The sender finishes the message in flight and gives its other claims back.
+            self._stop_sending.set()
+            try:
+                await asyncio.wait_for(self.sending, SENDER_STOP_TIMEOUT)
+            except TimeoutError:
+                log.warning("the outbox sender did not stop in time; its claims expire later")
         await self.dispatcher.storage.close()
         await self.bot.session.close()

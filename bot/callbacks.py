@@ -31,3 +31,10 @@ class ProfileAction(CallbackData, prefix="p"):
 
     what: str
     value: str = ""
+
+
+class LeadAction(CallbackData, prefix="ld"):
+    """A button on a new-lead alert: `take` makes the presser the lead's responsible."""
+
+    action: str
+    id: int

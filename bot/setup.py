@@ -21,7 +21,7 @@ from aiohttp import web
 from bot.access import LanguageMiddleware, StaffMiddleware
 from bot.config import BotConfig
 from bot.errors import on_error
-from bot.handlers import card, create, edit, search, settings, start
+from bot.handlers import card, create, edit, leads, search, settings, start
 from crm.i18n import LANGUAGES, Catalogue
 
 log = logging.getLogger(__name__)
@@ -142,6 +142,7 @@ def build_dispatcher(catalogue: Catalogue, storage: BaseStorage) -> Dispatcher:
         create.build_router(),
         edit.build_router(),
         settings.build_router(),
+        leads.build_router(),
         card.build_router(),
         search.build_router(),
     )

@@ -1,7 +1,7 @@
 """The Notifier port: the core queues outgoing Telegram messages in a durable outbox.
 
-Delivery (rate limits, retries, 403 -> unreachable) belongs to the sender in a later issue;
-the core only decides who is told what, inside the same transaction as the change.
+Delivery (claims, retries, 403 -> unreachable) is `crm.outbox`, driven by the bot's sender;
+here the core only decides who is told what, inside the same transaction as the change.
 """
 
 from datetime import datetime

@@ -77,6 +77,8 @@ class Contact(Model):
     updated_at = fields.DatetimeField(auto_now=True)
     version = fields.IntField(default=1)
     deleted_at = fields.DatetimeField(null=True)
+    # Set by the first "Take it" on a lead alert (F8): a lead is taken once, by one person.
+    taken_at = fields.DatetimeField(null=True)
     merged_into: fields.ForeignKeyNullableRelation["Contact"] = fields.ForeignKeyField(
         "models.Contact", related_name="merged_from", null=True, on_delete=fields.SET_NULL
     )

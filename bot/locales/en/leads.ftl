@@ -1,0 +1,10 @@
+# New-lead alerts (sent by the outbox) and "Take it". HTML allowed; arguments are escaped.
+lead-group-heading = { $count ->
+    [one] <b>One new lead</b>
+   *[other] <b>{ $count } new leads</b>
+}
+lead-btn-open = Open
+lead-btn-take = ✋ Take it
+lead-yours = It's yours.
+lead-taken-by = Already taken by { $name }.
+lead-taken = Already taken.
