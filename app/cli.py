@@ -1,4 +1,4 @@
-"""The `carnet` command line: serve, db upgrade, staff add, demo-data, backup."""
+"""The `carnet` command line: serve, db upgrade, staff add, forms, demo-data, backup."""
 
 import argparse
 import asyncio
@@ -10,6 +10,7 @@ import subprocess
 import sys
 from collections.abc import Awaitable, Callable
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urlsplit
 
 import asyncpg
@@ -18,11 +19,13 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemaining
 from tortoise.exceptions import BaseORMException
 
 from app import database
-from app.runtime import core_config, serve
-from app.settings import Settings, SettingsError, load_settings
+from app.settings import Settings, SettingsError, core_config, load_settings
 from crm import config
 from crm.actors import system_actor
 from crm.errors import CrmError, ValidationError
+
+if TYPE_CHECKING:
+    from crm.webforms import FormDetails
 
 MAX_DEMO = 10_000_000
 
@@ -47,12 +50,143 @@ def build_parser() -> argparse.ArgumentParser:
     add.add_argument("--telegram-id", required=True, type=_positive_int)
     add.add_argument("--admin", action="store_true")
     add.add_argument("--name", default="")
+    _forms_parser(commands)
     demo = commands.add_parser("demo-data", help="add N realistic demo contacts")
     demo.add_argument("count", type=_positive_int, metavar="N")
     demo.add_argument("--seed", type=int, default=7)
     backup = commands.add_parser("backup", help="write a consistent copy of the database")
     backup.add_argument("file", type=Path, metavar="FILE")
     return parser
+
+
+def _form_options(parser: argparse.ArgumentParser) -> None:
+    """The settings `forms create` and `forms edit` share (checked by the core, one line)."""
+    parser.add_argument("--scheme", metavar="contact|deal|quote", help="what a lead creates")
+    parser.add_argument(
+        "--dedup", metavar="allow|merge|replace", help="what a known visitor does (merge)"
+    )
+    parser.add_argument(
+        "--queue", metavar="STAFF_IDS", help="staff ids taking leads in turn; '' for the admins"
+    )
+    parser.add_argument("--redirect", metavar="URL", help="where browsers go after a post")
+    parser.add_argument("--success", metavar="TEXT", help="the text shown after a post")
+    parser.add_argument(
+        "--origins", metavar="A,B", help="sites that may embed the form (scheme://host[:port])"
+    )
+    parser.add_argument(
+        "--api-key", metavar="KEY", help="a random key servers send in X-Carnet-Form-Key"
+    )
+    consent = parser.add_mutually_exclusive_group()
+    consent.add_argument("--consent", metavar="TEXT", help="the consent text (box required)")
+    consent.add_argument("--no-consent", action="store_true", help="no consent checkbox")
+
+
+def _forms_parser(commands: Any) -> None:
+    forms = commands.add_parser("forms", help="web forms")
+    forms_commands = forms.add_subparsers(dest="forms_command", required=True, metavar="COMMAND")
+    forms_commands.add_parser("list", help="list the web forms")
+    create = forms_commands.add_parser(
+        "create", help="create a form (fields: name, phone, e-mail, message)"
+    )
+    create.add_argument("slug", metavar="SLUG")
+    create.add_argument("--title", required=True)
+    _form_options(create)
+    edit = forms_commands.add_parser("edit", help="change a form's settings")
+    edit.add_argument("slug", metavar="SLUG")
+    edit.add_argument("--title")
+    _form_options(edit)
+    edit.add_argument("--enable", action="store_true", help="serve a disabled form again")
+    disable = forms_commands.add_parser("disable", help="stop serving a form")
+    disable.add_argument("slug", metavar="SLUG")
+
+
+def _form_changes(args: argparse.Namespace) -> dict[str, Any]:
+    """The settings given on the command line, in the core's names."""
+    changes: dict[str, Any] = {}
+    for option, name in (
+        ("title", "title"),
+        ("scheme", "scheme"),
+        ("dedup", "dedup_policy"),
+        ("queue", "responsible_queue"),
+        ("redirect", "redirect_url"),
+        ("success", "success_text"),
+        ("origins", "allowed_origins"),
+        ("api_key", "api_key"),
+    ):
+        value = getattr(args, option, None)
+        if value is not None:
+            changes[name] = value
+    if args.consent is not None:
+        changes.update(consent_text=args.consent, consent_required=True)
+    elif args.no_consent:
+        changes.update(consent_text=None, consent_required=False)
+    if getattr(args, "enable", False):
+        changes["is_active"] = True
+    return changes
+
+
+def _yes(value: bool) -> str:
+    return "yes" if value else "no"
+
+
+def _print_table(rows: list[list[str]]) -> None:
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    for row in rows:
+        print(
+            "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()
+        )
+
+
+def _describe(details: "FormDetails", verb: str = "") -> str:
+    """One line about a form (never its API key)."""
+    form = details.form
+    queue = ", ".join(f"#{i}" for i in details.responsible_queue) or "admins"
+    state = "active" if details.is_active else "disabled"
+    consent = "required" if form.consent_required else "off"
+    return (
+        f"{verb}form '{form.slug}' ({state}): scheme {form.scheme},"
+        f" duplicates {details.dedup_policy}, queue {queue}, consent {consent},"
+        f" API key {_yes(form.has_api_key)}; served at /forms/{form.slug}"
+    )
+
+
+async def _forms(settings: Settings, args: argparse.Namespace) -> int:
+    from crm import webforms
+    from crm.setup import ensure_defaults
+
+    actor = system_actor("cli")
+
+    async def work() -> int:
+        await ensure_defaults()  # the `contact` form exists before the first `serve` too
+        if args.forms_command == "list":
+            rows = [["SLUG", "TITLE", "SCHEME", "POLICY", "ACTIVE", "SUBMISSIONS"]]
+            for details in await webforms.form_details(actor):
+                title = details.form.title
+                rows.append(
+                    [
+                        details.slug,
+                        title if len(title) <= 40 else title[:39] + "…",
+                        details.form.scheme,
+                        details.dedup_policy,
+                        _yes(details.is_active),
+                        str(details.submissions),
+                    ]
+                )
+            _print_table(rows)
+        elif args.forms_command == "create":
+            created = await webforms.create_form(actor, {"slug": args.slug, **_form_changes(args)})
+            print(_describe(created, "created "))
+        elif args.forms_command == "edit":
+            changes = _form_changes(args)
+            if not changes:
+                raise ValidationError({"options": "give at least one setting to change"})
+            print(_describe(await webforms.edit_form(actor, args.slug, changes)))
+        else:
+            await webforms.disable_form(actor, args.slug)
+            print(f"form '{args.slug}' is disabled (its submissions are kept)")
+        return 0
+
+    return await _with_db(settings, work)
 
 
 async def _with_db(settings: Settings, work: Callable[[], Awaitable[int]]) -> int:
@@ -169,6 +303,9 @@ def run(argv: list[str] | None = None) -> int:
         max(logging.WARNING, logging.getLevelName(settings.log_level))
     )
     if args.command == "serve":
+        # Imported here: aiogram's types take seconds to import, and only `serve` needs them.
+        from app.runtime import serve
+
         # uvloop: the bot and the web app spend most of their time in the event loop and in
         # HTTP; measured by bench/bot.py, it serves more searches per second on one core.
         with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
@@ -180,6 +317,8 @@ def run(argv: list[str] | None = None) -> int:
         return 0
     if args.command == "staff":
         return asyncio.run(_staff_add(settings, args))
+    if args.command == "forms":
+        return asyncio.run(_forms(settings, args))
     if args.command == "demo-data":
         return asyncio.run(_demo(settings, args))
     if args.command == "backup":

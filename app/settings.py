@@ -9,6 +9,8 @@ import phonenumbers
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from crm.config import CoreConfig
+
 ALLOWED_REMINDER_OFFSETS = {0, 15, 30, 60, 120, 1440}
 DB_SCHEMES = ("sqlite://", "postgres://", "asyncpg://", "psycopg://")
 
@@ -35,6 +37,9 @@ class Settings(BaseSettings):
     default_phone_region: str | None = None
     reminder_offsets: Annotated[list[int], NoDecode] = Field(default_factory=lambda: [15, 0])
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
+    forms_secret: SecretStr | None = None
+    forms_min_fill_seconds: float = Field(default=3.0, ge=0, le=3600)
+    trust_proxy: bool = False
 
     @field_validator("database_url")
     @classmethod
@@ -118,6 +123,15 @@ class Settings(BaseSettings):
             raise ValueError("must be 1-256 characters from A-Z, a-z, 0-9, _ and -")
         return value
 
+    @field_validator("forms_secret")
+    @classmethod
+    def _forms_secret(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is None or not value.get_secret_value().strip():
+            return None
+        if len(value.get_secret_value().strip()) < 16:
+            raise ValueError("must be at least 16 characters (e.g. `openssl rand -hex 32`)")
+        return SecretStr(value.get_secret_value().strip())
+
     @property
     def sqlite_path(self) -> Path | None:
         if not self.database_url.startswith("sqlite://"):
@@ -140,3 +154,12 @@ def load_settings() -> Settings:
     if settings.webhook_url and not settings.webhook_secret:
         raise SettingsError("WEBHOOK_SECRET: is required when WEBHOOK_URL is set")
     return settings
+
+
+def core_config(settings: Settings) -> CoreConfig:
+    """The part of the settings the core reads (through `crm.config`)."""
+    return CoreConfig(
+        default_phone_region=settings.default_phone_region,
+        default_language=settings.default_language,
+        timezone=settings.timezone,
+    )

@@ -1,6 +1,8 @@
-"""First-start defaults: contact types, sources, card layout and starter roles (idempotent)."""
+"""First-start defaults: contact types, sources, card layout, starter roles and the `contact`
+web form (idempotent)."""
 
 from crm.layout import ensure_default_layout
+from crm.webforms import ensure_default_form
 from models import ContactType, Role, Source
 from models.enums import Level
 
@@ -55,3 +57,4 @@ async def ensure_defaults() -> None:
         for name, levels in DEFAULT_ROLES.items():
             await Role.create(name=name, **levels)
     await ensure_default_layout()
+    await ensure_default_form()

@@ -1,0 +1,164 @@
+"""`carnet forms list|create|edit|disable` as an administrator runs them: real processes, a real
+file database."""
+
+import json
+import os
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+KEY = "a-random-server-key-0123456789"
+
+
+def carnet(path: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    environment = {
+        k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "DEFAULT_PHONE_REGION")
+    }
+    environment["DATABASE_URL"] = f"sqlite://{path / 'carnet.sqlite3'}"
+    return subprocess.run(
+        [sys.executable, "-m", "app", *args],
+        cwd=ROOT,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def ok(path: Path, *args: str) -> str:
+    result = carnet(path, *args)
+    assert result.returncode == 0, result.stderr
+    return result.stdout
+
+
+def row(path: Path, slug: str) -> sqlite3.Row:
+    with sqlite3.connect(path / "carnet.sqlite3") as db:
+        db.row_factory = sqlite3.Row
+        found = db.execute("SELECT * FROM web_form WHERE slug = ?", (slug,)).fetchone()
+    assert found is not None
+    return found
+
+
+@pytest.fixture(scope="module")
+def database(tmp_path_factory) -> Path:
+    path = tmp_path_factory.mktemp("forms")
+    ok(path, "db", "upgrade")
+    ok(path, "staff", "add", "--telegram-id", "501", "--name", "Ann")
+    return path
+
+
+def test_list_shows_the_contact_form_from_the_first_run(database):
+    lines = ok(database, "forms", "list").splitlines()
+    assert lines[0].split() == ["SLUG", "TITLE", "SCHEME", "POLICY", "ACTIVE", "SUBMISSIONS"]
+    assert lines[1].split() == ["contact", "Contact", "us", "contact", "merge", "yes", "0"]
+
+
+def test_create_stores_every_option_and_never_prints_the_key(database):
+    out = ok(
+        database,
+        "forms",
+        "create",
+        "quotes",
+        "--title",
+        "Quote request",
+        "--scheme",
+        "quote",
+        "--dedup",
+        "replace",
+        "--queue",
+        "1",
+        "--redirect",
+        "https://site.example/thanks",
+        "--origins",
+        "https://Site.example,https://shop.example:8443",
+        "--api-key",
+        KEY,
+        "--consent",
+        "I agree to be called back.",
+    )
+    assert out.startswith("created form 'quotes' (active): scheme quote, duplicates replace")
+    assert KEY not in out
+    form = row(database, "quotes")
+    assert (form["title"], form["scheme"], form["dedup_policy"]) == (
+        "Quote request",
+        "quote",
+        "replace",
+    )
+    assert json.loads(form["responsible_queue"]) == [1]
+    assert form["redirect_url"] == "https://site.example/thanks"
+    assert json.loads(form["allowed_origins"]) == [
+        "https://site.example",
+        "https://shop.example:8443",
+    ]
+    assert form["api_key_hash"] and KEY not in form["api_key_hash"]
+    assert (form["consent_text"], form["consent_required"]) == ("I agree to be called back.", 1)
+    assert json.loads(form["fields_spec"]) == json.loads(row(database, "contact")["fields_spec"])
+
+
+def test_edit_changes_only_what_is_given_and_disable_hides_the_form(database):
+    ok(database, "forms", "create", "spring", "--title", "Spring")
+    out = ok(database, "forms", "edit", "spring", "--no-consent", "--dedup", "allow")
+    assert "duplicates allow" in out and "consent off" in out
+    form = row(database, "spring")
+    assert (form["title"], form["consent_required"], form["consent_text"]) == ("Spring", 0, None)
+    assert ok(database, "forms", "disable", "spring").strip() == (
+        "form 'spring' is disabled (its submissions are kept)"
+    )
+    listed = {
+        line.split()[0]: line.split() for line in ok(database, "forms", "list").splitlines()[1:]
+    }
+    assert listed["spring"][-2:] == ["no", "0"]
+    ok(database, "forms", "edit", "spring", "--enable")
+    assert row(database, "spring")["is_active"] == 1
+
+
+def test_list_counts_the_submissions(database):
+    ok(database, "forms", "create", "counted", "--title", "Counted")
+    form_id = row(database, "counted")["id"]
+    with sqlite3.connect(database / "carnet.sqlite3") as db:
+        for _ in range(3):
+            db.execute(
+                "INSERT INTO form_submission (form_id, received_at, payload, utm, status)"
+                " VALUES (?, '2030-01-01 00:00:00+00:00', '{}', '{}', 'spam')",
+                (form_id,),
+            )
+    line = next(
+        line for line in ok(database, "forms", "list").splitlines() if line.startswith("counted")
+    )
+    assert line.split()[-1] == "3"
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (["create", "contact", "--title", "Again"], "already used by another form"),
+        (["create", "Bad Slug", "--title", "X"], "slug: must be"),
+        (
+            ["create", "x1", "--title", "X", "--scheme", "invoice", "--redirect", "javascript:1"],
+            "scheme: must be one of contact, deal, quote; redirect_url: must be",
+        ),
+        (["create", "x3", "--title", "X", "--queue", "424242"], "staff #424242 do not exist"),
+        (["edit", "nope", "--title", "X"], "form 'nope' does not exist"),
+        (["edit", "contact"], "give at least one setting to change"),
+    ],
+)
+def test_bad_input_is_one_line_and_a_non_zero_exit(database, args, expected):
+    result = carnet(database, "forms", *args)
+    assert result.returncode != 0
+    assert expected in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize(
+    "args",
+    [["create", "x6", "--title", "X", "--consent", "ok", "--no-consent"], ["create", "x7"]],
+)
+def test_bad_arguments_are_refused_by_the_parser(database, args):
+    result = carnet(database, "forms", *args)
+    assert result.returncode == 2
+    assert "error:" in result.stderr and "Traceback" not in result.stderr
