@@ -8,21 +8,25 @@ from typing import Any
 from aiohttp import web
 
 from app import database
-from app.settings import Settings
+from app.settings import Settings, core_config
 from app.telegram import TelegramService, bot_config
 from app.web import build_app
 from crm import config
 from crm.setup import ensure_defaults
 from crm.staff import ensure_admins
+from forms.config import FormsConfig
 
 log = logging.getLogger("carnet")
 
 
-def core_config(settings: Settings) -> config.CoreConfig:
-    return config.CoreConfig(
-        default_phone_region=settings.default_phone_region,
+def forms_config(settings: Settings) -> FormsConfig:
+    secret = settings.forms_secret
+    return FormsConfig(
+        secret=secret.get_secret_value() if secret is not None else None,
+        min_fill_seconds=settings.forms_min_fill_seconds,
+        trust_proxy=settings.trust_proxy,
+        redis_url=settings.redis_url,
         default_language=settings.default_language,
-        timezone=settings.timezone,
     )
 
 
@@ -45,7 +49,7 @@ async def serve(
     try:
         await ensure_defaults()
         await ensure_admins(settings.admin_telegram_ids)
-        app = build_app()
+        app = build_app(forms_config(settings))
         if settings.bot_token is not None:
             telegram = TelegramService(bot_config(settings, handle_as_tasks=handle_as_tasks))
             telegram.mount(app)

@@ -1,10 +1,12 @@
-"""The aiohttp application: health check now; web forms and the Telegram webhook mount here."""
+"""The aiohttp application: health check, web forms; the Telegram webhook mounts here too."""
 
 import logging
 
 from aiohttp import web
 
 from app import database
+from forms.config import FormsConfig
+from forms.routes import setup_forms
 
 log = logging.getLogger(__name__)
 
@@ -28,7 +30,10 @@ async def errors_middleware(request: web.Request, handler):
         return web.json_response({"ok": False, "error": "internal error (logged)"}, status=500)
 
 
-def build_app() -> web.Application:
-    app = web.Application(middlewares=[errors_middleware], client_max_size=1024 * 1024)
+def build_app(forms: FormsConfig | None = None) -> web.Application:
+    """The web app with the health check and the web forms (default forms settings if None)."""
+    forms = forms or FormsConfig()
+    app = web.Application(middlewares=[errors_middleware], client_max_size=forms.max_body_bytes)
     app.router.add_get("/healthz", healthz)
+    setup_forms(app, forms)
     return app

@@ -1,0 +1,177 @@
+"""Reading a form post: urlencoded, multipart (files are drained, never kept) or a JSON object.
+
+Everything a client can get wrong becomes a `BodyError` with its HTTP status, so a bad body
+is a 4xx and never reaches the core.
+"""
+
+import json
+import math
+from typing import Any
+from urllib.parse import parse_qsl
+
+from aiohttp import MultipartReader, web
+
+MAX_FIELDS = 200
+# JSON numbers beyond this do not survive every JSON encoder or database the core may use.
+MAX_INT = 2**53
+PLAIN_TRANSFER_ENCODINGS = ("", "7bit", "8bit", "binary", "identity")
+
+Scalar = str | int | float | bool | None
+Value = Scalar | list[Scalar]
+
+
+class BodyError(Exception):
+    """A body that cannot be read: `status` to answer, `key` of the message, offending field."""
+
+    def __init__(self, status: int, key: str, field: str = "_form") -> None:
+        super().__init__(key)
+        self.status = status
+        self.key = key
+        self.field = field
+
+
+def is_json(content_type: str) -> bool:
+    """application/json and the application/*+json family."""
+    return content_type == "application/json" or (
+        content_type.startswith("application/") and content_type.endswith("+json")
+    )
+
+
+async def read_payload(request: web.Request, limit: int) -> dict[str, Value]:
+    """The posted fields; repeated names become lists. Raises BodyError."""
+    if request.content_length is not None and request.content_length > limit:
+        raise BodyError(413, "page-too-large")
+    content_type = request.content_type
+    if is_json(content_type):
+        return _from_json(await _read(request, limit))
+    if content_type == "application/x-www-form-urlencoded":
+        return _from_urlencoded(await _read(request, limit), request.charset or "utf-8")
+    if content_type == "multipart/form-data":
+        return await _from_multipart(request, limit)
+    raise BodyError(415, "page-unsupported")
+
+
+async def _read(request: web.Request, limit: int) -> bytes:
+    try:
+        body = await request.read()
+    except web.HTTPRequestEntityTooLarge:
+        raise BodyError(413, "page-too-large") from None
+    if len(body) > limit:
+        raise BodyError(413, "page-too-large")
+    return body
+
+
+def _clean_text(name: str, text: str) -> str:
+    # PostgreSQL cannot store NUL in text or JSON, and lone surrogates cannot be encoded at all.
+    if "\x00" in text:
+        raise BodyError(400, "page-bad-value", name)
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        raise BodyError(400, "page-bad-value", name) from None
+    return text
+
+
+def _add(fields: dict[str, Value], name: str, value: Scalar) -> None:
+    name = _clean_text("_form", name)
+    if isinstance(value, str):
+        value = _clean_text(name, value)
+    if name in fields:
+        current = fields[name]
+        fields[name] = [*current, value] if isinstance(current, list) else [current, value]
+    else:
+        if len(fields) >= MAX_FIELDS:
+            raise BodyError(400, "page-malformed")
+        fields[name] = value
+
+
+def _from_urlencoded(body: bytes, charset: str) -> dict[str, Value]:
+    try:
+        text = body.decode(charset)
+        pairs = parse_qsl(
+            text,
+            keep_blank_values=True,
+            encoding=charset,
+            errors="strict",
+            max_num_fields=MAX_FIELDS,
+        )
+    except (LookupError, UnicodeDecodeError, ValueError):
+        raise BodyError(400, "page-malformed") from None
+    fields: dict[str, Value] = {}
+    for name, value in pairs:
+        _add(fields, name, value)
+    return fields
+
+
+def _reject_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a number JSON allows")
+
+
+def _scalar(name: str, value: Any) -> Scalar:
+    if isinstance(value, bool) or value is None:
+        return value
+    if isinstance(value, str):
+        return _clean_text(name, value)
+    if isinstance(value, int):
+        if abs(value) > MAX_INT:
+            raise BodyError(400, "page-bad-value", name)
+        return value
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            raise BodyError(400, "page-bad-value", name)
+        return value
+    raise BodyError(400, "page-bad-value", name)
+
+
+def _from_json(body: bytes) -> dict[str, Value]:
+    try:
+        data = json.loads(body, parse_constant=_reject_constant)
+    except (ValueError, RecursionError):
+        # UnicodeDecodeError and JSONDecodeError are ValueErrors; deep nesting is a RecursionError.
+        raise BodyError(400, "page-malformed-json") from None
+    if not isinstance(data, dict):
+        raise BodyError(400, "page-json-object")
+    if len(data) > MAX_FIELDS:
+        raise BodyError(400, "page-malformed")
+    fields: dict[str, Value] = {}
+    for name, value in data.items():
+        name = _clean_text("_form", name)
+        if isinstance(value, list):
+            fields[name] = [_scalar(name, item) for item in value]
+        else:
+            fields[name] = _scalar(name, value)
+    return fields
+
+
+async def _from_multipart(request: web.Request, limit: int) -> dict[str, Value]:
+    fields: dict[str, Value] = {}
+    size = 0
+    try:
+        reader = await request.multipart()
+        while (part := await reader.next()) is not None:
+            if isinstance(part, MultipartReader):
+                await part.release()  # nested multipart/mixed: not something a form sends
+                continue
+            encoding = part.headers.get("Content-Transfer-Encoding", "").strip().lower()
+            if part.headers.get("Content-Encoding") or encoding not in PLAIN_TRANSFER_ENCODINGS:
+                raise BodyError(400, "page-malformed")
+            data = bytearray()
+            keep = part.filename is None and part.name is not None
+            while chunk := await part.read_chunk():
+                size += len(chunk)
+                if size > limit:
+                    raise BodyError(413, "page-too-large")
+                if keep:  # file contents are counted and dropped: forms keep no files
+                    data += chunk
+            if keep and part.name is not None:
+                charset = part.get_charset(default=request.charset or "utf-8")
+                _add(fields, part.name, bytes(data).decode(charset))
+    except BodyError:
+        raise
+    except web.HTTPRequestEntityTooLarge:
+        raise BodyError(413, "page-too-large") from None
+    except Exception:
+        # aiohttp's multipart reader signals a malformed body with assorted exception types
+        # (ValueError, AssertionError, RuntimeError, LookupError...): all of them are bad input.
+        raise BodyError(400, "page-malformed") from None
+    return fields

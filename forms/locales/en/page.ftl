@@ -1,0 +1,44 @@
+# Web forms: the hosted page, the embedded form and the answers to visitors. Arguments are escaped.
+
+page-submit = Send
+page-sending = Sending…
+page-required-note = Fields marked with * are required.
+page-required = required
+page-error-summary = There is a problem: please check the fields below.
+page-error-prefix = Error:
+page-consent-legend = Consent
+page-trap-label = Leave this field empty
+page-choose = Choose…
+page-sent-title = Thank you
+page-sent-default = Your message has been sent. We will get back to you soon.
+page-back = Back to the form
+page-not-found-title = Form not found
+page-not-found = This form does not exist or is no longer available.
+page-error-title = The form could not be sent
+page-too-large = The form is too large to be sent (1 MiB at most).
+page-unsupported = This kind of content cannot be sent to a form; send it as a web form or as JSON.
+page-malformed = The form data could not be read.
+page-malformed-json = The body is not valid JSON.
+page-json-object = The body must be a JSON object of field names and values.
+page-bad-value = This value cannot be read (nested objects, invalid characters or a number that is too large).
+page-bad-idempotency-key = The Idempotency-Key header must be 1 to 128 visible ASCII characters.
+page-busy = The same form is being sent at this moment; try again in a second.
+page-origin-refused = This site may not use this form.
+page-key-refused = The form key is not valid.
+page-rejected = The form could not be accepted.
+page-network-error = The form could not be sent. Check your connection and try again.
+
+## Field errors (the core's reasons, in the visitor's words)
+page-error-required = { $label } is required.
+page-error-consent = Please give your consent to send the form.
+page-error-checked = { $label } must be checked.
+page-error-option = { $label }: choose one of the options.
+page-error-one-value = { $label }: give one value only.
+page-error-phone = { $label } is not a valid phone number.
+page-error-phone-country = { $label }: add the country code, such as +33.
+page-error-email = { $label } is not a valid e-mail address.
+page-error-url = { $label } is not a valid web address.
+page-error-date = { $label }: enter a date such as 25/04/1990.
+page-error-number = { $label }: enter a number such as 12.50.
+page-error-too-long = { $label } is too long.
+page-error-other = { $label }: { $message }

@@ -1,0 +1,117 @@
+"""Fixtures for the web forms adapter: the app in-process, tokens, forms and their records."""
+
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from typing import Any
+
+import pytest
+import pytest_asyncio
+from aiohttp.test_utils import TestClient, TestServer
+
+from app.web import build_app
+from crm import webforms
+from crm.actors import system_actor
+from forms.config import FormsConfig
+from forms.spam import Signer
+from models import Contact, FormSubmission, OutboxMessage
+
+SECRET = "test-forms-secret-0123456789"
+CONTACT = webforms.DEFAULT_SLUG
+API_KEY = "k" * 24 + "-server-key"
+
+
+def config(**changes: Any) -> FormsConfig:
+    """Test settings: a known secret, limits high enough not to get in the way."""
+    values: dict[str, Any] = {
+        "secret": SECRET,
+        "min_fill_seconds": 3.0,
+        "address_limit_per_minute": 1000,
+        "form_limit_per_minute": 1000,
+    }
+    values.update(changes)
+    return FormsConfig(**values)
+
+
+def aged_token(slug: str = CONTACT, seconds: float = 10.0) -> str:
+    """A genuine page token as if the page was shown `seconds` ago."""
+    return Signer(SECRET.encode()).token(slug, time.time() - seconds)
+
+
+def lead(**changes: Any) -> dict[str, Any]:
+    """A valid post to the `contact` form, with a token old enough."""
+    values: dict[str, Any] = {
+        "name": "Jean Dupont",
+        "phone": "06 12 34 56 78",
+        "email": "jean.dupont@example.fr",
+        "message": "Call me back",
+        "consent": "on",
+        "_token": aged_token(),
+    }
+    values.update(changes)
+    return {k: v for k, v in values.items() if v is not None}
+
+
+ClientFactory = Callable[..., Awaitable[TestClient]]
+
+
+@pytest_asyncio.fixture
+async def make_client(db: str) -> AsyncIterator[ClientFactory]:
+    """Starts the web app with forms settings changed as asked; closed after the test."""
+    clients: list[TestClient] = []
+
+    async def start(**changes: Any) -> TestClient:
+        client = TestClient(TestServer(build_app(config(**changes))))
+        await client.start_server()
+        clients.append(client)
+        return client
+
+    yield start
+    for client in clients:
+        await client.close()
+
+
+@pytest_asyncio.fixture
+async def client(make_client: ClientFactory) -> TestClient:
+    return await make_client()
+
+
+@pytest_asyncio.fixture
+async def admin(make_staff):
+    """An admin: with an empty queue, lead alerts go to admins."""
+    return await make_staff("Alice Admin", admin=True)
+
+
+async def make_form(**settings: Any) -> webforms.FormDetails:
+    """A form created through the core, with the contact form's defaults for what is not given."""
+    return await webforms.create_form(system_actor("test"), settings)
+
+
+async def submissions(**filters: Any) -> list[FormSubmission]:
+    return await FormSubmission.filter(**filters).order_by("id")
+
+
+async def contacts_count() -> int:
+    return await Contact.all().count()
+
+
+async def alerts() -> list[OutboxMessage]:
+    return await OutboxMessage.filter(kind="lead").order_by("id")
+
+
+def only(rows: list[Any]) -> Any:
+    assert len(rows) == 1, rows
+    return rows[0]
+
+
+def form_fields(mapping: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """Pairs for an urlencoded body (lists become repeated names)."""
+    pairs: list[tuple[str, str]] = []
+    for name, value in mapping.items():
+        for item in value if isinstance(value, list) else [value]:
+            pairs.append((name, str(item)))
+    return pairs
+
+
+@pytest.fixture
+def json_headers() -> dict[str, str]:
+    return {"Accept": "application/json"}

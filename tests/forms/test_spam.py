@@ -1,0 +1,292 @@
+"""Spam is answered exactly like a lead, stored with its reason, and nobody is alerted."""
+
+import os
+import time
+import uuid
+
+import pytest
+from redis.asyncio import Redis
+
+from forms.config import FormsConfig
+from forms.spam import Evidence, MemoryRateLimiter, RedisRateLimiter, Signer, SpamGuard
+from tests.forms.conftest import (
+    CONTACT,
+    SECRET,
+    aged_token,
+    alerts,
+    contacts_count,
+    form_fields,
+    lead,
+    make_form,
+    only,
+    submissions,
+)
+
+REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+
+
+@pytest.fixture
+def one_window(monkeypatch):
+    """Rate windows that do not turn over in the middle of a test."""
+
+    class FrozenTime:
+        @staticmethod
+        def monotonic() -> float:
+            return 1_000_030.0
+
+        @staticmethod
+        def time() -> float:
+            return 1_700_000_030.0
+
+    monkeypatch.setattr("forms.spam.time", FrozenTime)
+
+
+async def assert_spam_like_success(client, body: dict, reason: str, **headers: str) -> None:
+    """The JSON answer has a lead's status and shape; the browser answer is the same 303."""
+    response = await client.post(f"/forms/{CONTACT}", json=body, headers=headers)
+    assert response.status == 201
+    answer = await response.json()
+    assert set(answer) == {"ok", "contact_id", "duplicate", "submission_id"}
+    assert answer["ok"] is True and isinstance(answer["contact_id"], int)
+    browser = await client.post(
+        f"/forms/{CONTACT}", data=form_fields(body), headers=headers, allow_redirects=False
+    )
+    assert browser.status == 303
+    assert browser.headers["Location"] == f"/forms/{CONTACT}?sent=1&lang=en"
+    stored = await submissions()
+    assert [(s.status, s.reason) for s in stored] == [("spam", reason)] * 2
+    assert stored[0].payload["name"] == body["name"]
+    assert await contacts_count() == 0
+    assert await alerts() == []
+
+
+async def test_a_filled_trap_is_spam(client, admin):
+    await assert_spam_like_success(client, lead(website_url="http://spam.example"), "trap")
+    assert (await submissions())[0].payload["website_url"] == "http://spam.example"
+
+
+async def test_a_post_sooner_than_the_fill_time_is_spam(client, admin):
+    await assert_spam_like_success(client, lead(_token=aged_token(seconds=1)), "too fast")
+
+
+async def test_a_forged_token_is_spam(client, admin):
+    stamp = str(int((time.time() - 60) * 1000))
+    forged = f"{stamp}.{'A' * 43}"
+    await assert_spam_like_success(client, lead(_token=forged), "forged token")
+
+
+async def test_a_token_of_another_form_or_secret_is_forged(client, admin):
+    other = Signer(b"another-secret-entirely").token(CONTACT, time.time() - 60)
+    await assert_spam_like_success(client, lead(_token=other), "forged token")
+
+
+async def test_a_token_from_the_future_is_forged(client, admin):
+    future = Signer(SECRET.encode()).token(CONTACT, time.time() + 3600)
+    await assert_spam_like_success(client, lead(_token=future), "forged token")
+
+
+async def test_a_token_older_than_a_day_is_spam(client, admin):
+    await assert_spam_like_success(
+        client, lead(_token=aged_token(seconds=25 * 3600)), "expired token"
+    )
+
+
+@pytest.mark.parametrize("token", ["garbage", "", "12.34.56", "٣٤٥.abc"])
+async def test_a_missing_or_garbled_token_is_spam(client, admin, token):
+    reason = "no token" if token == "" else "forged token"
+    await assert_spam_like_success(client, lead(_token=token), reason)
+
+
+async def test_too_many_posts_from_one_address_are_spam(make_client, admin, one_window):
+    client = await make_client(address_limit_per_minute=5)
+    answers = []
+    for n in range(7):
+        response = await client.post(
+            f"/forms/{CONTACT}", json=lead(name=f"Person {n}", email=f"p{n}@example.fr", phone=None)
+        )
+        answers.append(response.status)
+    assert answers == [201] * 7
+    assert [s.reason for s in await submissions()] == [None] * 5 + ["rate limit: address"] * 2
+    assert await contacts_count() == 5
+    assert len(await alerts()) == 5
+
+
+async def test_too_many_posts_to_one_form_are_spam(make_client, db, one_window):
+    client = await make_client(form_limit_per_minute=3, trust_proxy=True)
+    for n in range(5):
+        await client.post(
+            f"/forms/{CONTACT}",
+            json=lead(name=f"Person {n}", email=f"p{n}@example.fr", phone=None),
+            headers={"X-Forwarded-For": f"198.51.100.{n}"},
+        )
+    assert [s.reason for s in await submissions()] == [None] * 3 + ["rate limit: form"] * 2
+
+
+async def test_a_server_with_the_api_key_is_not_rate_limited(make_client, db):
+    client = await make_client(address_limit_per_minute=2, form_limit_per_minute=2)
+    key = "s" * 30
+    await make_form(slug="crm-sync", title="Sync", api_key=key, consent_required=False)
+    for n in range(5):
+        response = await client.post(
+            "/forms/crm-sync",
+            json={"name": f"Person {n}", "email": f"p{n}@example.fr"},
+            headers={"X-Carnet-Form-Key": key},
+        )
+        assert response.status == 201
+    assert [s.status for s in await submissions()] == ["created"] * 5
+
+
+async def test_the_captcha_hook_decides_last(make_client, db):
+    seen = []
+
+    async def captcha(payload, address):
+        seen.append((dict(payload), address))
+        return payload.get("name") != "Robot Roberts"
+
+    client = await make_client(captcha=captcha)
+    await client.post(f"/forms/{CONTACT}", json=lead())
+    await client.post(f"/forms/{CONTACT}", json=lead(name="Robot Roberts", email="r@example.fr"))
+    await client.post(f"/forms/{CONTACT}", json=lead(website_url="x"))  # trap fires first
+    assert [s.reason for s in await submissions()] == [None, "captcha", "trap"]
+    assert len(seen) == 2 and seen[0][1] == "127.0.0.1"
+    assert "_token" not in seen[0][0]
+
+
+async def test_a_failing_captcha_hook_lets_the_lead_through(make_client, db):
+    async def broken(payload, address):
+        raise RuntimeError("captcha service down")
+
+    client = await make_client(captcha=broken)
+    assert (await client.post(f"/forms/{CONTACT}", json=lead())).status == 201
+    assert only(await submissions()).status == "created"
+
+
+async def test_a_plain_html_form_on_an_allowed_site_needs_no_token(client, db):
+    await make_form(slug="site", title="Site", allowed_origins=["https://shop.example"])
+    body = form_fields(lead(_token=None))
+    allowed = await client.post(
+        "/forms/site", data=body, headers={"Origin": "https://shop.example"}, allow_redirects=False
+    )
+    elsewhere = await client.post(
+        "/forms/site", data=body, headers={"Origin": "https://evil.example"}, allow_redirects=False
+    )
+    assert allowed.status == elsewhere.status == 303
+    assert [(s.status, s.reason) for s in await submissions()] == [
+        ("created", None),
+        ("spam", "no token"),
+    ]
+
+
+# --- the rules themselves -------------------------------------------------------------------
+
+
+def test_tokens_are_bound_to_the_form_and_the_secret():
+    signer = Signer(b"k" * 32)
+    token = signer.token("contact", 1000.0)
+    check = signer.token_problem
+    assert check("contact", token, 1010.0, min_fill=3, max_age=86400) is None
+    assert check("contact", token, 1002.0, min_fill=3, max_age=86400) == "too fast"
+    assert check("contact", token, 1000.0 + 86401, min_fill=3, max_age=86400) == "expired token"
+    assert check("other", token, 1010.0, min_fill=3, max_age=86400) == "forged token"
+    assert (
+        Signer(b"x" * 32).token_problem("contact", token, 1010.0, min_fill=3, max_age=86400)
+        == "forged token"
+    )
+    stamp, _, mac = token.partition(".")
+    assert check("contact", f"{int(stamp) - 5000}.{mac}", 1010.0, min_fill=3, max_age=86400)
+    assert check("contact", token, 1000.0, min_fill=0, max_age=86400) is None
+
+
+def test_address_hashes_are_keyed_and_stable():
+    one, two = Signer(b"a" * 32), Signer(b"b" * 32)
+    assert one.address_hash("203.0.113.9") == one.address_hash("203.0.113.9")
+    assert one.address_hash("203.0.113.9") != two.address_hash("203.0.113.9")
+    assert len(one.address_hash("::1")) == 64
+
+
+async def test_memory_counters_restart_every_window():
+    now = [0.0]
+    limiter = MemoryRateLimiter(window=60, clock=lambda: now[0])
+    assert [await limiter.hit("a") for _ in range(3)] == [1, 2, 3]
+    assert await limiter.hit("b") == 1
+    now[0] = 61.0
+    assert await limiter.hit("a") == 1
+
+
+async def test_memory_counters_do_not_grow_without_bound(monkeypatch):
+    monkeypatch.setattr(MemoryRateLimiter, "MAX_KEYS", 100)
+    limiter = MemoryRateLimiter()
+    for n in range(1000):
+        await limiter.hit(f"address-{n}")
+    assert len(limiter._counts) <= 100
+
+
+@pytest.fixture
+async def redis_url():
+    client = Redis.from_url(REDIS_URL)
+    try:
+        await client.ping()
+    except OSError:
+        if os.environ.get("CARNET_REQUIRE_REDIS") == "1":
+            pytest.fail(f"Redis is not answering at {REDIS_URL} and CARNET_REQUIRE_REDIS=1")
+        pytest.skip(f"Redis is not answering at {REDIS_URL}")
+    finally:
+        await client.aclose()
+    return REDIS_URL
+
+
+async def test_redis_counters_are_shared_by_processes(redis_url, one_window):
+    one, two = RedisRateLimiter(redis_url), RedisRateLimiter(redis_url)
+    key = f"test:{uuid.uuid4()}"
+    try:
+        assert [await one.hit(key), await two.hit(key), await one.hit(key)] == [1, 2, 3]
+    finally:
+        await one.close()
+        await two.close()
+
+
+async def test_two_apps_on_redis_share_the_address_limit(make_client, db, redis_url, one_window):
+    # A secret of its own: address hashes, hence Redis keys, this run has not counted yet.
+    shared = {"redis_url": redis_url, "address_limit_per_minute": 2, "secret": uuid.uuid4().hex}
+    one, two = await make_client(**shared), await make_client(**shared)
+    signer = Signer(shared["secret"].encode())
+    for n, client in enumerate((one, two, one, two)):
+        token = signer.token(CONTACT, time.time() - 10)
+        body = lead(name=f"Person {n}", email=f"p{n}@x.fr", phone=None, _token=token)
+        await client.post(f"/forms/{CONTACT}", json=body)
+    assert [s.reason for s in await submissions()] == [None, None] + ["rate limit: address"] * 2
+
+
+async def test_an_unreachable_redis_lets_posts_through():
+    limiter = RedisRateLimiter("redis://127.0.0.1:1/0")
+    try:
+        assert await limiter.hit("x") == 0
+    finally:
+        await limiter.close()
+
+
+async def test_the_checks_run_in_order():
+    config = FormsConfig(secret="s" * 16, address_limit_per_minute=1, form_limit_per_minute=1)
+    signer = Signer(b"s" * 16)
+    guard = SpamGuard(config, signer, MemoryRateLimiter())
+    good = signer.token("f", 0.0)
+
+    def evidence(**changes):
+        values = dict(
+            slug="f",
+            form_id=1,
+            payload={},
+            trap_value="",
+            token=good,
+            address="a",
+            address_hash="h",
+        )
+        values.update(changes)
+        return Evidence(**values)
+
+    assert await guard.reason(evidence(), 100.0) is None
+    assert await guard.reason(evidence(trap_value="x"), 100.0) == "trap"
+    assert await guard.reason(evidence(token="1.x"), 100.0) == "forged token"
+    assert await guard.reason(evidence(address_hash="h2"), 100.0) == "rate limit: form"
+    assert await guard.reason(evidence(), 100.0) == "rate limit: address"
+    assert await guard.reason(evidence(keyed=True, token=None), 100.0) is None
