@@ -19,7 +19,10 @@ run: install
 	$(BIN)/carnet db upgrade
 	$(BIN)/carnet serve
 
-test: test-sqlite test-postgres
+# The two halves run side by side (two cores; separate databases, separate Redis databases);
+# each half's output is printed whole when it ends.
+test: install
+	$(MAKE) --no-print-directory -j2 --output-sync=target test-sqlite test-postgres
 
 test-sqlite: install
 	@echo "== tests on SQLite"
@@ -28,7 +31,8 @@ test-sqlite: install
 test-postgres: install
 	@if $(BIN)/python -m tests.pg_available "$(TEST_POSTGRES_URL)"; then \
 		echo "== tests on PostgreSQL ($(TEST_POSTGRES_URL))"; \
-		TEST_DB_URL="$(TEST_POSTGRES_URL)" $(BIN)/python -m pytest $(PYTEST_ARGS); \
+		TEST_DB_URL="$(TEST_POSTGRES_URL)" TEST_REDIS_URL=redis://127.0.0.1:6379/14 \
+			$(BIN)/python -m pytest $(PYTEST_ARGS); \
 	elif [ "$$CARNET_REQUIRE_POSTGRES" = "1" ]; then \
 		echo "PostgreSQL is not answering at $(TEST_POSTGRES_URL) and CARNET_REQUIRE_POSTGRES=1: failing"; \
 		exit 1; \
