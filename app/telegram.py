@@ -35,6 +35,7 @@ def bot_config(settings: Settings, *, handle_as_tasks: bool = True) -> BotConfig
         ),
         redis_url=settings.redis_url,
         default_language=settings.default_language,
+        public_url=settings.public_url,
         handle_as_tasks=handle_as_tasks,
     )
 
@@ -48,7 +49,7 @@ class TelegramService:
         self.catalogue = build_catalogue(config.default_language)
         self.storage = build_storage(config.redis_url)
         self.bot = build_bot(config)
-        self.dispatcher = build_dispatcher(self.catalogue, self.storage)
+        self.dispatcher = build_dispatcher(self.catalogue, self.storage, config.public_url)
         self.polling: asyncio.Task[None] | None = None
         self.outbox = OutboxSender(self.bot, self.catalogue)
         self.sending: asyncio.Task[None] | None = None

@@ -369,7 +369,7 @@ async def run(args: argparse.Namespace) -> int:
         await prepare_carnet(carnet_url)
         carnet_port, bare_port = free_port(), free_port()
         carnet = await start(
-            ["-m", "app", "serve"], carnet_env(carnet_url, carnet_port), carnet_port
+            [*PROFILE, "-m", "app", "serve"], carnet_env(carnet_url, carnet_port), carnet_port
         )
         bare = await start(
             ["-m", "bench.forms", "--serve-bare", str(bare_port), bare_url], {}, bare_port

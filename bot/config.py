@@ -11,6 +11,7 @@ class BotConfig:
     webhook_secret: str | None = None
     redis_url: str | None = None
     default_language: str = "en"
+    public_url: str | None = None  # where the web app is reached: forms' page addresses
     # Long polling runs each update as a task (many staff at once); tests turn it off so that
     # an update is finished when the next getUpdates arrives.
     handle_as_tasks: bool = True

@@ -21,7 +21,7 @@ from aiohttp import web
 from bot.access import LanguageMiddleware, StaffMiddleware
 from bot.config import BotConfig
 from bot.errors import on_error
-from bot.handlers import card, create, edit, leads, search, settings, start
+from bot.handlers import card, create, edit, leads, search, settings, settings_forms, start
 from crm.i18n import LANGUAGES, Catalogue
 
 log = logging.getLogger(__name__)
@@ -118,14 +118,21 @@ def _inline(check: Callable[..., Any]) -> Callable[..., Awaitable[Any]]:
     return inline
 
 
-def build_dispatcher(catalogue: Catalogue, storage: BaseStorage) -> Dispatcher:
-    """The Dispatcher: public invite handling first, then every staff feature behind one check."""
+def build_dispatcher(
+    catalogue: Catalogue, storage: BaseStorage, public_url: str | None = None
+) -> Dispatcher:
+    """The Dispatcher: public invite handling first, then every staff feature behind one check.
+
+    `public_url` (PUBLIC_URL) reaches handlers that show an address of the web app.
+    """
     # Updates of one user are handled one at a time, so a double tap cannot run a flow twice
     # at once: per process in memory, across processes with a Redis lock.
     isolation = (
         storage.create_isolation() if isinstance(storage, RedisStorage) else SimpleEventIsolation()
     )
-    dp = Dispatcher(storage=storage, events_isolation=isolation, catalogue=catalogue)
+    dp = Dispatcher(
+        storage=storage, events_isolation=isolation, catalogue=catalogue, public_url=public_url
+    )
     dp.update.outer_middleware(LanguageMiddleware(catalogue))
     dp.errors.register(on_error)
 
@@ -142,6 +149,7 @@ def build_dispatcher(catalogue: Catalogue, storage: BaseStorage) -> Dispatcher:
         create.build_router(),
         edit.build_router(),
         settings.build_router(),
+        settings_forms.build_router(),
         leads.build_router(),
         card.build_router(),
         search.build_router(),

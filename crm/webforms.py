@@ -366,6 +366,30 @@ async def disable_form(actor: Actor, slug: str) -> FormDetails:
     return await edit_form(actor, slug, {"is_active": False})
 
 
+async def set_queue_member(actor: Actor, slug: str, staff_id: int, queued: bool) -> FormDetails:
+    """Put a staff member at the end of a form's responsible queue (one already there keeps
+    their place), or take them out. The form's row is locked while the queue changes, so two
+    admins toggling at once both keep their change. Checked and audited as `edit_form`."""
+    require_settings(actor)
+    async with in_transaction():
+        # Locked on PostgreSQL; SQLite runs one transaction at a time already.
+        form = (
+            await WebForm.filter(slug=slug).select_for_update(no_key=True).first()
+            if isinstance(slug, str) and SLUG.match(slug)
+            else None
+        )
+        if form is None:
+            raise NotFoundError(f"form '{slug}' does not exist")
+        current = [int(i) for i in form.responsible_queue or []]
+        if queued:
+            queue = current if staff_id in current else [*current, staff_id]
+        else:
+            queue = [i for i in current if i != staff_id]
+        if queue == current:
+            return await get_form(actor, slug)
+        return await edit_form(actor, slug, {"responsible_queue": queue})
+
+
 async def list_forms(actor: Actor) -> list[PublicForm]:
     """Every form, active or not, by slug; raises PermissionDeniedError (settings right)."""
     require_settings(actor)

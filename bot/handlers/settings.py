@@ -1,4 +1,5 @@
-"""/settings for admins: contact types, custom fields, card layout, staff, roles and invites.
+"""/settings for admins: contact types, custom fields, card layout, staff, roles and invites
+(web forms are in bot/handlers/settings_forms.py).
 
 Every button carries ids only and every press goes through a core use case that checks the
 settings right again: a forged button from a plain staff member is refused by the core.
@@ -248,6 +249,7 @@ def menu_screen(t: Translator, ov: Overview) -> Screen:
             item("settings-menu-departments", "depts", count=ov.departments),
         ],
         [item("settings-menu-roles", "roles", count=ov.roles)],
+        [item("settings-menu-forms", "forms")],  # bot/handlers/settings_forms.py
         [item("settings-menu-invite", "invite")],
     ]
     return t("settings-title"), _markup(rows)

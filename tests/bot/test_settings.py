@@ -128,6 +128,7 @@ async def test_an_admin_gets_the_settings_menu(alice):
         "Staff (1)",
         "Departments (0)",
         "Roles and rights (4)",
+        "Web forms",
         "Invite link",
     }
 

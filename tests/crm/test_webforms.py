@@ -162,6 +162,29 @@ async def test_editing_changes_only_the_given_settings_and_is_audited(db):
         await webforms.edit_form(CLI, "nope", {"title": "X"})
 
 
+async def test_queue_members_toggled_at_once_all_keep_their_change(db, make_staff):
+    """Two admins ticking staff at the same moment: no tick is lost (the row is locked)."""
+    members = [await make_staff(f"S{i}") for i in range(6)]
+    await make_form()
+    await asyncio.gather(*(webforms.set_queue_member(CLI, "leads", m.id, True) for m in members))
+    details = await webforms.get_form(CLI, "leads")
+    assert sorted(details.responsible_queue) == sorted(m.id for m in members)
+    # A double tap keeps the place; taking out keeps the others' order.
+    first = details.responsible_queue[0]
+    again = await webforms.set_queue_member(CLI, "leads", first, True)
+    assert again.responsible_queue == details.responsible_queue
+    await asyncio.gather(
+        *(webforms.set_queue_member(CLI, "leads", m, False) for m in details.responsible_queue[:3])
+    )
+    left = (await webforms.get_form(CLI, "leads")).responsible_queue
+    assert left == details.responsible_queue[3:]
+    with pytest.raises(ValidationError):
+        await webforms.set_queue_member(CLI, "leads", 999_999, True)
+    with pytest.raises(NotFoundError):
+        await webforms.set_queue_member(CLI, "nope", first, True)
+    assert await HistoryEntry.filter(entity="web_form", field="responsible_queue").count() == 9
+
+
 async def test_a_disabled_form_is_neither_served_nor_accepting_posts(db):
     await make_form()
     await webforms.disable_form(CLI, "leads")
