@@ -10,7 +10,7 @@ from tortoise.transactions import in_transaction
 
 from crm import config, customfields, history
 from crm.actors import Actor
-from crm.channels import replace_channels
+from crm.channels import add_channels, replace_channels
 from crm.db import utcnow, valid_id
 from crm.duplicates import DuplicateMatch, find_duplicates_for, lock_duplicate_keys
 from crm.errors import (
@@ -36,7 +36,7 @@ from crm.rules.fields import (
     parse_date,
 )
 from crm.rules.permissions import RecordFacts
-from crm.searchkeys import refresh_search_keys
+from crm.searchkeys import derived_keys, refresh_search_keys, stored_phone
 from models import (
     Activity,
     Channel,
@@ -362,6 +362,29 @@ async def create_contact(
     """
     definitions = await customfields.active_fields()
     clean = await clean_input(data, definitions, creating=True)
+    return await create_checked_contact(
+        actor,
+        clean,
+        definitions,
+        allow_duplicate=allow_duplicate,
+        web_form_id=web_form_id,
+        import_job_id=import_job_id,
+    )
+
+
+async def create_checked_contact(
+    actor: Actor,
+    clean: CleanContact,
+    definitions: dict[str, Any],
+    *,
+    allow_duplicate: bool = False,
+    web_form_id: int | None = None,
+    import_job_id: int | None = None,
+) -> ContactCard:
+    """`create_contact` for input its caller has just validated with `clean_input` against
+    `definitions` (web forms and imports validate first to report errors by their own field
+    names; validating again would only cost the time). Rights and duplicates are checked here.
+    """
     scalars = clean.scalars
     if "responsible_id" not in scalars or scalars["responsible_id"] is None:
         scalars["responsible_id"] = actor.staff_id
@@ -378,21 +401,39 @@ async def create_contact(
             matches = await find_duplicates_for(actor, scalars, clean.channels)
             if matches:
                 raise DuplicateContactError(matches)
+        # The search columns are computed here, so the insert indexes the contact once.
+        titles = (
+            await Company.filter(id__in=clean.companies, deleted_at=None).values_list(
+                "title", flat=True
+            )
+            if clean.companies
+            else []
+        )
+        keys = derived_keys(
+            scalars.get("first_name"),
+            scalars.get("middle_name"),
+            scalars.get("last_name"),
+            emails=[v.normalized for v in clean.channels.get(ChannelKind.EMAIL, [])],
+            phones=[
+                v.phone or stored_phone(v.normalized, v.extension)
+                for v in clean.channels.get(ChannelKind.PHONE, [])
+            ],
+            titles=list(titles),
+        )
         contact = await Contact.create(
             **scalars,
+            **keys,
             created_by_id=actor.staff_id,
             updated_by_id=actor.staff_id,
             web_form_id=web_form_id,
             import_job_id=import_job_id,
         )
-        for kind, values in clean.channels.items():
-            await _write_channels(contact.id, kind, values)
+        await add_channels(clean.channels, contact_id=contact.id)
         if clean.observers:
             await _write_observers(contact.id, clean.observers)
         if clean.companies:
             await _write_companies(contact.id, clean.companies)
         await customfields.write_values(contact.id, definitions, clean.custom)
-        await refresh_search_keys(contact)
         await history.record(
             actor, ENTITY, contact.id, HistoryKind.CREATED, after=display_name(contact)
         )

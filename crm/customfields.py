@@ -126,6 +126,8 @@ async def read_values(contact_id: int) -> dict[str, list[Any]]:
     rows = await CustomFieldValue.filter(contact_id=contact_id, field__is_active=True).order_by(
         "field_id", "position"
     )
+    if not rows:
+        return result
     fields = {f.id: f for f in await CustomField.filter(id__in={r.field_id for r in rows})}
     for row in rows:
         field = fields[row.field_id]

@@ -34,8 +34,6 @@ async def queue_message(
     current = await Staff.get_or_none(id=staff.id)
     if current is None or not current.is_active or current.is_unreachable:
         return None
-    if dedupe_key and await OutboxMessage.exists(dedupe_key=dedupe_key):
-        return None
     try:
         # A savepoint inside the caller's transaction: on PostgreSQL a unique violation
         # would otherwise abort the whole transaction of the change being notified.

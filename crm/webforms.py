@@ -10,7 +10,7 @@ import asyncio
 import functools
 import logging
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from typing import Any
 
@@ -583,6 +583,7 @@ class _Lead:
     draft: FormDraft
     data: dict[str, Any]
     clean: contacts.CleanContact
+    definitions: dict[str, Any]
     utm: dict[str, str]
     actor: Actor
 
@@ -617,6 +618,7 @@ async def _process(
         draft,
         data,
         clean,
+        definitions,
         submission.utm or {},
         system_actor(f"web form {form.slug}"),
     )
@@ -797,12 +799,11 @@ async def _link_company(lead: _Lead, contact_id: int) -> None:
 
 
 async def _create(lead: _Lead, responsible: int | None) -> contacts.ContactCard:
-    data = {**lead.data, "responsible_id": responsible}
-    comment = comment_with(None, lead.draft.message)
-    if comment:
-        data["comment"] = comment
-    card = await contacts.create_contact(
-        lead.actor, data, allow_duplicate=True, web_form_id=lead.form.id
+    # `lead.clean` holds the answers checked in _process (the message in the comment); the
+    # responsible is active staff, picked from the queue's active members.
+    clean = replace(lead.clean, scalars={**lead.clean.scalars, "responsible_id": responsible})
+    card = await contacts.create_checked_contact(
+        lead.actor, clean, lead.definitions, allow_duplicate=True, web_form_id=lead.form.id
     )
     await _link_company(lead, card.id)
     return card
