@@ -655,7 +655,15 @@ async def _lock_visitor(form_id: int, address_hash: str | None) -> None:
     )
 
 
-async def _repeat_of(lead: _Lead) -> FormSubmission | None:
+@dataclass(frozen=True, slots=True)
+class _Repeat:
+    """The earlier submission a post repeats, and the contact it went to."""
+
+    id: int
+    contact_id: int
+
+
+async def _repeat_of(lead: _Lead) -> _Repeat | None:
     """An earlier processed submission of exactly the same payload from the same address."""
     submission = lead.submission
     if submission.address_hash is None:
@@ -671,12 +679,13 @@ async def _repeat_of(lead: _Lead) -> FormSubmission | None:
         .exclude(id=submission.id)
         .order_by("-id")
         .limit(20)
+        .values("id", "contact_id", "payload")
     )
-    for candidate in earlier:
-        if candidate.payload == submission.payload and await Contact.exists(
-            id=candidate.contact_id, deleted_at=None, merged_into_id=None
+    for row in earlier:
+        if row["payload"] == submission.payload and await Contact.exists(
+            id=row["contact_id"], deleted_at=None, merged_into_id=None
         ):
-            return candidate
+            return _Repeat(row["id"], row["contact_id"])
     return None
 
 
