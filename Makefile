@@ -43,7 +43,7 @@ test-postgres: install
 lint: install
 	$(BIN)/ruff format --check .
 	$(BIN)/ruff check .
-	$(BIN)/mypy app crm models
+	$(BIN)/mypy app crm models scheduler
 	$(BIN)/lint-imports
 
 bench-search: install

@@ -1,4 +1,4 @@
-"""`carnet serve`: one event loop running the web app and the Telegram bot (scheduler later)."""
+"""`carnet serve`: one event loop running the web app, the Telegram bot and the scheduler."""
 
 import asyncio
 import logging
@@ -15,6 +15,7 @@ from crm import config
 from crm.setup import ensure_defaults
 from crm.staff import ensure_admins
 from forms.config import FormsConfig
+from scheduler.clock import Clock
 
 log = logging.getLogger("carnet")
 
@@ -46,6 +47,7 @@ async def serve(
     await database.connect(settings)
     runner: web.AppRunner | None = None
     telegram: TelegramService | None = None
+    clock = Clock(settings.timezone)
     try:
         await ensure_defaults()
         await ensure_admins(settings.admin_telegram_ids)
@@ -62,6 +64,7 @@ async def serve(
             log.info("bot: off (BOT_TOKEN is empty); web forms and the scheduler still run")
         else:
             await telegram.start()
+        clock.start()
         stop = stop or asyncio.Event()
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
@@ -78,6 +81,7 @@ async def serve(
                 pending.cancel()
         log.info("shutting down")
     finally:
+        clock.stop()
         if telegram is not None:
             await telegram.stop()
         if runner is not None:

@@ -90,6 +90,10 @@ ATTEMPTS = 3
 # Posts racing on one idempotency key: each lost race means another post with that key got in
 # (and, when its key is free again, was rejected or failed), so this bounds the racers served.
 KEY_ATTEMPTS = 20
+# A submission still "received" this long after it arrived was stranded (its process stopped
+# between storing and processing it): the scheduler's sweep processes it then.
+STRANDED_AFTER = timedelta(minutes=2)
+STRANDED_BATCH = 100
 CHANNEL_MATCHES = ("phone", "email", "telegram")
 
 DEFAULT_FIELDS = (
@@ -482,6 +486,35 @@ async def submit(slug: str, payload: Mapping[str, Any], meta: SubmissionMeta) ->
     return await asyncio.shield(processing)
 
 
+async def resume_stranded(
+    older_than: timedelta = STRANDED_AFTER, limit: int = STRANDED_BATCH
+) -> int:
+    """Process, oldest first, the submissions a stopped process left stored but unprocessed
+    (killed between the two steps, or the database gone for a moment). Returns how many it
+    processed. Safe in several processes at once: each submission is claimed by the
+    transaction that processes it, so a lead is created and alerted once.
+    """
+    stranded = (
+        await FormSubmission.filter(
+            status=SubmissionStatus.RECEIVED, received_at__lt=utcnow() - older_than
+        )
+        .select_related("form")
+        .order_by("id")
+        .limit(limit)
+    )
+    processed = 0
+    for submission in stranded:
+        log.warning(
+            "web form submission #%s was left unprocessed: processing it now", submission.id
+        )
+        try:
+            await _process_or_fail(submission.form, submission, submission.payload)
+        except Exception:  # logged and kept as failed (or left for the next sweep); go on
+            continue
+        processed += 1
+    return processed
+
+
 async def _store(
     form: WebForm,
     payload: Mapping[str, Any],
@@ -568,9 +601,11 @@ async def _reject(submission: FormSubmission, errors: dict[str, str]) -> Submiss
     """A submission that does not pass validation: kept with the reason. Its key is freed, so
     that the visitor's corrected post is not answered with these errors again."""
     reason = "; ".join(f"{name}: {message}" for name, message in errors.items())
-    await FormSubmission.filter(id=submission.id).update(
-        status=SubmissionStatus.REJECTED, reason=reason[:10000], idempotency_key=None
-    )
+    rejected = await FormSubmission.filter(
+        id=submission.id, status=SubmissionStatus.RECEIVED
+    ).update(status=SubmissionStatus.REJECTED, reason=reason[:10000], idempotency_key=None)
+    if not rejected:  # the sweep (or another process) settled it first
+        return await _replay(submission)
     return SubmissionResult(submission.id, SubmissionStatus.REJECTED.value, errors=dict(errors))
 
 
@@ -624,7 +659,8 @@ async def _process(
     )
     for attempt in range(1, ATTEMPTS + 1):
         try:
-            return await _apply(lead)
+            result = await _apply(lead)
+            return result if result is not None else await _replay(submission)
         except ValidationError as exc:
             return await _reject(submission, _by_field(draft, exc))
         except ConflictError:
@@ -672,7 +708,7 @@ async def _repeat_of(lead: _Lead) -> _Repeat | None:
         await FormSubmission.filter(
             form_id=lead.form.id,
             address_hash=submission.address_hash,
-            received_at__gte=utcnow() - REPEAT_WINDOW,
+            received_at__gte=submission.received_at - REPEAT_WINDOW,
             status__in=[SubmissionStatus.CREATED, SubmissionStatus.MERGED],
             contact_id__isnull=False,
         )
@@ -737,11 +773,20 @@ async def _reachable(staff_id: int | None) -> bool:
     )
 
 
-async def _apply(lead: _Lead) -> SubmissionResult:
+async def _apply(lead: _Lead) -> SubmissionResult | None:
     """Steps (d) to (h), in one transaction: the contact, its responsible, history, the deal
-    or quote, the alert, and the submission's outcome."""
+    or quote, the alert, and the submission's outcome. None when the submission was no longer
+    waiting (processed elsewhere meanwhile)."""
     form, submission, actor = lead.form, lead.submission, lead.actor
     async with in_transaction():
+        # Claim the submission first: a conditional write that holds its row until commit, so
+        # that the request and the stranded-submission sweep (or two processes) never both
+        # process it. The loser writes nothing and answers with the winner's outcome.
+        claimed = await FormSubmission.filter(
+            id=submission.id, status=SubmissionStatus.RECEIVED
+        ).update(reason=None)
+        if not claimed:
+            return None
         # As create_contact does: under a lock on the person's keys, two submissions of the
         # same person at once cannot both decide "new" (F6: no silent twins).
         await lock_duplicate_keys(lead.clean.scalars, lead.clean.channels)

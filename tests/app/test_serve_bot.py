@@ -64,4 +64,5 @@ async def test_serve_runs_the_bot_admins_from_the_settings_are_answered(tmp_path
             output, _ = await asyncio.wait_for(server.communicate(), 30)
         log = output.decode()
         assert server.returncode == 0, log
-        assert "bot: long polling" in log and "Traceback" not in log
+        assert "bot: long polling" in log and "scheduler: started" in log
+    assert "Traceback" not in log

@@ -2,6 +2,7 @@
 the duplicate policy, the responsible queue, the scheme's deal or quote and the staff alert."""
 
 import asyncio
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -844,3 +845,77 @@ async def test_a_cancelled_request_still_finishes_the_lead(db, make_staff, monke
         await asyncio.sleep(0.05)
     assert stored.status == SubmissionStatus.CREATED and stored.contact_id is not None
     assert await OutboxMessage.all().count() == 1
+
+
+# --- stranded submissions (stored, then the process stopped) ---------------------------------
+
+
+async def stranded(payload: dict[str, Any], minutes: float = 5, **meta: Any) -> FormSubmission:
+    """A submission stored by a process that stopped before processing it."""
+    form = await WebForm.get(slug="contact")
+    submission = await webforms._store(form, payload, SubmissionMeta(**meta), None, None)
+    await FormSubmission.filter(id=submission.id).update(
+        received_at=submission.received_at - timedelta(minutes=minutes)
+    )
+    return submission
+
+
+async def test_the_sweep_processes_a_stranded_submission_once(db, make_staff):
+    await make_staff("Admin", admin=True)
+    submission = await stranded(jean(), address_hash="a1")
+    assert await webforms.resume_stranded() == 1
+    stored = await FormSubmission.get(id=submission.id)
+    assert stored.status == SubmissionStatus.CREATED and stored.contact_id is not None
+    assert [c.id for c in await live_contacts()] == [stored.contact_id]
+    assert await OutboxMessage.all().count() == 1
+    assert await webforms.resume_stranded() == 0  # nothing left
+
+
+async def test_the_sweep_leaves_a_submission_being_processed_now_alone(db):
+    submission = await stranded(jean(), minutes=0)
+    assert await webforms.resume_stranded() == 0
+    assert (await FormSubmission.get(id=submission.id)).status == SubmissionStatus.RECEIVED
+
+
+async def test_a_stranded_submission_with_bad_answers_is_rejected_by_the_sweep(db):
+    submission = await stranded(jean(email="not an address"))
+    assert await webforms.resume_stranded() == 1
+    stored = await FormSubmission.get(id=submission.id)
+    assert stored.status == SubmissionStatus.REJECTED and "email" in (stored.reason or "")
+    assert await Contact.all().count() == 0
+
+
+async def test_two_sweeps_and_the_request_at_once_process_a_submission_once(db, make_staff):
+    """Two processes sweeping, and the request itself still going: one contact, one alert,
+    one history entry; the losers answer with the winner's outcome."""
+    await make_staff("Admin", admin=True)
+    submission = await stranded(jean(), address_hash="a2")
+    form = await WebForm.get(slug="contact")
+    request = webforms._process_or_fail(form, submission, submission.payload)
+    results = await asyncio.gather(request, webforms.resume_stranded(), webforms.resume_stranded())
+    contact_id = results[0].contact_id
+    assert contact_id is not None and results[0].status == "created"
+    assert [c.id for c in await live_contacts()] == [contact_id]
+    assert await OutboxMessage.all().count() == 1
+    assert (
+        await HistoryEntry.filter(entity="contact", entity_id=contact_id, field="web_form").count()
+        == 1
+    )
+    assert (await FormSubmission.get(id=submission.id)).status == SubmissionStatus.CREATED
+
+
+async def test_the_sweep_goes_on_past_a_failing_submission(db, make_staff, monkeypatch):
+    await make_staff("Admin", admin=True)
+    first = await stranded(jean(), address_hash="a3")
+    second = await stranded(jean(name="Paul Martin", phone="0611111111", email="p@example.fr"))
+    original = webforms._alert
+
+    async def broken_once(lead: Any, *args: Any) -> None:
+        if lead.submission.id == first.id:
+            raise RuntimeError("the outbox is on fire")
+        await original(lead, *args)
+
+    monkeypatch.setattr(webforms, "_alert", broken_once)
+    assert await webforms.resume_stranded() == 1
+    statuses = dict(await FormSubmission.all().values_list("id", "status"))
+    assert statuses == {first.id: SubmissionStatus.FAILED, second.id: SubmissionStatus.CREATED}
