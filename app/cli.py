@@ -2,6 +2,7 @@
 
 import argparse
 import asyncio
+import json
 import logging
 import os
 import shutil
@@ -34,6 +35,29 @@ def _positive_int(text: str) -> int:
     if not text.isdigit() or int(text) <= 0:
         raise argparse.ArgumentTypeError(f"expected a positive whole number, got {text!r}")
     return int(text)
+
+
+def _fields_file(text: str) -> list[Any]:
+    """`--fields FILE` (or `-` for stdin): a JSON list of fields, or a form as `forms show`
+    prints it (its "fields" are taken). Read while the arguments are parsed, before any event
+    loop runs; the core checks each field."""
+    try:
+        raw = sys.stdin.read() if text == "-" else Path(text).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise argparse.ArgumentTypeError(f"cannot read {text}: {exc}") from exc
+    try:
+        data = json.loads(raw)
+    except json.JSONDecodeError as exc:
+        raise argparse.ArgumentTypeError(
+            f"{text} is not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})"
+        ) from exc
+    if isinstance(data, dict) and "fields" in data:
+        data = data["fields"]
+    if not isinstance(data, list):
+        raise argparse.ArgumentTypeError(
+            f'{text} must hold a list of fields, or a form with a "fields" list'
+        )
+    return data
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -76,6 +100,12 @@ def _form_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--api-key", metavar="KEY", help="a random key servers send in X-Carnet-Form-Key"
     )
+    parser.add_argument(
+        "--fields",
+        type=_fields_file,
+        metavar="FILE",
+        help="the form's fields as JSON ('-' reads stdin); `forms show` prints the format",
+    )
     consent = parser.add_mutually_exclusive_group()
     consent.add_argument("--consent", metavar="TEXT", help="the consent text (box required)")
     consent.add_argument("--no-consent", action="store_true", help="no consent checkbox")
@@ -85,8 +115,12 @@ def _forms_parser(commands: Any) -> None:
     forms = commands.add_parser("forms", help="web forms")
     forms_commands = forms.add_subparsers(dest="forms_command", required=True, metavar="COMMAND")
     forms_commands.add_parser("list", help="list the web forms")
+    show = forms_commands.add_parser(
+        "show", help="print a form's settings and fields as JSON (the key only as has_api_key)"
+    )
+    show.add_argument("slug", metavar="SLUG")
     create = forms_commands.add_parser(
-        "create", help="create a form (fields: name, phone, e-mail, message)"
+        "create", help="create a form (fields: name, phone, e-mail, message, unless --fields)"
     )
     create.add_argument("slug", metavar="SLUG")
     create.add_argument("--title", required=True)
@@ -112,6 +146,7 @@ def _form_changes(args: argparse.Namespace) -> dict[str, Any]:
         ("success", "success_text"),
         ("origins", "allowed_origins"),
         ("api_key", "api_key"),
+        ("fields", "fields"),
     ):
         value = getattr(args, option, None)
         if value is not None:
@@ -123,6 +158,28 @@ def _form_changes(args: argparse.Namespace) -> dict[str, Any]:
     if getattr(args, "enable", False):
         changes["is_active"] = True
     return changes
+
+
+def _as_json(details: "FormDetails") -> str:
+    """A form's settings in the core's names; its fields as `--fields` takes them back."""
+    form = details.form
+    document = {
+        "slug": form.slug,
+        "title": form.title,
+        "scheme": form.scheme,
+        "dedup_policy": details.dedup_policy,
+        "responsible_queue": details.responsible_queue,
+        "consent_required": form.consent_required,
+        "consent_text": form.consent_text,
+        "success_text": form.success_text,
+        "redirect_url": form.redirect_url,
+        "allowed_origins": form.allowed_origins,
+        "has_api_key": form.has_api_key,
+        "is_active": details.is_active,
+        "submissions": details.submissions,
+        "fields": [field.to_spec() for field in form.fields],
+    }
+    return json.dumps(document, ensure_ascii=False, indent=2)
 
 
 def _yes(value: bool) -> str:
@@ -173,6 +230,8 @@ async def _forms(settings: Settings, args: argparse.Namespace) -> int:
                     ]
                 )
             _print_table(rows)
+        elif args.forms_command == "show":
+            print(_as_json(await webforms.get_form(actor, args.slug)))
         elif args.forms_command == "create":
             created = await webforms.create_form(actor, {"slug": args.slug, **_form_changes(args)})
             print(_describe(created, "created "))

@@ -132,9 +132,104 @@ def test_list_counts_the_submissions(database):
     assert line.split()[-1] == "3"
 
 
+FIELDS = [
+    {"name": "who", "type": "text", "label": {"en": "Your name", "fr": "Votre nom"},
+     "required": True, "maps_to": "name"},
+    {"name": "mobile", "type": "tel", "label": "Mobile", "placeholder": {"fr": "06 12 34 56 78"},
+     "maps_to": "phone"},
+    {"name": "firm", "type": "text", "label": "Company", "maps_to": "company"},
+    {"name": "size", "type": "select", "label": "Team size", "options": ["1-10", "11-50"]},
+]  # fmt: skip
+
+
+def test_fields_come_from_a_json_file_and_show_prints_them_back(database, tmp_path):
+    path = tmp_path / "fields.json"
+    path.write_text(json.dumps(FIELDS), encoding="utf-8")
+    ok(database, "forms", "create", "custom", "--title", "Custom", "--fields", str(path))
+    shown = json.loads(ok(database, "forms", "show", "custom"))
+    assert [(f["name"], f["type"], f["maps_to"]) for f in shown["fields"]] == [
+        ("who", "text", "name"),
+        ("mobile", "tel", "phone"),
+        ("firm", "text", "company"),
+        ("size", "select", None),
+    ]
+    assert shown["fields"][1]["label"] == {"en": "Mobile"}
+    assert shown["fields"][3]["options"] == ["1-10", "11-50"]
+    assert (shown["slug"], shown["has_api_key"], shown["submissions"]) == ("custom", False, 0)
+    # What `show` prints goes back in as is (its "fields" are taken): edit a label and save.
+    shown["fields"][2]["label"] = {"en": "Company", "fr": "Société"}
+    path.write_text(json.dumps(shown), encoding="utf-8")
+    ok(database, "forms", "edit", "custom", "--fields", str(path))
+    stored = json.loads(row(database, "custom")["fields_spec"])
+    assert stored[2]["label"] == {"en": "Company", "fr": "Société"}
+
+
+def test_fields_can_be_piped_in(database):
+    result = subprocess.run(
+        [sys.executable, "-m", "app", "forms", "edit", "custom", "--fields", "-"],
+        cwd=ROOT,
+        env={**os.environ, "DATABASE_URL": f"sqlite://{database / 'carnet.sqlite3'}"},
+        input=json.dumps(FIELDS[:2]),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    assert [f["name"] for f in json.loads(row(database, "custom")["fields_spec"])] == [
+        "who",
+        "mobile",
+    ]
+
+
+def test_show_never_prints_the_api_key(database):
+    ok(database, "forms", "create", "keyed", "--title", "Keyed", "--api-key", KEY)
+    out = ok(database, "forms", "show", "keyed")
+    assert KEY not in out and json.loads(out)["has_api_key"] is True
+
+
+@pytest.mark.parametrize(
+    ("fields", "expected"),
+    [
+        ('[{"name": "who", "label": "Name"}]', "fields: one field must feed the contact's name"),
+        (
+            '[{"name": "who", "label": "Name", "maps_to": "name"},'
+            ' {"name": "when", "type": "date", "label": "Phone", "maps_to": "phone"}]',
+            "fields.1: a field that feeds phone must be of type tel or text",
+        ),
+        ('[{"name": "consent", "label": "x", "maps_to": "name"}]', "name 'consent' is reserved"),
+        ("[]", "fields: must be a non-empty list of fields"),
+    ],
+)
+def test_bad_fields_are_named_one_line(database, tmp_path, fields, expected):
+    path = tmp_path / "bad.json"
+    path.write_text(fields, encoding="utf-8")
+    result = carnet(database, "forms", "edit", "contact", "--fields", str(path))
+    assert result.returncode != 0
+    assert expected in result.stderr and len(result.stderr.strip().splitlines()) == 1
+    assert json.loads(row(database, "contact")["fields_spec"])[0]["name"] == "name"  # unchanged
+
+
+@pytest.mark.parametrize(
+    ("content", "expected"),
+    [
+        ('[{"name": ', "is not valid JSON (line 1, column 11"),
+        ('"name"', 'must hold a list of fields, or a form with a "fields" list'),
+        (None, "cannot read"),
+    ],
+)
+def test_an_unreadable_fields_file_is_refused_by_the_parser(database, tmp_path, content, expected):
+    path = tmp_path / "fields.json"
+    if content is not None:
+        path.write_text(content, encoding="utf-8")
+    result = carnet(database, "forms", "edit", "contact", "--fields", str(path))
+    assert result.returncode == 2
+    assert expected in result.stderr and "Traceback" not in result.stderr
+
+
 @pytest.mark.parametrize(
     ("args", "expected"),
     [
+        (["show", "nope"], "form 'nope' does not exist"),
         (["create", "contact", "--title", "Again"], "already used by another form"),
         (["create", "Bad Slug", "--title", "X"], "slug: must be"),
         (
