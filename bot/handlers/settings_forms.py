@@ -1,12 +1,18 @@
-"""/settings → Web forms (F8): list, open, create and set up the web forms from Telegram.
+"""/settings → Web forms (F8): list, open, create and set up the web forms from Telegram, their
+fields included.
 
 Buttons carry a form's id, not its slug (a slug may take 64 characters and callback data holds
 64 bytes); every press reads the form again and goes through `crm.webforms`, which checks the
-settings right again. A form's fields are shown, not edited: that needs a form builder.
+settings right again. A form's fields are saved as a whole list (one `edit_form` call, which
+checks every field and audits the change), so a field's buttons carry its position and a
+fingerprint of its input name: a button pressed after someone else added, moved or removed
+fields answers "outdated" instead of editing whatever field now sits at that position.
 """
 
+import hashlib
+import itertools
 import secrets
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from typing import Any
 
 from aiogram import F, Router
@@ -16,6 +22,7 @@ from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
 
 from bot import render
+from bot.handlers.card import edit_or_send
 from bot.handlers.settings import (
     PAGE_SIZE,
     Screen,
@@ -44,12 +51,21 @@ from bot.render import shorten
 from crm import administration, webforms
 from crm.actors import Actor
 from crm.errors import NotFoundError, ValidationError
-from crm.i18n import Markup, Translator
+from crm.i18n import LANGUAGES, Catalogue, Markup, Translator
 from crm.permissions import require_settings
 from crm.rules.fields import FieldError
-from crm.rules.webforms import POLICIES, check_slug
-from crm.webforms import FormDetails
-from models import Staff
+from crm.rules.webforms import (
+    CONTACT_TARGETS,
+    FIELD_TYPES,
+    MAX_FIELDS,
+    POLICIES,
+    RESERVED_NAMES,
+    TARGET_TYPES,
+    FormField,
+    check_slug,
+)
+from crm.webforms import DEFAULT_FIELDS, FormDetails
+from models import CustomField, Staff
 from models.enums import FormScheme
 
 SCHEMES = tuple(FormScheme)
@@ -58,6 +74,18 @@ TYPED = ("title", "consent_text", "success_text", "redirect_url", "allowed_origi
 CLEARABLE = ("redirect_url", "allowed_origins")
 TEXT_LIMIT = 300  # a consent or success text of up to 2000 characters is cut on the screen
 API_KEY_BYTES = 32  # secrets.token_urlsafe(32): 43 characters, well above the core's minimum
+# A field's typed texts, by index in the buttons: (what, language); only placeholders clear.
+FIELD_TEXTS = (
+    *(("label", language) for language in LANGUAGES),
+    *(("placeholder", language) for language in LANGUAGES),
+    ("options", ""),
+)
+TEXT_KINDS = frozenset({"label", "placeholder", "options", "select"})  # select: type + options
+SUMMARY_LIMIT = 400  # a list of labels or options on one line: 2400 characters once escaped
+NAME_LIMIT = 32  # crm.rules.webforms.FIELD_NAME: [a-z][a-z0-9_]{0,31}
+# Contact targets the core catalogue names already ("field-first_name"); the others are named
+# in forms.ftl. "name" is there too: in French the core's "Nom" is also the last name.
+CORE_NAMED_TARGETS = frozenset({"first_name", "last_name", "honorific", "position", "birthdate"})
 
 
 class FormAction(CallbackData, prefix="wf"):
@@ -72,6 +100,20 @@ class FormAction(CallbackData, prefix="wf"):
     p: int = 0
 
 
+class FormFieldAction(CallbackData, prefix="wff"):
+    """The fields of web form `id`: list; add (page `p`); newt (contact target `v`), newc
+    (custom field id `v`), newn (feeds nothing). Field `i`, whose input name's fingerprint is
+    `h`: open, req (to `v`), up, down, types, type (FIELD_TYPES[`v`]), ask / clear
+    (FIELD_TEXTS[`v`]), del, delok."""
+
+    a: str
+    id: int
+    i: int = 0
+    h: str = ""
+    v: int = 0
+    p: int = 0
+
+
 class NewWebFormForm(StatesGroup):
     slug = State()
     title = State()
@@ -79,6 +121,10 @@ class NewWebFormForm(StatesGroup):
 
 class WebFormEditForm(StatesGroup):
     value = State()  # the setting and the form are in the dialog data
+
+
+class WebFormFieldForm(StatesGroup):
+    value = State()  # the form, the field (position and name) and the text are in the dialog
 
 
 # --- reading a form -------------------------------------------------------------------------
@@ -153,6 +199,12 @@ def _queue_names(t: Translator, queue: Sequence[int], staff: Mapping[int, Staff]
     return names
 
 
+def _summary(t: Translator, names: Sequence[str]) -> str:
+    """Names joined as escaped HTML, cut short enough that escaping keeps them a placeable
+    Fluent formats (it refuses one over 2500 characters; `"` escapes to 6)."""
+    return _joined(t, [shorten(", ".join(names), SUMMARY_LIMIT)] if names else [])
+
+
 def _page_address(public_url: str | None, slug: str) -> str:
     """The hosted page: a full address when PUBLIC_URL is set, else the path."""
     return f"{public_url or ''}/forms/{slug}"
@@ -196,8 +248,7 @@ def form_screen(
     lines.append(t("forms-form-origins", origins=Markup(_joined(t, form.allowed_origins))))
     lines.append(t("forms-form-key-set" if form.has_api_key else "forms-form-key-none"))
     labels = [f.label_in(t.language) + ("*" if f.required else "") for f in form.fields]
-    lines.append(t("forms-form-fields", fields=Markup(_joined(t, labels))))
-    lines.append(t("forms-form-fields-note"))
+    lines.append(t("forms-form-fields", fields=Markup(_summary(t, labels))))
 
     def act(key: str, a: str, **args: Any) -> InlineKeyboardButton:
         return _button(t.plain(key, **args), FormAction(a=a, id=form_id))
@@ -210,8 +261,10 @@ def form_screen(
     key_row = [act("forms-btn-key-new", "key")]
     if form.has_api_key:
         key_row.append(act("forms-btn-key-remove", "nokey"))
+    fields = FormFieldAction(a="list", id=form_id)
     rows = [
         [ask("forms-btn-title", "title")],
+        [_button(t.plain("forms-btn-fields", count=len(form.fields)), fields)],
         [act("forms-btn-scheme", "schemes", scheme=scheme)],
         [act("forms-btn-policy", "policies", policy=policy)],
         [act("forms-btn-queue", "queue", count=len(details.responsible_queue))],
@@ -510,6 +563,559 @@ async def on_confirmed(
     await _show(query, await _form_screen(actor, t, details, index, public_url, notice))
 
 
+# --- fields: screens ------------------------------------------------------------------------
+
+
+def _fingerprint(name: str) -> str:
+    """A short digest of a field's input name for its buttons (a name may take 32 of the 64
+    bytes, and the position alone would point at another field once the list changed)."""
+    return hashlib.blake2s(name.encode(), digest_size=3).hexdigest()
+
+
+def _field_action(
+    a: str, form_id: int, index: int, field: FormField, v: int = 0
+) -> FormFieldAction:
+    return FormFieldAction(a=a, id=form_id, i=index, h=_fingerprint(field.name), v=v)
+
+
+def _allowed_types(field: FormField) -> Sequence[str]:
+    """The input types a field may take: those that suit its contact target, else any."""
+    return TARGET_TYPES.get(field.maps_to or "", FIELD_TYPES)
+
+
+def _type_label(t: Translator, kind: str) -> str:
+    return t.plain(f"forms-type-{kind}")
+
+
+def _target_label(t: Translator, target: str) -> str:
+    key = f"field-{target}" if target in CORE_NAMED_TARGETS else f"forms-target-{target}"
+    return t.plain(key)
+
+
+def _custom_label(custom: CustomField, language: str) -> str:
+    return custom.label_fr if language == "fr" and custom.label_fr else custom.label
+
+
+def _feeds(t: Translator, field: FormField, custom: Mapping[str, CustomField]) -> str:
+    """What a field feeds, as HTML: a contact field, a custom field, or nothing."""
+    target = field.maps_to
+    if target is None:
+        return t("forms-feeds-nothing")
+    if target in TARGET_TYPES:
+        return t("forms-feeds-contact", target=_target_label(t, target))
+    code = target.removeprefix("custom.")
+    definition = custom.get(code)
+    if definition is None:  # deleted since: the core refuses the list until it goes
+        return t("forms-feeds-custom-gone", code=shorten(code, 30))
+    return t("forms-feeds-custom", label=shorten(_custom_label(definition, t.language), 30))
+
+
+def _field_title(t: Translator, field: FormField, limit: int = 100) -> str:
+    return shorten(field.label_in(t.language), limit)
+
+
+def fields_screen(
+    t: Translator, details: FormDetails, custom: Mapping[str, CustomField], notice: str = ""
+) -> Screen:
+    """A form's fields in order, one button each, and "Add a field" while there is room."""
+    form, form_id = details.form, details.form.id
+    lines = [t("forms-fields-title", title=shorten(form.title, 100))]
+    # Telegram shows 4096 characters: 30 lines of about 125 stay below it with the notice.
+    width = 60 if len(form.fields) <= MAX_FIELDS * 2 // 3 else 30
+    for index, field in enumerate(form.fields):
+        lines.append(
+            t(
+                "forms-fields-line-required" if field.required else "forms-fields-line",
+                position=index + 1,
+                label=_field_title(t, field, width),
+                type=_type_label(t, field.type),
+                feeds=Markup(_feeds(t, field, custom)),
+            )
+        )
+    buttons = [
+        _button(
+            f"{index + 1}. {field.label_in(t.language)}" + ("*" if field.required else ""),
+            _field_action("open", form_id, index, field),
+        )
+        for index, field in enumerate(form.fields)
+    ]
+    rows = _grid(buttons)  # at most MAX_FIELDS (30) buttons
+    if len(form.fields) < MAX_FIELDS:
+        rows.append([_button(t.plain("forms-btn-field-add"), FormFieldAction(a="add", id=form_id))])
+    rows.append(_back(t, FormAction(a="open", id=form_id)))
+    return _with_notice(notice, "\n".join(lines)), _markup(rows)
+
+
+def field_screen(
+    t: Translator,
+    details: FormDetails,
+    index: int,
+    custom: Mapping[str, CustomField],
+    notice: str = "",
+) -> Screen:
+    """One field: every setting, with a button for each."""
+    form, form_id = details.form, details.form.id
+    field = form.fields[index]
+    lines = [
+        t(
+            "forms-field-title",
+            label=_field_title(t, field),
+            position=index + 1,
+            count=len(form.fields),
+            title=shorten(form.title, 100),
+        ),
+        t("forms-field-name", name=field.name),
+        t("forms-field-type", type=_type_label(t, field.type)),
+    ]
+    for what in ("label", "placeholder"):
+        texts: Mapping[str, str] = getattr(field, what)
+        for language in LANGUAGES:
+            text = texts.get(language)
+            code = language.upper()
+            if text:
+                lines.append(t(f"forms-field-{what}", language=code, text=shorten(text, 200)))
+            else:
+                lines.append(t(f"forms-field-{what}-none", language=code))
+    lines.append(t("forms-field-required", required=field.required))
+    lines.append(t("forms-field-feeds", feeds=Markup(_feeds(t, field, custom))))
+    if field.type == "select":
+        lines.append(t("forms-field-options", options=Markup(_summary(t, field.options))))
+
+    def act(a: str, v: int = 0) -> FormFieldAction:
+        return _field_action(a, form_id, index, field, v)
+
+    def ask(key: str, what: str, language: str) -> InlineKeyboardButton:
+        label = t.plain(key, language=language.upper())
+        return _button(label, act("ask", FIELD_TEXTS.index((what, language))))
+
+    required = _check(field.required, t.plain("forms-btn-field-required"))
+    rows = [
+        [_button(required, act("req", int(not field.required)))],
+        [ask("forms-btn-field-label", "label", language) for language in LANGUAGES],
+        [ask("forms-btn-field-placeholder", "placeholder", language) for language in LANGUAGES],
+    ]
+    if len(_allowed_types(field)) > 1:
+        label = t.plain("forms-btn-field-type", type=_type_label(t, field.type))
+        rows.append([_button(label, act("types"))])
+    if field.type == "select":
+        rows.append([ask("forms-btn-field-options", "options", "")])
+    moves = []
+    if index > 0:
+        moves.append(_button(t.plain("forms-btn-field-up"), act("up")))
+    if index < len(form.fields) - 1:
+        moves.append(_button(t.plain("forms-btn-field-down"), act("down")))
+    rows.append(moves)
+    rows.append([_button(t.plain("forms-btn-field-remove"), act("del"))])
+    rows.append(_back(t, FormFieldAction(a="list", id=form_id)))
+    return _with_notice(notice, "\n".join(lines)), _markup(rows)
+
+
+def field_types_screen(t: Translator, details: FormDetails, index: int) -> Screen:
+    """The input types the field may take, the current one ticked."""
+    form_id, field = details.form.id, details.form.fields[index]
+    rows = [
+        [
+            _button(
+                ("✓ " if kind == field.type else "") + _type_label(t, kind),
+                _field_action("type", form_id, index, field, FIELD_TYPES.index(kind)),
+            )
+        ]
+        for kind in _allowed_types(field)
+    ]
+    rows.append(_back(t, _field_action("open", form_id, index, field)))
+    return t("forms-field-type-choose", label=_field_title(t, field)), _markup(rows)
+
+
+def field_remove_screen(t: Translator, details: FormDetails, index: int) -> Screen:
+    form_id, field = details.form.id, details.form.fields[index]
+    text = t(
+        "forms-field-remove-confirm",
+        label=_field_title(t, field),
+        title=shorten(details.form.title, 100),
+    )
+    rows = [
+        [
+            _button(
+                t.plain("forms-btn-field-remove-confirm"),
+                _field_action("delok", form_id, index, field),
+            )
+        ],
+        _back(t, _field_action("open", form_id, index, field)),
+    ]
+    return text, _markup(rows)
+
+
+def field_add_screen(
+    t: Translator, details: FormDetails, custom: Sequence[CustomField], page: int
+) -> Screen:
+    """What a new field may feed: the contact fields and active custom fields the form does
+    not feed yet, or nothing."""
+    form_id = details.form.id
+    used = {field.maps_to for field in details.form.fields if field.maps_to}
+    choices = [
+        _button(_target_label(t, target), FormFieldAction(a="newt", id=form_id, v=index))
+        for index, target in enumerate(CONTACT_TARGETS)
+        if target not in used
+    ]
+    choices += [
+        _button(
+            "🧩 " + _custom_label(definition, t.language),
+            FormFieldAction(a="newc", id=form_id, v=definition.id),
+        )
+        for definition in custom
+        if f"custom.{definition.code}" not in used
+    ]
+    shown, page, pages = _page(choices, page)
+    nothing = FormFieldAction(a="newn", id=form_id)
+    rows = [[_button(t.plain("forms-btn-field-nothing"), nothing)], *_grid(shown)]
+    rows += _nav(t, page, pages, lambda p: FormFieldAction(a="add", id=form_id, p=p))
+    rows.append(_back(t, FormFieldAction(a="list", id=form_id)))
+    title = t("forms-field-add-choose", title=shorten(details.form.title, 100))
+    return _page_title(t, title, page, pages), _markup(rows)
+
+
+# --- fields: the new list, built from the current one ----------------------------------------
+
+
+def _specs(fields: Sequence[FormField]) -> list[dict[str, Any]]:
+    return [field.to_spec() for field in fields]
+
+
+def _changed(fields: Sequence[FormField], index: int, **changes: Any) -> list[dict[str, Any]]:
+    specs = _specs(fields)
+    specs[index] = {**specs[index], **changes}
+    return specs
+
+
+def _swapped(fields: Sequence[FormField], index: int, other: int) -> list[dict[str, Any]]:
+    specs = _specs(fields)
+    specs[index], specs[other] = specs[other], specs[index]
+    return specs
+
+
+def _without(fields: Sequence[FormField], index: int) -> list[dict[str, Any]]:
+    return [spec for position, spec in enumerate(_specs(fields)) if position != index]
+
+
+def _typed(field: FormField, what: str, language: str, text: str) -> dict[str, Any]:
+    """The changes a typed answer makes: a label or placeholder in one language, or the
+    options (one per line; "select" also makes the field a choice list)."""
+    if what in ("options", "select"):
+        options = [line.strip() for line in text.splitlines() if line.strip()]
+        return {"options": options} | ({"type": "select"} if what == "select" else {})
+    return {what: {**getattr(field, what), language: text}}
+
+
+def _free_name(stem: str, taken: Collection[str]) -> str:
+    """An input name the form does not use: `stem`, else stem_2, stem_3… (FIELD_NAME's length)."""
+    names = {*taken, *RESERVED_NAMES}
+    stem = stem[:NAME_LIMIT]
+    if stem not in names:
+        return stem
+    for number in itertools.count(2):
+        suffix = f"_{number}"
+        name = stem[: NAME_LIMIT - len(suffix)] + suffix
+        if name not in names:
+            return name
+    raise AssertionError("unreachable")  # a form has at most MAX_FIELDS names
+
+
+def _new_field(
+    taken: Collection[str], stem: str, label: Mapping[str, str], maps_to: str | None
+) -> dict[str, Any]:
+    """A new optional field with the first type its target allows."""
+    kind = TARGET_TYPES.get(maps_to or "", FIELD_TYPES)[0]
+    return FormField(_free_name(stem, taken), kind, dict(label), maps_to=maps_to).to_spec()
+
+
+async def _new_spec(
+    actor: Actor, catalogue: Catalogue, fields: Sequence[FormField], data: FormFieldAction
+) -> dict[str, Any] | None:
+    """The field a "new" button asks for; None when its target is gone or fed meanwhile."""
+    used = {field.maps_to for field in fields if field.maps_to}
+    taken = [field.name for field in fields]
+    languages = catalogue.each_language()
+    if data.a == "newt":
+        target = _nth(CONTACT_TARGETS, data.v)
+        if target is None or target in used:
+            return None
+        # The standard fields' wording where there is one ("Name" / "Nom"), else the catalogue's.
+        standard = [f.label for f in DEFAULT_FIELDS if f.maps_to == target]
+        label = {lang: _target_label(tr, target) for lang, tr in languages.items()}
+        return _new_field(taken, target, standard[0] if standard else label, target)
+    if data.a == "newc":
+        custom = {f.id: f for f in await administration.custom_fields(actor)}
+        definition = custom.get(data.v)
+        if definition is None or f"custom.{definition.code}" in used:
+            return None
+        label = {lang: _custom_label(definition, lang) for lang in LANGUAGES}
+        return _new_field(taken, definition.code, label, f"custom.{definition.code}")
+    names = {*taken, *RESERVED_NAMES}
+    number = next(n for n in itertools.count(1) if f"answer_{n}" not in names)
+    label = {
+        lang: tr.plain("forms-field-new-label", number=number) for lang, tr in languages.items()
+    }
+    return _new_field(taken, f"answer_{number}", label, None)
+
+
+# --- fields: reading and answering ----------------------------------------------------------
+
+
+async def _custom(actor: Actor) -> dict[str, CustomField]:
+    return {f.code: f for f in await administration.custom_fields(actor)}
+
+
+async def _fields_screen(
+    actor: Actor, t: Translator, details: FormDetails, notice: str = ""
+) -> Screen:
+    return fields_screen(t, details, await _custom(actor), notice)
+
+
+async def _field_screen(
+    actor: Actor, t: Translator, details: FormDetails, index: int, notice: str = ""
+) -> Screen:
+    return field_screen(t, details, index, await _custom(actor), notice)
+
+
+async def _pressed(actor: Actor, data: FormFieldAction) -> tuple[FormDetails, FormField | None]:
+    """The form a field button names and that field; None when the position now holds another
+    field or none (the fields changed since the button was drawn)."""
+    details, _ = await _get(actor, data.id)
+    field = _nth(details.form.fields, data.i)
+    if field is None or _fingerprint(field.name) != data.h:
+        return details, None
+    return details, field
+
+
+async def _outdated(
+    query: CallbackQuery, actor: Actor, t: Translator, details: FormDetails
+) -> None:
+    """Nothing is changed: the alert says why and the fields are shown as they are now."""
+    message = query_message(query)
+    await query.answer(t.plain("forms-fields-outdated"), show_alert=True)
+    await edit_or_send(message, *await _fields_screen(actor, t, details))
+
+
+async def _save(
+    query: CallbackQuery,
+    actor: Actor,
+    t: Translator,
+    details: FormDetails,
+    specs: list[dict[str, Any]],
+    index: int,
+) -> None:
+    """The whole new list to the core (checked and audited there), then the field at `index`."""
+    details = await webforms.edit_form(actor, details.slug, {"fields": specs})
+    await _show(query, await _field_screen(actor, t, details, index, t("forms-saved")))
+
+
+async def _ask_text(
+    message: Message,
+    t: Translator,
+    state: FSMContext,
+    details: FormDetails,
+    index: int,
+    what: str,
+    language: str,
+) -> None:
+    """Ask for a field's label, placeholder or options; the answer names the field it is for."""
+    field = details.form.fields[index]
+    prompt = t(
+        f"forms-field-ask-{what}",
+        label=_field_title(t, field),
+        language=t.plain(f"forms-language-{language}") if language else "",
+    )
+    dialog = {"form_id": details.form.id, "index": index, "name": field.name}
+    await state.set_state(WebFormFieldForm.value)
+    await state.update_data(settings={**dialog, "what": what, "language": language})
+    markup = None
+    if what == "placeholder":
+        clear = _field_action(
+            "clear", details.form.id, index, field, FIELD_TEXTS.index((what, language))
+        )
+        markup = _markup([[_button(t.plain("forms-btn-field-clear-placeholder"), clear)]])
+    await message.answer(prompt, reply_markup=markup)
+
+
+# --- fields: handlers -----------------------------------------------------------------------
+
+
+async def on_fields(
+    query: CallbackQuery, callback_data: FormFieldAction, actor: Actor, t: Translator
+) -> None:
+    details, _ = await _get(actor, callback_data.id)
+    await _show(query, await _fields_screen(actor, t, details))
+
+
+async def on_field(
+    query: CallbackQuery, callback_data: FormFieldAction, actor: Actor, t: Translator
+) -> None:
+    details, field = await _pressed(actor, callback_data)
+    if field is None:
+        await _outdated(query, actor, t, details)
+        return
+    await _show(query, await _field_screen(actor, t, details, callback_data.i))
+
+
+async def on_field_change(
+    query: CallbackQuery, callback_data: FormFieldAction, actor: Actor, t: Translator
+) -> None:
+    """Required on or off, or one place up or down."""
+    details, field = await _pressed(actor, callback_data)
+    fields, index = details.form.fields, callback_data.i
+    other = index + {"up": -1, "down": 1}.get(callback_data.a, 0)
+    if field is None or _nth(fields, other) is None:
+        await _outdated(query, actor, t, details)
+        return
+    if callback_data.a == "req":
+        specs = _changed(fields, index, required=bool(callback_data.v))
+    else:
+        specs = _swapped(fields, index, other)
+    await _save(query, actor, t, details, specs, other)
+
+
+async def on_field_types(
+    query: CallbackQuery, callback_data: FormFieldAction, actor: Actor, t: Translator
+) -> None:
+    details, field = await _pressed(actor, callback_data)
+    if field is None:
+        await _outdated(query, actor, t, details)
+        return
+    await _show(query, field_types_screen(t, details, callback_data.i))
+
+
+async def on_field_type(
+    query: CallbackQuery,
+    callback_data: FormFieldAction,
+    actor: Actor,
+    t: Translator,
+    state: FSMContext,
+) -> None:
+    """Sets the type; a field becoming a choice list is asked for its options first."""
+    details, field = await _pressed(actor, callback_data)
+    kind = _nth(FIELD_TYPES, callback_data.v)
+    if field is None or kind not in _allowed_types(field):
+        await _outdated(query, actor, t, details)
+        return
+    if kind == "select" and field.type != "select":
+        await query.answer()
+        await _ask_text(query_message(query), t, state, details, callback_data.i, "select", "")
+        return
+    options = field.options if kind == "select" else []  # only a select has options
+    specs = _changed(details.form.fields, callback_data.i, type=kind, options=options)
+    await _save(query, actor, t, details, specs, callback_data.i)
+
+
+async def on_field_ask(
+    query: CallbackQuery,
+    callback_data: FormFieldAction,
+    actor: Actor,
+    t: Translator,
+    state: FSMContext,
+) -> None:
+    details, field = await _pressed(actor, callback_data)
+    text = _nth(FIELD_TEXTS, callback_data.v)
+    if field is None or text is None:
+        await _outdated(query, actor, t, details)
+        return
+    await query.answer()
+    await _ask_text(query_message(query), t, state, details, callback_data.i, *text)
+
+
+async def process_field_text(
+    message: Message, actor: Actor, t: Translator, state: FSMContext
+) -> None:
+    """The typed text goes to the core with the field it was asked for; a refusal keeps the
+    question open, a field moved or removed meanwhile closes it."""
+    data = await _dialog(state)
+    details, _ = await _get(actor, int(data.get("form_id") or 0))
+    index = int(data.get("index", -1))
+    field = _nth(details.form.fields, index)
+    what = str(data.get("what") or "")
+    if field is None or field.name != data.get("name") or what not in TEXT_KINDS:
+        await _finish(state)
+        text, markup = await _fields_screen(actor, t, details, t("forms-fields-outdated"))
+        await message.answer(text, reply_markup=markup)
+        return
+    changes = _typed(field, what, str(data.get("language") or ""), _text(message))
+    specs = _changed(details.form.fields, index, **changes)
+    details = await webforms.edit_form(actor, details.slug, {"fields": specs})
+    await _finish(state)
+    text, markup = await _field_screen(actor, t, details, index, t("forms-saved"))
+    await message.answer(text, reply_markup=markup)
+
+
+async def on_field_clear(
+    query: CallbackQuery,
+    callback_data: FormFieldAction,
+    actor: Actor,
+    t: Translator,
+    state: FSMContext,
+) -> None:
+    """No placeholder in one language: pressed under the question, which it closes."""
+    if await state.get_state() == WebFormFieldForm.value.state:
+        await _finish(state)
+    details, field = await _pressed(actor, callback_data)
+    what, language = _nth(FIELD_TEXTS, callback_data.v) or ("", "")
+    if field is None or what != "placeholder":
+        await _outdated(query, actor, t, details)
+        return
+    kept = {lang: text for lang, text in field.placeholder.items() if lang != language}
+    specs = _changed(details.form.fields, callback_data.i, placeholder=kept)
+    await _save(query, actor, t, details, specs, callback_data.i)
+
+
+async def on_field_remove(
+    query: CallbackQuery, callback_data: FormFieldAction, actor: Actor, t: Translator
+) -> None:
+    details, field = await _pressed(actor, callback_data)
+    if field is None:
+        await _outdated(query, actor, t, details)
+        return
+    await _show(query, field_remove_screen(t, details, callback_data.i))
+
+
+async def on_field_removed(
+    query: CallbackQuery, callback_data: FormFieldAction, actor: Actor, t: Translator
+) -> None:
+    """Removes the field; the core refuses to remove the only one that feeds the name."""
+    details, field = await _pressed(actor, callback_data)
+    if field is None:
+        await _outdated(query, actor, t, details)
+        return
+    specs = _without(details.form.fields, callback_data.i)
+    details = await webforms.edit_form(actor, details.slug, {"fields": specs})
+    notice = t("forms-field-removed", label=_field_title(t, field))
+    await _show(query, await _fields_screen(actor, t, details, notice))
+
+
+async def on_field_add(
+    query: CallbackQuery, callback_data: FormFieldAction, actor: Actor, t: Translator
+) -> None:
+    details, _ = await _get(actor, callback_data.id)
+    custom = await administration.custom_fields(actor)
+    await _show(query, field_add_screen(t, details, custom, callback_data.p))
+
+
+async def on_field_new(
+    query: CallbackQuery,
+    callback_data: FormFieldAction,
+    actor: Actor,
+    t: Translator,
+    catalogue: Catalogue,
+) -> None:
+    """Adds the field at the end and shows it, to be adjusted."""
+    details, _ = await _get(actor, callback_data.id)
+    fields = details.form.fields
+    spec = await _new_spec(actor, catalogue, fields, callback_data)
+    if spec is None:
+        await _outdated(query, actor, t, details)
+        return
+    details = await webforms.edit_form(actor, details.slug, {"fields": [*_specs(fields), spec]})
+    screen = await _field_screen(actor, t, details, len(fields), t("forms-field-added"))
+    await _show(query, screen)
+
+
 # --- a new form: address, then title --------------------------------------------------------
 
 
@@ -590,4 +1196,18 @@ def build_router() -> Router:
     cb.register(on_key, forms(F.a.in_({"key", "keyok"})))
     cb.register(on_confirm, forms(F.a.in_({"nokey", "off"})))
     cb.register(on_confirmed, forms(F.a.in_({"nokeyok", "offok", "on"})))
+
+    msg.register(process_field_text, WebFormFieldForm.value, *typed)
+    fields = FormFieldAction.filter
+    cb.register(on_fields, fields(F.a == "list"))
+    cb.register(on_field, fields(F.a == "open"))
+    cb.register(on_field_change, fields(F.a.in_({"req", "up", "down"})))
+    cb.register(on_field_types, fields(F.a == "types"))
+    cb.register(on_field_type, fields(F.a == "type"))
+    cb.register(on_field_ask, fields(F.a == "ask"))
+    cb.register(on_field_clear, fields(F.a == "clear"))
+    cb.register(on_field_remove, fields(F.a == "del"))
+    cb.register(on_field_removed, fields(F.a == "delok"))
+    cb.register(on_field_add, fields(F.a == "add"))
+    cb.register(on_field_new, fields(F.a.in_({"newt", "newc", "newn"})))
     return router

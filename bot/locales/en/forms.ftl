@@ -35,7 +35,6 @@ forms-form-origins = Allowed origins: { $origins }
 forms-form-key-set = API key: <b>set</b>
 forms-form-key-none = API key: none
 forms-form-fields = Fields: { $fields }
-forms-form-fields-note = <i>The fields themselves are not edited from the bot.</i>
 forms-inactive = { $name } (deactivated)
 
 ## Schemes and duplicate policies
@@ -62,6 +61,7 @@ forms-policy-choose = <b>{ $title }</b>: what happens when a visitor is already 
 
 ## Buttons
 forms-btn-title = ✏️ Title
+forms-btn-fields = 📋 Fields ({ $count })
 forms-btn-scheme = 🧩 Creates: { $scheme }
 forms-btn-policy = 👥 Duplicates: { $policy }
 forms-btn-queue = 🔁 Responsible queue ({ $count })
@@ -79,6 +79,71 @@ forms-btn-disable-confirm = Yes, disable
 forms-btn-enable = ♻️ Enable
 forms-btn-clear-redirect = ✖ No redirect
 forms-btn-clear-origins = ✖ No allowed origins
+
+## Fields
+forms-fields-title = 📋 Fields of <b>{ $title }</b>, in the order visitors see them (* required):
+forms-fields-line = { $position }. <b>{ $label }</b> · { $type } → { $feeds }
+forms-fields-line-required = { $position }. <b>{ $label }</b>* · { $type } → { $feeds }
+forms-fields-outdated = ⚠️ The form's fields changed meanwhile: nothing was saved. Here they are as they are now.
+forms-feeds-contact = contact: { $target }
+forms-feeds-custom = custom field «{ $label }»
+forms-feeds-custom-gone = deleted custom field <code>{ $code }</code>
+forms-feeds-nothing = nothing (kept on the submission)
+forms-field-title = 🔹 <b>{ $label }</b>: field { $position } of { $count } of <b>{ $title }</b>
+forms-field-name = Input name: <code>{ $name }</code>
+forms-field-type = Type: { $type }
+forms-field-label = Label { $language }: «{ $text }»
+forms-field-label-none = Label { $language }: none (another language's is shown)
+forms-field-placeholder = Placeholder { $language }: «{ $text }»
+forms-field-placeholder-none = Placeholder { $language }: none
+forms-field-required = Required: { $required }
+forms-field-feeds = Feeds: { $feeds }
+forms-field-options = Options: { $options }
+forms-field-type-choose = What kind of input is «{ $label }»? Only the kinds that suit what it feeds are offered.
+forms-field-add-choose = What will the new field of <b>{ $title }</b> feed? A contact field, a custom field (🧩), or nothing: the answer is then kept on the submission and added to the contact's comment.
+forms-field-remove-confirm = Remove the field <b>{ $label }</b> from <b>{ $title }</b>? Visitors no longer see it; the submissions already received keep their answers.
+forms-field-added = ✅ Field added at the end: adjust it here.
+forms-field-removed = ✅ Field «{ $label }» removed.
+# The label of a new field that feeds nothing, in both languages.
+forms-field-new-label = Answer { $number }
+forms-language-en = English
+forms-language-fr = French
+forms-btn-field-add = ➕ Add a field
+forms-btn-field-required = Required
+forms-btn-field-label = ✏️ Label { $language }
+forms-btn-field-placeholder = 💬 Placeholder { $language }
+forms-btn-field-type = 🔤 Type: { $type }
+forms-btn-field-options = 📋 Options
+forms-btn-field-up = ⬆️ Move up
+forms-btn-field-down = ⬇️ Move down
+forms-btn-field-remove = 🗑 Remove
+forms-btn-field-remove-confirm = Yes, remove it
+forms-btn-field-clear-placeholder = ✖ No placeholder
+forms-btn-field-nothing = 📥 Nothing: kept on the submission
+forms-field-ask-label = Send the label of «{ $label }» in { $language } (or /cancel).
+forms-field-ask-placeholder = Send the placeholder of «{ $label }» in { $language }: the hint shown in the empty input (or /cancel).
+forms-field-ask-options = Send the options of «{ $label }», one per line (or /cancel). They replace the current ones.
+forms-field-ask-select = A choice list needs options: send those of «{ $label }», one per line (or /cancel).
+
+## Input types
+forms-type-text = text (one line)
+forms-type-textarea = text (several lines)
+forms-type-email = e-mail
+forms-type-tel = phone
+forms-type-url = link
+forms-type-number = number
+forms-type-date = date
+forms-type-select = choice list
+forms-type-checkbox = checkbox
+
+## What a field feeds (the core catalogue names the other contact fields)
+forms-target-name = Full name
+forms-target-phone = Phone
+forms-target-email = E-mail
+forms-target-website = Website
+forms-target-telegram = Telegram
+forms-target-company = Company
+forms-target-message = Message (comment)
 
 ## Responsible queue
 forms-queue-title = Responsible queue of <b>{ $title }</b>: new leads go in turn to the checked staff members. With nobody checked, the active administrators take turns.

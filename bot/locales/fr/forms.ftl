@@ -35,7 +35,6 @@ forms-form-origins = Origines autorisées : { $origins }
 forms-form-key-set = Clé d'API : <b>définie</b>
 forms-form-key-none = Clé d'API : aucune
 forms-form-fields = Champs : { $fields }
-forms-form-fields-note = <i>Les champs eux-mêmes ne se modifient pas depuis le bot.</i>
 forms-inactive = { $name } (désactivé)
 
 ## Schémas et doublons
@@ -62,6 +61,7 @@ forms-policy-choose = <b>{ $title }</b> : que se passe-t-il quand le visiteur es
 
 ## Boutons
 forms-btn-title = ✏️ Titre
+forms-btn-fields = 📋 Champs ({ $count })
 forms-btn-scheme = 🧩 Crée : { $scheme }
 forms-btn-policy = 👥 Doublons : { $policy }
 forms-btn-queue = 🔁 File des responsables ({ $count })
@@ -79,6 +79,71 @@ forms-btn-disable-confirm = Oui, désactiver
 forms-btn-enable = ♻️ Réactiver
 forms-btn-clear-redirect = ✖ Pas de redirection
 forms-btn-clear-origins = ✖ Aucune origine autorisée
+
+## Champs
+forms-fields-title = 📋 Champs de <b>{ $title }</b>, dans l'ordre où les visiteurs les voient (* obligatoire) :
+forms-fields-line = { $position }. <b>{ $label }</b> · { $type } → { $feeds }
+forms-fields-line-required = { $position }. <b>{ $label }</b>* · { $type } → { $feeds }
+forms-fields-outdated = ⚠️ Les champs du formulaire ont changé entre-temps : rien n'a été enregistré. Les voici tels qu'ils sont maintenant.
+forms-feeds-contact = contact : { $target }
+forms-feeds-custom = champ personnalisé « { $label } »
+forms-feeds-custom-gone = champ personnalisé supprimé <code>{ $code }</code>
+forms-feeds-nothing = rien (gardé dans l'envoi)
+forms-field-title = 🔹 <b>{ $label }</b> : champ { $position } sur { $count } de <b>{ $title }</b>
+forms-field-name = Nom de saisie : <code>{ $name }</code>
+forms-field-type = Type : { $type }
+forms-field-label = Libellé { $language } : « { $text } »
+forms-field-label-none = Libellé { $language } : aucun (celui d'une autre langue est affiché)
+forms-field-placeholder = Indication { $language } : « { $text } »
+forms-field-placeholder-none = Indication { $language } : aucune
+forms-field-required = Obligatoire : { $required }
+forms-field-feeds = Alimente : { $feeds }
+forms-field-options = Options : { $options }
+forms-field-type-choose = Quel genre de saisie est « { $label } » ? Seuls les genres adaptés à ce qu'il alimente sont proposés.
+forms-field-add-choose = Qu'alimentera le nouveau champ de <b>{ $title }</b> ? Un champ du contact, un champ personnalisé (🧩), ou rien : la réponse est alors gardée dans l'envoi et ajoutée au commentaire du contact.
+forms-field-remove-confirm = Retirer le champ <b>{ $label }</b> de <b>{ $title }</b> ? Les visiteurs ne le verront plus ; les envois déjà reçus gardent leurs réponses.
+forms-field-added = ✅ Champ ajouté à la fin : réglez-le ici.
+forms-field-removed = ✅ Champ « { $label } » retiré.
+# Le libellé d'un nouveau champ qui n'alimente rien, dans les deux langues.
+forms-field-new-label = Réponse { $number }
+forms-language-en = anglais
+forms-language-fr = français
+forms-btn-field-add = ➕ Ajouter un champ
+forms-btn-field-required = Obligatoire
+forms-btn-field-label = ✏️ Libellé { $language }
+forms-btn-field-placeholder = 💬 Indication { $language }
+forms-btn-field-type = 🔤 Type : { $type }
+forms-btn-field-options = 📋 Options
+forms-btn-field-up = ⬆️ Monter
+forms-btn-field-down = ⬇️ Descendre
+forms-btn-field-remove = 🗑 Retirer
+forms-btn-field-remove-confirm = Oui, le retirer
+forms-btn-field-clear-placeholder = ✖ Pas d'indication
+forms-btn-field-nothing = 📥 Rien : gardé dans l'envoi
+forms-field-ask-label = Envoyez le libellé de « { $label } » en { $language } (ou /cancel).
+forms-field-ask-placeholder = Envoyez l'indication de « { $label } » en { $language } : le texte d'aide affiché dans la saisie vide (ou /cancel).
+forms-field-ask-options = Envoyez les options de « { $label } », une par ligne (ou /cancel). Elles remplacent les options actuelles.
+forms-field-ask-select = Une liste de choix a besoin d'options : envoyez celles de « { $label } », une par ligne (ou /cancel).
+
+## Types de saisie
+forms-type-text = texte (une ligne)
+forms-type-textarea = texte (plusieurs lignes)
+forms-type-email = e-mail
+forms-type-tel = téléphone
+forms-type-url = lien
+forms-type-number = nombre
+forms-type-date = date
+forms-type-select = liste de choix
+forms-type-checkbox = case à cocher
+
+## Ce qu'alimente un champ (le catalogue du cœur nomme les autres champs du contact)
+forms-target-name = Nom complet
+forms-target-phone = Téléphone
+forms-target-email = E-mail
+forms-target-website = Site web
+forms-target-telegram = Telegram
+forms-target-company = Entreprise
+forms-target-message = Message (commentaire)
 
 ## File des responsables
 forms-queue-title = File des responsables de <b>{ $title }</b> : les nouveaux prospects vont à tour de rôle aux collaborateurs cochés. Si personne n'est coché, les administrateurs actifs se relaient.
