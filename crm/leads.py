@@ -10,8 +10,8 @@ from crm.actors import Actor
 from crm.db import utcnow, valid_id
 from crm.errors import NotFoundError, PermissionDeniedError
 from crm.permissions import record_facts, require
-from models import Contact, Staff
-from models.enums import Action
+from models import Contact, FormSubmission, Staff
+from models.enums import Action, SubmissionStatus
 
 ENTITY = "contact"
 
@@ -31,7 +31,8 @@ async def take_lead(actor: Actor, contact_id: int) -> TakeResult:
 
     The first press wins, once: the take is a conditional update on `taken_at`, so of two
     presses at once (even in two processes) exactly one assigns the contact, with an
-    "assigned" history entry. The actor must be a staff member who may read the contact.
+    "assigned" history entry. Only a contact a web form lead went to can be taken, and only by
+    a staff member who may edit it (button data is never trusted: any id can be sent).
     Raises NotFoundError or PermissionDeniedError; returns who has the lead now.
     """
     if actor.staff_id is None:
@@ -47,7 +48,11 @@ async def take_lead(actor: Actor, contact_id: int) -> TakeResult:
         )
         if contact is None:
             raise NotFoundError(f"contact #{contact_id} does not exist")
-        require(actor, Action.READ, await record_facts(contact))
+        require(actor, Action.EDIT, await record_facts(contact))
+        if not await FormSubmission.exists(
+            contact_id=contact_id, status__in=[SubmissionStatus.CREATED, SubmissionStatus.MERGED]
+        ):
+            raise PermissionDeniedError("only a web form lead can be taken")
         now = utcnow()
         taken = await Contact.filter(
             id=contact_id, taken_at=None, deleted_at=None, merged_into_id=None

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from typing import Any
 
-from tortoise.exceptions import IntegrityError
+from tortoise.exceptions import DBConnectionError, IntegrityError, OperationalError
 from tortoise.expressions import Q
 from tortoise.functions import Count
 from tortoise.transactions import in_transaction
@@ -508,8 +508,14 @@ async def resume_stranded(
             "web form submission #%s was left unprocessed: processing it now", submission.id
         )
         try:
-            await _process_or_fail(submission.form, submission, submission.payload)
-        except Exception:  # logged and kept as failed (or left for the next sweep); go on
+            await _process(submission.form, submission, submission.payload)
+        except (OperationalError, DBConnectionError, OSError, ConflictError):
+            # The database or the network, not the lead: it and the rest stay received for
+            # the next sweep.
+            log.exception("web form submission #%s: left for the next sweep", submission.id)
+            break
+        except Exception as exc:  # a bug with this lead: kept as failed; the others still go
+            await _mark_failed(submission.id, exc)
             continue
         processed += 1
     return processed
@@ -590,7 +596,8 @@ async def _mark_failed(submission_id: int, exc: BaseException) -> None:
     reason = f"{type(exc).__name__}: {exc}"[:2000]
     log.exception("web form submission #%s failed", submission_id)
     try:
-        await FormSubmission.filter(id=submission_id).update(
+        # Only a submission still waiting: one settled meanwhile elsewhere keeps its outcome.
+        await FormSubmission.filter(id=submission_id, status=SubmissionStatus.RECEIVED).update(
             status=SubmissionStatus.FAILED, reason=reason, idempotency_key=None
         )
     except Exception:  # the database itself is failing: the log is all we have
@@ -814,8 +821,10 @@ async def _apply(lead: _Lead) -> SubmissionResult | None:
             )
             recipient = card.contact.responsible_id
             if not await _reachable(recipient):
-                # The contact keeps its responsible; someone who can act still hears about it.
+                # The contact keeps its responsible; someone who can act still hears about it,
+                # and may take this new lead even if the contact was taken once before.
                 recipient = await _next_responsible(form.id)
+                await Contact.filter(id=card.contact.id).update(taken_at=None)
             status = SubmissionStatus.MERGED
             outcome = "merged" if policy == DedupPolicy.MERGE else "replaced"
         contact_id = card.contact.id

@@ -150,8 +150,9 @@ async def _from_multipart(request: web.Request, limit: int) -> dict[str, Value]:
         reader = await request.multipart()
         while (part := await reader.next()) is not None:
             if isinstance(part, MultipartReader):
-                await part.release()  # nested multipart/mixed: not something a form sends
-                continue
+                # Nested multipart/mixed: no form sends it, and reading past it would read
+                # bytes the size limit does not count.
+                raise BodyError(400, "page-malformed")
             encoding = part.headers.get("Content-Transfer-Encoding", "").strip().lower()
             if part.headers.get("Content-Encoding") or encoding not in PLAIN_TRANSFER_ENCODINGS:
                 raise BodyError(400, "page-malformed")

@@ -182,12 +182,10 @@ class SpamGuard:
 
     async def reason(self, evidence: Evidence, now: float) -> str | None:
         """None for a post that looks human, else the spam reason to store."""
-        by_address = by_form = 0
-        if not evidence.keyed:
-            # Count every post, spam too: a flood is limited whatever it trips first.
-            if evidence.address_hash:
-                by_address = await self._limiter.hit(f"address:{evidence.address_hash}")
-            by_form = await self._limiter.hit(f"form:{evidence.form_id}")
+        by_address = 0
+        if not evidence.keyed and evidence.address_hash:
+            # Every post of an address counts, spam too: a flood is limited whatever it trips.
+            by_address = await self._limiter.hit(f"address:{evidence.address_hash}")
         if evidence.trap_value not in (None, "", []):
             return TRAP
         if not evidence.keyed:
@@ -196,6 +194,9 @@ class SpamGuard:
                 return problem
             if by_address > self._config.address_limit_per_minute:
                 return RATE_ADDRESS
+            # Only posts that passed every other check count against the form: one address
+            # flooding it (or bots without a token) cannot bury other visitors' leads.
+            by_form = await self._limiter.hit(f"form:{evidence.form_id}")
             if by_form > self._config.form_limit_per_minute:
                 return RATE_FORM
         if self._config.captcha is not None:

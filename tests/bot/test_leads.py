@@ -3,11 +3,19 @@
 import asyncio
 
 from bot.callbacks import LeadAction
-from crm.contacts import create_contact
+from crm import contacts
 from crm.notifier import queue_message
-from models import Contact, HistoryEntry, Staff
+from models import Contact, FormSubmission, HistoryEntry, Staff, WebForm
 from models.enums import HistoryKind, Level
 from tests.telegram_stub import TelegramStub
+
+
+async def _web_lead(actor, data):
+    """A contact a web form lead went to (only those can be taken)."""
+    card = await contacts.create_contact(actor, data)
+    form = await WebForm.get(slug="contact")
+    await FormSubmission.create(form=form, payload={}, status="created", contact_id=card.id)
+    return card
 
 
 async def queue_alert(staff: Staff, contact_id: int, text: str) -> None:
@@ -42,7 +50,7 @@ async def test_the_first_to_take_a_lead_gets_it_and_the_second_is_told_who(
     bob = await make_staff("Bob")
     to_alice = telegram.user(alice.telegram_id, "Alice")
     to_bob = telegram.user(bob.telegram_id, "Bob")
-    lead = await create_contact(cli_actor, {"first_name": "Jean", "last_name": "Lead"})
+    lead = await _web_lead(cli_actor, {"first_name": "Jean", "last_name": "Lead"})
     alice_alert = await _alert(telegram, alice, lead.id)
     bob_alert = await _alert(telegram, bob, lead.id)
     assert alice_alert["text"] == "New lead: Jean <Lead> & co"
@@ -63,7 +71,7 @@ async def test_the_first_to_take_a_lead_gets_it_and_the_second_is_told_who(
 async def test_pressing_take_it_again_says_it_is_already_yours(telegram, make_staff, cli_actor):
     alice = await make_staff("Alice")
     to_alice = telegram.user(alice.telegram_id, "Alice")
-    lead = await create_contact(cli_actor, {"first_name": "Jean", "last_name": "Lead"})
+    lead = await _web_lead(cli_actor, {"first_name": "Jean", "last_name": "Lead"})
     alert = await _alert(telegram, alice, lead.id)
     await to_alice.click(alert, "Take it")
 
@@ -78,7 +86,7 @@ async def test_pressing_take_it_again_says_it_is_already_yours(telegram, make_st
 async def test_the_open_button_shows_the_card(telegram, make_staff, cli_actor):
     alice = await make_staff("Alice")
     to_alice = telegram.user(alice.telegram_id, "Alice")
-    lead = await create_contact(cli_actor, {"first_name": "Jean", "last_name": "Lead"})
+    lead = await _web_lead(cli_actor, {"first_name": "Jean", "last_name": "Lead"})
     alert = await _alert(telegram, alice, lead.id)
 
     shown = await to_alice.click(alert, "Open")
@@ -86,11 +94,11 @@ async def test_the_open_button_shows_the_card(telegram, make_staff, cli_actor):
     assert any("Jean Lead" in text for text in shown.texts)
 
 
-async def test_staff_who_may_not_read_the_contact_are_refused(telegram, make_staff, cli_actor):
+async def test_staff_who_may_not_edit_the_contact_are_refused(telegram, make_staff, cli_actor):
     owner = await make_staff("Owner")
     carol = await make_staff("Carol", level=Level.OWN)
     to_carol = telegram.user(carol.telegram_id, "Carol")
-    lead = await create_contact(
+    lead = await _web_lead(
         cli_actor, {"first_name": "Jean", "last_name": "Lead", "responsible_id": owner.id}
     )
     alert = await _alert(telegram, carol, lead.id)  # a misrouted alert, or a forged button
@@ -98,6 +106,6 @@ async def test_staff_who_may_not_read_the_contact_are_refused(telegram, make_sta
     refused = await to_carol.click(alert, "Take it")
 
     assert refused.answer_text == "That could not be done."
-    assert any("may not see this contact" in text for text in refused.texts)
+    assert any("may not edit this contact" in text for text in refused.texts)
     contact = await Contact.get(id=lead.id)
     assert (contact.responsible_id, contact.taken_at) == (owner.id, None)

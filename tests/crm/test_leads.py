@@ -7,13 +7,16 @@ import pytest
 from crm import leads
 from crm.contacts import create_contact, delete_contact
 from crm.errors import NotFoundError, PermissionDeniedError
-from models import Contact, HistoryEntry
+from models import Contact, FormSubmission, HistoryEntry, WebForm
 from models.enums import HistoryKind, Level
 from tests.conftest import actor_of
 
 
 async def _lead(cli_actor, **extra) -> int:
+    """A contact a web form lead went to."""
     card = await create_contact(cli_actor, {"first_name": "Jean", "last_name": "Lead", **extra})
+    form = await WebForm.get(slug="contact")
+    await FormSubmission.create(form=form, payload={}, status="created", contact_id=card.id)
     return card.id
 
 
@@ -60,7 +63,7 @@ async def test_a_taken_lead_stays_taken_after_it_is_reassigned(db, make_staff, c
     assert (again.taken_now, again.holder_id, again.holder_name) == (False, None, None)
 
 
-async def test_staff_who_may_not_read_the_contact_cannot_take_it(db, make_staff, cli_actor):
+async def test_staff_who_may_not_edit_the_contact_cannot_take_it(db, make_staff, cli_actor):
     owner = await make_staff("Owner")
     outsider = await make_staff("Outsider", level=Level.OWN)
     lead = await _lead(cli_actor, responsible_id=owner.id)
@@ -80,3 +83,23 @@ async def test_a_deleted_or_unknown_contact_cannot_be_taken(db, make_staff, cli_
     for contact_id in (lead, 999_999, 2**40):
         with pytest.raises(NotFoundError):
             await leads.take_lead(await actor_of(alice), contact_id)
+
+
+async def test_only_a_web_form_lead_can_be_taken(db, make_staff, cli_actor):
+    owner = await make_staff("Owner")
+    alice = await make_staff("Alice")
+    customer = await create_contact(
+        cli_actor, {"first_name": "Old", "last_name": "Customer", "responsible_id": owner.id}
+    )
+    with pytest.raises(PermissionDeniedError, match="web form lead"):
+        await leads.take_lead(await actor_of(alice), customer.id)  # a forged button
+    assert (await Contact.get(id=customer.id)).responsible_id == owner.id
+
+
+async def test_staff_who_may_read_but_not_edit_cannot_take_it(db, make_staff, cli_actor):
+    owner = await make_staff("Owner")
+    reader = await make_staff("Reader", levels={"read": Level.ALL, "edit": Level.NONE})
+    lead = await _lead(cli_actor, responsible_id=owner.id)
+    with pytest.raises(PermissionDeniedError):
+        await leads.take_lead(await actor_of(reader), lead)
+    assert (await Contact.get(id=lead)).responsible_id == owner.id

@@ -7,8 +7,9 @@ from typing import Any
 
 import pytest
 
-from crm import contacts, customfields, webforms
+from crm import contacts, customfields, leads, webforms
 from crm.actors import system_actor
+from crm.db import utcnow
 from crm.errors import NotFoundError, PermissionDeniedError, ValidationError
 from crm.webforms import SubmissionMeta
 from models import (
@@ -725,11 +726,14 @@ async def test_a_merged_contact_without_an_active_responsible_alerts_the_queue(d
     gone = await make_staff("Gone")
     ann = await make_staff("Ann")
     card = await existing_jean(responsible_id=gone.id)
+    await Contact.filter(id=card.id).update(taken_at=utcnow())  # "Gone" took it once
     await Staff.filter(id=gone.id).update(is_active=False)
     await make_form(responsible_queue=[ann.id])
     await submit(jean(), "leads")
     assert (await Contact.get(id=card.id)).responsible_id == gone.id
     assert await OutboxMessage.filter(staff_id=ann.id).count() == 1
+    taken = await leads.take_lead(await actor_of(ann), card.id)  # Ann can take the new lead
+    assert taken.taken_now and (await Contact.get(id=card.id)).responsible_id == ann.id
 
 
 # --- spam, failures and alerts --------------------------------------------------------------
@@ -919,3 +923,31 @@ async def test_the_sweep_goes_on_past_a_failing_submission(db, make_staff, monke
     assert await webforms.resume_stranded() == 1
     statuses = dict(await FormSubmission.all().values_list("id", "status"))
     assert statuses == {first.id: SubmissionStatus.FAILED, second.id: SubmissionStatus.CREATED}
+
+
+async def test_a_database_error_in_the_sweep_leaves_the_lead_for_the_next_one(
+    db, make_staff, monkeypatch
+):
+    from tortoise.exceptions import OperationalError
+
+    await make_staff("Admin", admin=True)
+    submission = await stranded(jean(), address_hash="a4")
+
+    async def unreachable(*args: Any) -> None:
+        raise OperationalError("connection lost")
+
+    monkeypatch.setattr(webforms, "_alert", unreachable)
+    assert await webforms.resume_stranded() == 0
+    assert (await FormSubmission.get(id=submission.id)).status == SubmissionStatus.RECEIVED
+    assert await Contact.all().count() == 0
+    monkeypatch.undo()
+    assert await webforms.resume_stranded() == 1
+    assert (await FormSubmission.get(id=submission.id)).status == SubmissionStatus.CREATED
+
+
+async def test_a_failure_never_overwrites_an_outcome_settled_elsewhere(db, make_staff):
+    await make_staff("Admin", admin=True)
+    result = await submit(jean())
+    await webforms._mark_failed(result.submission_id, RuntimeError("late"))
+    stored = await FormSubmission.get(id=result.submission_id)
+    assert (stored.status, stored.reason) == (SubmissionStatus.CREATED, None)

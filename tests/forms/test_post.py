@@ -182,6 +182,14 @@ async def test_unreadable_json_is_400_naming_the_field(client, db, body, field):
         (b"name=J%00ean", "application/x-www-form-urlencoded"),
         (b'--x\r\nContent-Disposition: form-data; name="a"\r\n\r\nb', "multipart/form-data"),
         (b"garbage", "multipart/form-data; boundary=x"),
+        (  # a nested multipart/mixed part: read past, its bytes escaped the size limit
+            b'--x\r\nContent-Disposition: form-data; name="files"\r\n'
+            b"Content-Type: multipart/mixed; boundary=y\r\n\r\n"
+            b"--y\r\nContent-Disposition: file; filename=a.bin\r\n\r\n" + b"A" * 5000 + b"\r\n"
+            b"--y--\r\n--x\r\n"
+            b'Content-Disposition: form-data; name="name"\r\n\r\nJean\r\n--x--\r\n',
+            "multipart/form-data; boundary=x",
+        ),
     ],
 )
 async def test_unreadable_forms_are_400(client, db, body, content_type):

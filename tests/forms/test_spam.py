@@ -122,6 +122,31 @@ async def test_too_many_posts_to_one_form_are_spam(make_client, db, one_window):
     assert [s.reason for s in await submissions()] == [None] * 3 + ["rate limit: form"] * 2
 
 
+async def test_a_flood_from_one_address_does_not_bury_other_visitors_leads(
+    make_client, admin, one_window
+):
+    client = await make_client(
+        address_limit_per_minute=2, form_limit_per_minute=3, trust_proxy=True
+    )
+    flood = {"X-Forwarded-For": "203.0.113.66"}
+    for n in range(10):
+        await client.post(f"/forms/{CONTACT}", json=lead(name=f"Junk {n}"), headers=flood)
+    for n in range(10):  # tokenless bots from everywhere do not count either
+        await client.post(
+            f"/forms/{CONTACT}",
+            json=lead(name=f"Bot {n}", _token=""),
+            headers={"X-Forwarded-For": f"192.0.2.{n}"},
+        )
+    response = await client.post(
+        f"/forms/{CONTACT}",
+        json=lead(name="Real Visitor", email="real@example.fr", phone=None),
+        headers={"X-Forwarded-For": "198.51.100.7"},
+    )
+    assert response.status == 201
+    real = [s for s in await submissions() if s.payload.get("name") == "Real Visitor"]
+    assert [(s.status, s.reason) for s in real] == [("created", None)]
+
+
 async def test_a_server_with_the_api_key_is_not_rate_limited(make_client, db):
     client = await make_client(address_limit_per_minute=2, form_limit_per_minute=2)
     key = "s" * 30
