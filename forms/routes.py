@@ -416,11 +416,10 @@ def _origin_of(url: str) -> str | None:
 
 
 def _request_origin(request: web.Request) -> str | None:
+    """The Origin header browsers send with every POST (not the Referer: any page may be the
+    referrer of a link, and privacy settings cut it)."""
     origin = request.headers.get("Origin")
-    if origin and origin != "null":
-        return _origin_of(origin)
-    referrer = request.headers.get("Referer")
-    return _origin_of(referrer) if referrer else None
+    return _origin_of(origin) if origin and origin != "null" else None
 
 
 def _origin_allowed(origin: str | None, form: PublicForm) -> bool:

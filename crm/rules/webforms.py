@@ -714,8 +714,9 @@ def queue_candidates(queue: Sequence[int], staff: Sequence[StaffFacts]) -> list[
     """Who takes turns for new leads, in order: the active staff of the queue; an empty queue
     (or one with nobody active) falls back to the active administrators by id.
 
-    Staff the bot cannot reach are passed over while someone else can take the lead, since
-    they would never hear about it.
+    Staff the bot cannot reach are passed over while someone else can hear about the lead (the
+    administrators when nobody in the queue can); when nobody can, the queue still takes turns,
+    so that the lead has a responsible.
     """
     by_id = {s.id: s for s in staff}
     queued = [by_id[i] for i in queue if i in by_id and by_id[i].is_active]
@@ -724,9 +725,7 @@ def queue_candidates(queue: Sequence[int], staff: Sequence[StaffFacts]) -> list[
         reachable = [s.id for s in group if not s.is_unreachable]
         if reachable:
             return reachable
-        if group:
-            return [s.id for s in group]
-    return []
+    return [s.id for s in queued or admins]
 
 
 def pick_round_robin(candidates: Sequence[int], cursor: int) -> int | None:

@@ -409,7 +409,11 @@ def test_the_queue_takes_active_reachable_staff_in_its_order():
         StaffFacts(9, True, is_admin=True),
     ]
     assert queue_candidates([4, 2, 1, 3, 77], staff) == [4, 1]
-    assert queue_candidates([3], staff) == [3]  # unreachable, but nobody else in the queue
+    # Nobody in the queue can hear about it: the reachable administrators do.
+    assert queue_candidates([3], staff) == [9]
+    unreachable_admin = [StaffFacts(3, True, is_unreachable=True), StaffFacts(9, True, True, True)]
+    assert queue_candidates([3], unreachable_admin) == [3]  # nobody can: the queue still turns
+    assert queue_candidates([], unreachable_admin) == [9]
 
 
 def test_an_empty_or_inactive_queue_falls_back_to_active_admins():

@@ -195,9 +195,16 @@ async def test_a_plain_html_form_on_an_allowed_site_needs_no_token(client, db):
     elsewhere = await client.post(
         "/forms/site", data=body, headers={"Origin": "https://evil.example"}, allow_redirects=False
     )
-    assert allowed.status == elsewhere.status == 303
+    referrer_only = await client.post(  # anyone can write a Referer; browsers send Origin
+        "/forms/site",
+        data=body,
+        headers={"Referer": "https://shop.example/contact"},
+        allow_redirects=False,
+    )
+    assert allowed.status == elsewhere.status == referrer_only.status == 303
     assert [(s.status, s.reason) for s in await submissions()] == [
         ("created", None),
+        ("spam", "no token"),
         ("spam", "no token"),
     ]
 
