@@ -278,6 +278,8 @@ def _answer(form: PublicForm, result: SubmissionResult, post: Post) -> web.Strea
         view = PageView(form, post.token or "", trap, hidden, values=fields, errors=errors)
         return _html(form_page(view, t), status=422, form=form)
     log.error("form %s: submission %s ended as %s", form.slug, result.submission_id, result.status)
+    if not post.as_json:
+        return _html(message_page(t, "page-error-title", "page-network-error"), status=500)
     failure: dict[str, Any] = {"ok": False, "errors": {"_form": t.plain("page-network-error")}}
     return web.json_response(failure, status=500)
 

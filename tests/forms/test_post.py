@@ -370,3 +370,24 @@ async def test_concurrent_retries_with_one_key_never_fail(client, db):
         )
         assert {r.status for r in answers} in ({422}, {201}), [r.status for r in answers]
     assert await contacts_count() == 1
+
+
+@pytest.mark.parametrize("as_json", [True, False])
+async def test_an_unexpected_outcome_is_a_500_in_the_callers_format(
+    client, db, monkeypatch, as_json
+):
+    from crm import webforms
+    from crm.webforms import SubmissionResult
+
+    async def odd(*args, **kwargs):
+        return SubmissionResult(7, "failed")
+
+    monkeypatch.setattr(webforms, "submit", odd)
+    if as_json:
+        response = await client.post(f"/forms/{CONTACT}", json=lead())
+        assert response.status == 500
+        assert (await response.json())["ok"] is False
+    else:
+        response = await client.post(f"/forms/{CONTACT}", data=form_fields(lead()))
+        assert response.status == 500
+        assert "text/html" in response.headers["Content-Type"]
