@@ -57,13 +57,16 @@ def split(blocks: Iterable[str], limit: int = MESSAGE_LIMIT) -> list[str]:
     return messages or [""]
 
 
+def custom_label(definition: CustomField, language: str) -> str:
+    """A custom field's own label in `language` (French when it has one), as plain text."""
+    return definition.label_fr if language == "fr" and definition.label_fr else definition.label
+
+
 def field_label(t: Translator, name: str, custom: dict[str, CustomField] | None = None) -> str:
     """A field's label in the reader's language (custom fields by their own labels)."""
     code = name[3:] if name.startswith("uf:") else name.removeprefix("custom.")
     if code != name and custom and code in custom:
-        definition = custom[code]
-        label = definition.label_fr if t.language == "fr" and definition.label_fr else None
-        return escape(shorten(label or definition.label, LABEL_LIMIT))
+        return escape(shorten(custom_label(custom[code], t.language), LABEL_LIMIT))
     key = f"field-{name.split('.')[0]}"
     return t(key) if t.has(key) else escape(name)
 

@@ -47,7 +47,7 @@ from bot.handlers.settings import (
     _with_notice,
 )
 from bot.messages import query_message
-from bot.render import shorten
+from bot.render import custom_label, shorten
 from crm import administration, webforms
 from crm.actors import Actor
 from crm.errors import NotFoundError, ValidationError
@@ -578,9 +578,9 @@ def _field_action(
     return FormFieldAction(a=a, id=form_id, i=index, h=_fingerprint(field.name), v=v)
 
 
-def _allowed_types(field: FormField) -> Sequence[str]:
+def _types_for(maps_to: str | None) -> Sequence[str]:
     """The input types a field may take: those that suit its contact target, else any."""
-    return TARGET_TYPES.get(field.maps_to or "", FIELD_TYPES)
+    return TARGET_TYPES.get(maps_to or "", FIELD_TYPES)
 
 
 def _type_label(t: Translator, kind: str) -> str:
@@ -590,10 +590,6 @@ def _type_label(t: Translator, kind: str) -> str:
 def _target_label(t: Translator, target: str) -> str:
     key = f"field-{target}" if target in CORE_NAMED_TARGETS else f"forms-target-{target}"
     return t.plain(key)
-
-
-def _custom_label(custom: CustomField, language: str) -> str:
-    return custom.label_fr if language == "fr" and custom.label_fr else custom.label
 
 
 def _feeds(t: Translator, field: FormField, custom: Mapping[str, CustomField]) -> str:
@@ -607,7 +603,7 @@ def _feeds(t: Translator, field: FormField, custom: Mapping[str, CustomField]) -
     definition = custom.get(code)
     if definition is None:  # deleted since: the core refuses the list until it goes
         return t("forms-feeds-custom-gone", code=shorten(code, 30))
-    return t("forms-feeds-custom", label=shorten(_custom_label(definition, t.language), 30))
+    return t("forms-feeds-custom", label=shorten(custom_label(definition, t.language), 30))
 
 
 def _field_title(t: Translator, field: FormField, limit: int = 100) -> str:
@@ -694,7 +690,7 @@ def field_screen(
         [ask("forms-btn-field-label", "label", language) for language in LANGUAGES],
         [ask("forms-btn-field-placeholder", "placeholder", language) for language in LANGUAGES],
     ]
-    if len(_allowed_types(field)) > 1:
+    if len(_types_for(field.maps_to)) > 1:
         label = t.plain("forms-btn-field-type", type=_type_label(t, field.type))
         rows.append([_button(label, act("types"))])
     if field.type == "select":
@@ -720,7 +716,7 @@ def field_types_screen(t: Translator, details: FormDetails, index: int) -> Scree
                 _field_action("type", form_id, index, field, FIELD_TYPES.index(kind)),
             )
         ]
-        for kind in _allowed_types(field)
+        for kind in _types_for(field.maps_to)
     ]
     rows.append(_back(t, _field_action("open", form_id, index, field)))
     return t("forms-field-type-choose", label=_field_title(t, field)), _markup(rows)
@@ -759,7 +755,7 @@ def field_add_screen(
     ]
     choices += [
         _button(
-            "🧩 " + _custom_label(definition, t.language),
+            "🧩 " + custom_label(definition, t.language),
             FormFieldAction(a="newc", id=form_id, v=definition.id),
         )
         for definition in custom
@@ -824,7 +820,7 @@ def _new_field(
     taken: Collection[str], stem: str, label: Mapping[str, str], maps_to: str | None
 ) -> dict[str, Any]:
     """A new optional field with the first type its target allows."""
-    kind = TARGET_TYPES.get(maps_to or "", FIELD_TYPES)[0]
+    kind = _types_for(maps_to)[0]
     return FormField(_free_name(stem, taken), kind, dict(label), maps_to=maps_to).to_spec()
 
 
@@ -848,7 +844,7 @@ async def _new_spec(
         definition = custom.get(data.v)
         if definition is None or f"custom.{definition.code}" in used:
             return None
-        label = {lang: _custom_label(definition, lang) for lang in LANGUAGES}
+        label = {lang: custom_label(definition, lang) for lang in LANGUAGES}
         return _new_field(taken, definition.code, label, f"custom.{definition.code}")
     names = {*taken, *RESERVED_NAMES}
     number = next(n for n in itertools.count(1) if f"answer_{n}" not in names)
@@ -994,7 +990,7 @@ async def on_field_type(
     """Sets the type; a field becoming a choice list is asked for its options first."""
     details, field = await _pressed(actor, callback_data)
     kind = _nth(FIELD_TYPES, callback_data.v)
-    if field is None or kind not in _allowed_types(field):
+    if field is None or kind not in _types_for(field.maps_to):
         await _outdated(query, actor, t, details)
         return
     if kind == "select" and field.type != "select":

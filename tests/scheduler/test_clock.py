@@ -1,21 +1,16 @@
 """The clock runs its sweeps in the running loop, once at start and then on its interval."""
 
 import asyncio
-from datetime import timedelta
 
-from crm.webforms import SubmissionMeta, _store
-from models import Contact, FormSubmission, WebForm
+from models import Contact, FormSubmission
 from models.enums import SubmissionStatus
 from scheduler.clock import Clock
+from tests.crm.test_webforms import stranded
 
 
 async def test_the_clock_processes_a_stranded_lead_right_after_start(db):
-    form = await WebForm.get(slug="contact")
     payload = {"name": "Jean Dupont", "phone": "06 12 34 56 78", "consent": "on"}
-    submission = await _store(form, payload, SubmissionMeta(), None, None)
-    await FormSubmission.filter(id=submission.id).update(
-        received_at=submission.received_at - timedelta(minutes=10)
-    )
+    submission = await stranded(payload, minutes=10)
     clock = Clock("Europe/Paris")
     clock.start()
     try:
