@@ -1,0 +1,1 @@
+"""Documentation tooling: the README screenshots are made by `python -m docs.screenshots`."""
