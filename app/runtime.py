@@ -1,17 +1,26 @@
-"""`carnet serve`: one event loop running the web app, the Telegram bot and the scheduler."""
+"""`carnet serve`: one event loop running the web app, the Telegram bot and the scheduler.
+
+The web app and the scheduler are the parts a team cannot lose (leads arrive through the
+forms, stranded leads are swept up by the scheduler), so nothing the bot meets stops them: the
+bot runs supervised (see app/telegram.py) and `/healthz` says which part is down.
+"""
 
 import asyncio
+import errno
 import logging
 import signal
-from typing import Any
+import socket
 
 from aiohttp import web
 
 from app import database
-from app.settings import Settings, core_config
+from app.health import Health
+from app.home import HomeConfig
+from app.settings import Settings, SettingsError, core_config
 from app.telegram import TelegramService, bot_config
 from app.web import build_app
-from crm import config
+from crm import config, webforms
+from crm.actors import system_actor
 from crm.setup import ensure_defaults
 from crm.staff import ensure_admins
 from forms.config import FormsConfig
@@ -31,8 +40,74 @@ def forms_config(settings: Settings) -> FormsConfig:
     )
 
 
-def telegram_polling(telegram: TelegramService | None) -> asyncio.Task[None] | None:
-    return telegram.polling if telegram is not None else None
+class _OnlyOneLinePerRetry(logging.Filter):
+    """aiogram logs a failed getUpdates twice (the error, then "Sleep for … and try again"):
+    keep the first, which names the error, so an outage costs one line per attempt."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not str(record.msg).startswith("Sleep for")
+
+
+def quiet_library_logs(level: str) -> None:
+    """Library chatter that says a job ran or an update was handled, not what happened, goes
+    below INFO: APScheduler's two lines per sweep (5,700 a day) and aiogram's line per update.
+    At DEBUG the operator asked for everything, so nothing is hidden."""
+    if logging.getLevelName(level) <= logging.DEBUG:
+        return
+    for name in ("apscheduler", "aiogram.event"):
+        logging.getLogger(name).setLevel(logging.WARNING)
+    dispatcher = logging.getLogger("aiogram.dispatcher")
+    if not any(isinstance(f, _OnlyOneLinePerRetry) for f in dispatcher.filters):
+        dispatcher.addFilter(_OnlyOneLinePerRetry())
+
+
+def base_url(settings: Settings) -> str:
+    """Where people reach the web app: PUBLIC_URL, else the address it listens on."""
+    if settings.public_url:
+        return settings.public_url
+    host = settings.web_host
+    shown = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host  # noqa: S104 - a display
+    return f"http://{f'[{shown}]' if ':' in shown else shown}:{settings.web_port}"
+
+
+async def listen(runner: web.AppRunner, settings: Settings) -> None:
+    """Start listening; an address that cannot be used is a configuration error that names
+    WEB_HOST or WEB_PORT and the reason, not a socket traceback."""
+    where = f"{settings.web_host}:{settings.web_port}"
+    try:
+        await web.TCPSite(runner, settings.web_host, settings.web_port).start()
+    except socket.gaierror as exc:
+        raise SettingsError(
+            f"WEB_HOST: {settings.web_host!r} is not an address or a host name this machine can"
+            f" resolve ({exc.strerror})"
+        ) from None
+    except OSError as exc:
+        if exc.errno == errno.EADDRINUSE:
+            raise SettingsError(
+                f"WEB_PORT: {where} is already in use (another carnet serve, or another"
+                " program); stop it or choose another WEB_PORT"
+            ) from None
+        if exc.errno in (errno.EACCES, errno.EPERM):
+            raise SettingsError(
+                f"WEB_PORT: not allowed to listen on {where} (ports below 1024 need root);"
+                " use a port such as 8080 behind a reverse proxy"
+            ) from None
+        if exc.errno == errno.EADDRNOTAVAIL:
+            raise SettingsError(
+                f"WEB_HOST: {settings.web_host} is not an address of this machine"
+                " (use 127.0.0.1, or 0.0.0.0 for every interface)"
+            ) from None
+        raise SettingsError(f"WEB_HOST/WEB_PORT: cannot listen on {where}: {exc}") from None
+
+
+async def log_forms(settings: Settings) -> None:
+    """Say where the active forms are, so a newcomer finds them from the start log."""
+    forms = [f for f in await webforms.list_forms(system_actor("serve")) if f.is_active]
+    root = base_url(settings)
+    for form in forms:
+        log.info("web form %r: %s/forms/%s", form.title, root, form.slug)
+    if not forms:
+        log.info("web forms: none is active (carnet forms list)")
 
 
 async def serve(
@@ -40,9 +115,11 @@ async def serve(
 ) -> None:
     """Run until SIGINT/SIGTERM (or `stop` is set), then shut down cleanly.
 
-    Stops with an error too when the bot's polling dies (a revoked token, say): a CRM whose
-    bot silently stopped would look alive to the health check.
+    Order: database, defaults, the web app listening, the scheduler, then the bot in the
+    background; a bot that cannot reach Telegram, or whose token is refused, is reported by
+    /healthz and the log while the rest keeps running.
     """
+    quiet_library_logs(settings.log_level)
     config.configure(core_config(settings))
     await database.connect(settings)
     runner: web.AppRunner | None = None
@@ -51,34 +128,36 @@ async def serve(
     try:
         await ensure_defaults()
         await ensure_admins(settings.admin_telegram_ids)
-        app = build_app(forms_config(settings))
         if settings.bot_token is not None:
             telegram = TelegramService(bot_config(settings, handle_as_tasks=handle_as_tasks))
+        service = telegram
+        health = Health(
+            redis_url=settings.redis_url,
+            scheduler=lambda: clock.running,
+            bot=(lambda: service.status) if service is not None else None,
+        )
+        home = HomeConfig(
+            default_language=settings.default_language,
+            bot_username=(lambda: service.username) if service is not None else lambda: None,
+        )
+        app = build_app(forms_config(settings), health=health, home=home)
+        if telegram is not None:
             telegram.mount(app)
         runner = web.AppRunner(app, access_log=None)
         await runner.setup()
-        site = web.TCPSite(runner, settings.web_host, settings.web_port)
-        await site.start()
+        await listen(runner, settings)
         log.info("web: listening on http://%s:%s", settings.web_host, settings.web_port)
+        await log_forms(settings)
+        clock.start()
         if telegram is None:
             log.info("bot: off (BOT_TOKEN is empty); web forms and the scheduler still run")
         else:
             await telegram.start()
-        clock.start()
         stop = stop or asyncio.Event()
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, stop.set)
-        waits: list[asyncio.Future[Any]] = [asyncio.ensure_future(stop.wait())]
-        if telegram is not None and telegram.polling is not None:
-            waits.append(telegram.polling)
-        done, _ = await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
-        if telegram is not None and telegram.polling in done:
-            telegram.polling.result()  # raises the polling error
-            raise RuntimeError("the bot stopped polling")
-        for pending in waits:
-            if pending is not telegram_polling(telegram):
-                pending.cancel()
+        await stop.wait()
         log.info("shutting down")
     finally:
         clock.stop()

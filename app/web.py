@@ -1,21 +1,23 @@
-"""The aiohttp application: health check, web forms; the Telegram webhook mounts here too."""
+"""The aiohttp application: home page, health check, web forms; the Telegram webhook mounts
+here too."""
 
 import logging
 
 from aiohttp import web
 
-from app import database
+from app.health import Health
+from app.home import HomeConfig, setup_home
 from forms.config import FormsConfig
 from forms.routes import setup_forms
 
 log = logging.getLogger(__name__)
+HEALTH = web.AppKey("carnet_health", Health)
 
 
 async def healthz(request: web.Request) -> web.Response:
-    """200 when the database answers, 503 otherwise (for load balancers and `make run` users)."""
-    if await database.is_healthy():
-        return web.json_response({"status": "ok"})
-    return web.json_response({"status": "unavailable", "database": "not answering"}, status=503)
+    """Each part's state; 503 when the database (or Redis, when set) does not answer."""
+    status, body = await request.app[HEALTH].report()
+    return web.json_response(body, status=status, headers={"Cache-Control": "no-store"})
 
 
 @web.middleware
@@ -30,10 +32,22 @@ async def errors_middleware(request: web.Request, handler):
         return web.json_response({"ok": False, "error": "internal error (logged)"}, status=500)
 
 
-def build_app(forms: FormsConfig | None = None) -> web.Application:
-    """The web app with the health check and the web forms (default forms settings if None)."""
+async def _close_health(app: web.Application) -> None:
+    await app[HEALTH].close()
+
+
+def build_app(
+    forms: FormsConfig | None = None,
+    *,
+    health: Health | None = None,
+    home: HomeConfig | None = None,
+) -> web.Application:
+    """The web app with the home page, the health check and the web forms (defaults if None)."""
     forms = forms or FormsConfig()
     app = web.Application(middlewares=[errors_middleware], client_max_size=forms.max_body_bytes)
+    app[HEALTH] = health or Health()
     app.router.add_get("/healthz", healthz)
+    app.on_cleanup.append(_close_health)
+    setup_home(app, home or HomeConfig(default_language=forms.default_language))
     setup_forms(app, forms)
     return app

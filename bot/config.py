@@ -16,3 +16,7 @@ class BotConfig:
     # an update is finished when the next getUpdates arrives.
     handle_as_tasks: bool = True
     polling_timeout: int = 10
+    # While Telegram cannot be reached at start, attempts are spaced from `retry_first` seconds,
+    # doubling up to `retry_limit` (a minute: a blip is caught quickly, an outage costs little).
+    retry_first: float = 1.0
+    retry_limit: float = 60.0

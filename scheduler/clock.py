@@ -45,6 +45,10 @@ class Clock:
         log.info("scheduler: started (sweeps every %s s)", SWEEP_SECONDS)
 
     @property
+    def running(self) -> bool:
+        return bool(self._scheduler.running)
+
+    @property
     def jobs(self) -> list[str]:
         return [job.id for job in self._scheduler.get_jobs()]
 

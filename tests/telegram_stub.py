@@ -620,7 +620,9 @@ class TelegramStub:
     # run it with handle_as_tasks=False; in webhook mode, when the webhook's HTTP answer arrives,
     # so give SimpleRequestHandler handle_in_background=False. getUpdates is not in `calls`.
 
-    def __init__(self, *, timeout: float = 10.0, strict_ampersand: bool = True) -> None:
+    def __init__(
+        self, *, timeout: float = 10.0, strict_ampersand: bool = True, port: int = 0
+    ) -> None:
         self.timeout, self.strict_ampersand = timeout, strict_ampersand
         self.calls: list[Call] = []
         self.commands: dict[tuple[str, str], list[dict[str, Any]]] = {}
@@ -630,7 +632,7 @@ class TelegramStub:
         self.poll_count = 0
         self._runner: web.AppRunner | None = None
         self._client: aiohttp.ClientSession | None = None
-        self._port = 0
+        self._port = port
         self._chats: dict[int, dict[str, Any]] = {}
         self._messages: dict[int, dict[int, dict[str, Any]]] = {}
         self._last_message_id: dict[int, int] = {}
@@ -648,6 +650,7 @@ class TelegramStub:
         self._tasks: set[asyncio.Task[None]] = set()
         self._wakeup = asyncio.Event()
         self._closing = False
+        self.refusing = False  # every method answers 401, as for a revoked token
         handlers: dict[str, Callable[[dict[str, Any], dict[str, _Upload]], Any]] = {
             "getMe": lambda p, f: BOT_USER,
             "getUpdates": self._get_updates,
@@ -675,13 +678,13 @@ class TelegramStub:
     # Lifecycle
 
     async def start(self) -> None:
-        """Serve on 127.0.0.1 on a free port."""
+        """Serve on 127.0.0.1, on the port given (a bot may be waiting for it) or a free one."""
         app = web.Application(client_max_size=64 * 1024 * 1024)
         app.router.add_route("*", "/bot{token}/{method}", self._handle_api)
         app.router.add_route("GET", "/file/bot{token}/{path:.+}", self._handle_file)
         self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=1.0)
         await self._runner.setup()
-        await web.TCPSite(self._runner, "127.0.0.1", 0).start()
+        await web.TCPSite(self._runner, "127.0.0.1", self._port, reuse_address=True).start()
         self._port = int(self._runner.addresses[0][1])
 
     async def close(self) -> None:
@@ -731,6 +734,10 @@ class TelegramStub:
     def block(self, chat_id: int) -> None:
         """The user blocks the bot: sends to them fail with 403."""
         self._blocked.add(chat_id)
+
+    def refuse_token(self, refusing: bool = True) -> None:
+        """Answer every method with 401 Unauthorized, as Telegram does for a revoked token."""
+        self.refusing = refusing
 
     def unblock(self, chat_id: int) -> None:
         """The user unblocks the bot."""
@@ -992,6 +999,8 @@ class TelegramStub:
             self.calls.append(call)
         self._notify()
         try:
+            if self.refusing:
+                raise ApiError(401, "Unauthorized")
             if failures := self._failures.get(name.lower()):
                 code, retry_after, description = failures.pop(0)
                 if code == 429:

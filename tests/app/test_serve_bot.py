@@ -64,5 +64,59 @@ async def test_serve_runs_the_bot_admins_from_the_settings_are_answered(tmp_path
             output, _ = await asyncio.wait_for(server.communicate(), 30)
         log = output.decode()
         assert server.returncode == 0, log
-        assert "bot: long polling" in log and "scheduler: started" in log
+        assert "bot: @carnet_test_bot is online (https://t.me/carnet_test_bot), long polling" in log
+    assert "scheduler: started" in log
     assert "Traceback" not in log
+
+
+async def _get(url: str) -> tuple[int, str]:
+    import aiohttp
+
+    async with aiohttp.ClientSession() as session, session.get(url) as response:
+        return response.status, await response.text()
+
+
+async def test_serve_with_a_refused_token_keeps_the_web_app_and_the_scheduler(tmp_path):
+    """A revoked BOT_TOKEN is said once, naming BotFather; forms and /healthz keep answering."""
+    import json
+
+    async with TelegramStub() as stub:
+        stub.refuse_token()
+        port = _free_port()
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("WEBHOOK", "REDIS"))}
+        env.update(
+            DATABASE_URL=f"sqlite://{tmp_path / 'carnet.sqlite3'}",
+            BOT_TOKEN="42:REVOKED",
+            TELEGRAM_API_URL=stub.url,
+            WEB_PORT=str(port),
+            PYTHONPATH=str(ROOT),
+        )
+        upgrade = await _carnet(tmp_path, env, "db", "upgrade")
+        assert await asyncio.wait_for(upgrade.wait(), 120) == 0
+        server = await _carnet(tmp_path, env, "serve")
+        try:
+            async with asyncio.timeout(60):
+                while True:
+                    try:
+                        status, text = await _get(f"http://127.0.0.1:{port}/healthz")
+                        if json.loads(text)["parts"]["bot"] == "refused":
+                            break
+                    except OSError:
+                        pass
+                    await asyncio.sleep(0.2)
+            health = json.loads(text)
+            assert status == 200 and health["status"] == "degraded"
+            assert health["parts"] == {"database": "ok", "scheduler": "running", "bot": "refused"}
+            status, page = await _get(f"http://127.0.0.1:{port}/forms/contact")
+            assert status == 200 and "<form" in page
+            status, home = await _get(f"http://127.0.0.1:{port}/")
+            assert status == 200 and 'href="/forms/contact"' in home
+            assert server.returncode is None  # still running
+        finally:
+            server.send_signal(signal.SIGTERM)
+            output, _ = await asyncio.wait_for(server.communicate(), 30)
+    log = output.decode()
+    assert server.returncode == 0, log
+    assert log.count("refused BOT_TOKEN") == 1 and "@BotFather" in log
+    assert f"http://127.0.0.1:{port}/forms/contact" in log  # where the forms are
+    assert "Traceback" not in log and "apscheduler" not in log

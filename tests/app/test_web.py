@@ -9,7 +9,8 @@ async def test_healthz_is_ok_when_the_database_answers(db):
     async with TestClient(TestServer(build_app())) as client:
         response = await client.get("/healthz")
         assert response.status == 200
-        assert await response.json() == {"status": "ok"}
+        body = await response.json()
+        assert body["status"] == "ok" and body["parts"] == {"database": "ok", "bot": "off"}
 
 
 async def test_healthz_is_503_when_the_database_does_not_answer(db, monkeypatch):
@@ -23,3 +24,53 @@ async def test_healthz_is_503_when_the_database_does_not_answer(db, monkeypatch)
         response = await client.get("/healthz")
         assert response.status == 503
         assert (await response.json())["status"] == "unavailable"
+
+
+async def test_healthz_is_503_when_redis_is_set_but_does_not_answer(db):
+    from app.health import Health
+
+    app = build_app(health=Health(redis_url="redis://127.0.0.1:1/0"))
+    async with TestClient(TestServer(app)) as client:
+        response = await client.get("/healthz")
+        body = await response.json()
+    assert response.status == 503
+    assert body["status"] == "unavailable" and body["parts"]["redis"] == "not answering"
+
+
+async def test_healthz_reports_redis_when_it_answers(db):
+    import os
+
+    from app.health import Health
+
+    url = os.environ.get("TEST_REDIS_URL") or "redis://127.0.0.1:6379/15"
+    app = build_app(health=Health(redis_url=url, scheduler=lambda: False))
+    async with TestClient(TestServer(app)) as client:
+        response = await client.get("/healthz")
+        body = await response.json()
+    if body["parts"]["redis"] != "ok" and os.environ.get("CARNET_REQUIRE_REDIS") != "1":
+        import pytest
+
+        pytest.skip(f"Redis is not answering at {url}")
+    assert response.status == 200
+    assert body["status"] == "degraded"  # the scheduler is stopped
+    assert body["parts"] == {"database": "ok", "redis": "ok", "scheduler": "stopped", "bot": "off"}
+
+
+async def test_the_home_page_lists_active_forms_escaped_in_the_visitors_language(db):
+    from app.home import HomeConfig
+    from crm import webforms
+    from crm.actors import system_actor
+
+    actor = system_actor("test")
+    await webforms.create_form(actor, {"slug": "quote", "title": "Devis <b>rapide</b>"})
+    await webforms.create_form(actor, {"slug": "old", "title": "Old form"})
+    await webforms.disable_form(actor, "old")
+    app = build_app(home=HomeConfig(bot_username=lambda: "acme_crm_bot"))
+    async with TestClient(TestServer(app)) as client:
+        response = await client.get("/", headers={"Accept-Language": "fr-FR,fr;q=0.9"})
+        page = await response.text()
+    assert response.status == 200 and '<html lang="fr">' in page
+    assert 'href="/forms/quote">Devis &lt;b&gt;rapide&lt;/b&gt;</a>' in page
+    assert 'href="/forms/contact"' in page and "/forms/old" not in page
+    assert '<a href="https://t.me/acme_crm_bot">@acme_crm_bot</a>' in page
+    assert "Formulaires de contact" in page

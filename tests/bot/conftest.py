@@ -17,6 +17,7 @@ async def telegram(db: str) -> AsyncIterator[TelegramStub]:
             BotConfig(token="42:TEST", api_url=stub.url, handle_as_tasks=False, polling_timeout=1)
         )
         await service.start()
+        assert await service.ready()
         await stub.wait_for_call("getUpdates")
         try:
             yield stub

@@ -432,6 +432,7 @@ async def test_the_service_runs_the_sender_in_webhook_mode_too(stub, in_chat):
         )
     )
     await service.start()
+    assert await service.ready()
     try:
         await queue_message(alice, "info", "Via the webhook process")
         await until(_all_done)

@@ -38,6 +38,7 @@ async def webhook(db: str) -> AsyncIterator[tuple[TelegramStub, str]]:
         await runner.setup()
         await web.TCPSite(runner, "127.0.0.1", port).start()
         await service.start()
+        assert await service.ready()
         try:
             yield stub, url
         finally:

@@ -11,13 +11,14 @@ from crm.i18n import LANGUAGES, Catalogue, Markup, pick_language
 
 ROOT = Path(__file__).resolve().parents[2]
 BOT_LOCALES = ROOT / "bot" / "locales"
+APP_LOCALES = ROOT / "app" / "locales"
 # t("key"), t.plain("key"), t.has("key"): literal keys used by the code.
 KEY_USE = re.compile(r"""\bt(?:\.plain|\.has)?\(\s*["']([a-z][a-z0-9_-]*)["']""")
 
 
 @pytest.fixture(scope="module")
 def catalogue() -> Catalogue:
-    return Catalogue([BOT_LOCALES])
+    return Catalogue([BOT_LOCALES, APP_LOCALES])
 
 
 def test_english_and_french_have_the_same_messages(catalogue):

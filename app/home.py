@@ -1,0 +1,92 @@
+"""`GET /`: a small public page saying what this is, the open forms, and where the bot is."""
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from aiohttp import web
+
+from app.version import carnet_version
+from crm import webforms
+from crm.actors import system_actor
+from crm.i18n import Catalogue, Markup, Translator, escape
+from forms.page import negotiate_language
+
+log = logging.getLogger(__name__)
+LOCALES = Path(__file__).parent / "locales"
+CSS = (
+    "body{margin:0;font:16px/1.5 system-ui,-apple-system,'Segoe UI',Roboto,sans-serif;"
+    "color:#1b1b1b;background:#f5f5f7}main{max-width:36rem;margin:0 auto;padding:2rem 1rem}"
+    "h1{margin:0 0 .25rem}a{color:#1f5fbf}li{margin:.3rem 0}.note{color:#4a4a4a;font-size:.9rem}"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class HomeConfig:
+    """What the page needs from the process: the default language and the bot's @username
+    (None while the bot is off or not connected yet)."""
+
+    default_language: str = "en"
+    bot_username: Callable[[], str | None] = lambda: None
+
+
+@dataclass(frozen=True, slots=True)
+class HomeState:
+    config: HomeConfig
+    catalogue: Catalogue
+
+
+HOME = web.AppKey("carnet_home", HomeState)
+
+
+def setup_home(app: web.Application, config: HomeConfig) -> None:
+    """Register `GET /` on `app` (before it starts)."""
+    app[HOME] = HomeState(config, Catalogue([LOCALES], config.default_language))
+    app.router.add_get("/", home)
+
+
+async def home(request: web.Request) -> web.Response:
+    """The page, in the visitor's language; only active forms are listed."""
+    state = request.app[HOME]
+    config = state.config
+    language = negotiate_language(
+        request.query.get("lang"), request.headers.get("Accept-Language"), config.default_language
+    )
+    forms: list[webforms.PublicForm] | None
+    try:
+        forms = [f for f in await webforms.list_forms(system_actor("web")) if f.is_active]
+    except Exception as exc:  # the database is down: the page still says what this is
+        log.warning("home page: the forms cannot be listed: %s", exc)
+        forms = None
+    page = render_home(state.catalogue.translator(language), forms, config.bot_username())
+    return web.Response(
+        text=page,
+        content_type="text/html",
+        headers={"Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"},
+    )
+
+
+def render_home(t: Translator, forms: list[webforms.PublicForm] | None, bot: str | None) -> str:
+    """The page's HTML (forms None: they could not be listed); every title and name is escaped."""
+    items = "".join(
+        f'<li><a href="/forms/{escape(f.slug)}">{escape(f.title)}</a></li>' for f in forms or []
+    )
+    if forms is None:
+        listing = f"<p>{t('home-forms-unavailable')}</p>"
+    else:
+        listing = f"<ul>{items}</ul>" if items else f"<p>{t('home-no-forms')}</p>"
+    if bot:
+        link = f'<a href="https://t.me/{escape(bot)}">@{escape(bot)}</a>'
+        staff = t("home-staff", bot=Markup(link))
+    else:
+        staff = t("home-staff-no-bot")
+    return (
+        f'<!doctype html>\n<html lang="{escape(t.language)}">\n<head>\n<meta charset="utf-8">\n'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
+        f"<title>{t('home-title')}</title>\n<style>{CSS}</style>\n</head>\n<body>\n<main>\n"
+        f"<h1>{t('home-title')}</h1>\n<p>{t('home-tagline')}</p>\n"
+        f"<h2>{t('home-forms')}</h2>\n{listing}\n<p>{staff}</p>\n"
+        f'<p class="note">{t("home-version", version=carnet_version())}</p>\n'
+        "</main>\n</body>\n</html>\n"
+    )
