@@ -25,8 +25,11 @@ def _free_port() -> int:
 
 
 async def until(check: Callable[[], bool], within: float = 10.0) -> None:
+    """Poll a state another task changes (the service's) until `check` holds."""
     async with asyncio.timeout(within):
-        while not check():
+        while True:
+            if check():
+                return
             await asyncio.sleep(0.02)
 
 
