@@ -3,7 +3,8 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 TEST_POSTGRES_URL ?= postgres://postgres@127.0.0.1:5432/test
-PYTEST_ARGS ?= -q
+# -rs lists why each skipped test was skipped; tests/progress.py prints a line per file.
+PYTEST_ARGS ?= -q -rs -p tests.progress -o console_output_style=classic
 
 .PHONY: install run test test-sqlite test-postgres lint bench-search clean
 
@@ -19,20 +20,20 @@ run: install
 	$(BIN)/carnet db upgrade
 	$(BIN)/carnet serve
 
-# The two halves run side by side (two cores; separate databases, separate Redis databases);
-# each half's output is printed whole when it ends.
+# The two halves run side by side (two cores; separate databases, separate Redis databases),
+# each printing a line per finished test file, labelled [sqlite] or [postgres].
 test: install
-	$(MAKE) --no-print-directory -j2 --output-sync=target test-sqlite test-postgres
+	$(MAKE) --no-print-directory -j2 test-sqlite test-postgres
 
 test-sqlite: install
 	@echo "== tests on SQLite"
-	TEST_DB_URL= $(BIN)/python -m pytest $(PYTEST_ARGS)
+	TEST_DB_URL= CARNET_TEST_LABEL=sqlite $(BIN)/python -m pytest $(PYTEST_ARGS)
 
 test-postgres: install
 	@if $(BIN)/python -m tests.pg_available "$(TEST_POSTGRES_URL)"; then \
 		echo "== tests on PostgreSQL ($(TEST_POSTGRES_URL))"; \
 		TEST_DB_URL="$(TEST_POSTGRES_URL)" TEST_REDIS_URL=redis://127.0.0.1:6379/14 \
-			$(BIN)/python -m pytest $(PYTEST_ARGS); \
+			CARNET_TEST_LABEL=postgres $(BIN)/python -m pytest $(PYTEST_ARGS); \
 	elif [ "$$CARNET_REQUIRE_POSTGRES" = "1" ]; then \
 		echo "PostgreSQL is not answering at $(TEST_POSTGRES_URL) and CARNET_REQUIRE_POSTGRES=1: failing"; \
 		exit 1; \
