@@ -25,10 +25,10 @@ CSS = (
 @dataclass(frozen=True, slots=True)
 class HomeConfig:
     """What the page needs from the process: the default language and the bot's @username
-    (None while the bot is off or not connected yet)."""
+    (None when there is no bot; the callable gives None while it is not connected)."""
 
     default_language: str = "en"
-    bot_username: Callable[[], str | None] = lambda: None
+    bot_username: Callable[[], str | None] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,7 +59,9 @@ async def home(request: web.Request) -> web.Response:
     except Exception as exc:  # the database is down: the page still says what this is
         log.warning("home page: the forms cannot be listed: %s", exc)
         forms = None
-    page = render_home(state.catalogue.translator(language), forms, config.bot_username())
+    bot = config.bot_username() if config.bot_username is not None else None
+    has_bot = config.bot_username is not None
+    page = render_home(state.catalogue.translator(language), forms, bot, has_bot=has_bot)
     return web.Response(
         text=page,
         content_type="text/html",
@@ -67,8 +69,11 @@ async def home(request: web.Request) -> web.Response:
     )
 
 
-def render_home(t: Translator, forms: list[webforms.PublicForm] | None, bot: str | None) -> str:
-    """The page's HTML (forms None: they could not be listed); every title and name is escaped."""
+def render_home(
+    t: Translator, forms: list[webforms.PublicForm] | None, bot: str | None, *, has_bot: bool
+) -> str:
+    """The page's HTML (forms None: they could not be listed; no staff line without a bot);
+    every title and name is escaped."""
     items = "".join(
         f'<li><a href="/forms/{escape(f.slug)}">{escape(f.title)}</a></li>' for f in forms or []
     )
@@ -76,17 +81,18 @@ def render_home(t: Translator, forms: list[webforms.PublicForm] | None, bot: str
         listing = f"<p>{t('home-forms-unavailable')}</p>"
     else:
         listing = f"<ul>{items}</ul>" if items else f"<p>{t('home-no-forms')}</p>"
+    staff = ""
     if bot:
         link = f'<a href="https://t.me/{escape(bot)}">@{escape(bot)}</a>'
-        staff = t("home-staff", bot=Markup(link))
-    else:
-        staff = t("home-staff-no-bot")
+        staff = f"<p>{t('home-staff', bot=Markup(link))}</p>\n"
+    elif has_bot:
+        staff = f"<p>{t('home-staff-no-bot')}</p>\n"
     return (
         f'<!doctype html>\n<html lang="{escape(t.language)}">\n<head>\n<meta charset="utf-8">\n'
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
         f"<title>{t('home-title')}</title>\n<style>{CSS}</style>\n</head>\n<body>\n<main>\n"
         f"<h1>{t('home-title')}</h1>\n<p>{t('home-tagline')}</p>\n"
-        f"<h2>{t('home-forms')}</h2>\n{listing}\n<p>{staff}</p>\n"
+        f"<h2>{t('home-forms')}</h2>\n{listing}\n{staff}"
         f'<p class="note">{t("home-version", version=carnet_version())}</p>\n'
         "</main>\n</body>\n</html>\n"
     )

@@ -138,7 +138,7 @@ async def serve(
         )
         home = HomeConfig(
             default_language=settings.default_language,
-            bot_username=(lambda: service.username) if service is not None else lambda: None,
+            bot_username=(lambda: service.username) if service is not None else None,
         )
         app = build_app(forms_config(settings), health=health, home=home)
         if telegram is not None:

@@ -74,3 +74,22 @@ async def test_the_home_page_lists_active_forms_escaped_in_the_visitors_language
     assert 'href="/forms/contact"' in page and "/forms/old" not in page
     assert '<a href="https://t.me/acme_crm_bot">@acme_crm_bot</a>' in page
     assert "Formulaires de contact" in page
+
+
+async def test_the_home_page_names_no_bot_when_there_is_none_and_survives_a_database_outage(
+    db, monkeypatch
+):
+    from crm import webforms
+
+    app = build_app()
+    async with TestClient(TestServer(app)) as client:
+        page = await (await client.get("/")).text()
+        assert "Telegram" not in page and 'href="/forms/contact"' in page
+
+        async def down(actor):
+            raise ConnectionRefusedError("database is down")
+
+        monkeypatch.setattr(webforms, "list_forms", down)
+        response = await client.get("/")
+        page = await response.text()
+    assert response.status == 200 and "cannot be listed right now" in page
