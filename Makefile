@@ -6,7 +6,7 @@ TEST_POSTGRES_URL ?= postgres://postgres@127.0.0.1:5432/test
 # -rs lists why each skipped test was skipped; tests/progress.py prints a line per file.
 PYTEST_ARGS ?= -q -rs -p tests.progress -o console_output_style=classic
 
-.PHONY: install run test test-sqlite test-postgres lint bench-search clean
+.PHONY: install run test test-sqlite test-postgres lint bench-search migration screenshots clean
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(BIN)/pip || { rm -rf $(VENV) && $(PYTHON) -m venv $(VENV); }
@@ -46,6 +46,15 @@ lint: install
 	$(BIN)/ruff check .
 	$(BIN)/mypy app crm models scheduler
 	$(BIN)/lint-imports
+
+# A migration for what changed in models/ (the suite fails while one is missing).
+migration: install
+	@test -n "$(NAME)" || { echo "usage: make migration NAME=what_changed"; exit 2; }
+	$(BIN)/tortoise -c models.MIGRATIONS_CONFIG makemigrations --name "$(NAME)"
+
+# README screenshots (docs/screenshots/*.png) from the real form page and bot, in Chromium.
+screenshots: install
+	$(BIN)/python -m docs.screenshots
 
 bench-search: install
 	$(BIN)/python -m bench.search

@@ -21,18 +21,22 @@ from app.telegram import TelegramService, bot_config
 from app.web import build_app
 from crm import config, webforms
 from crm.actors import system_actor
+from crm.secrets import shared_secret
 from crm.setup import ensure_defaults
 from crm.staff import ensure_admins
 from forms.config import FormsConfig
 from scheduler.clock import Clock
 
 log = logging.getLogger("carnet")
+FORMS_SECRET_NAME = "forms"
 
 
-def forms_config(settings: Settings) -> FormsConfig:
+def forms_config(settings: Settings, stored_secret: str | None = None) -> FormsConfig:
+    """The forms adapter's settings; its key is FORMS_SECRET, else the one kept in the database
+    (so a page shown before a restart, or by another process, still posts a valid token)."""
     secret = settings.forms_secret
     return FormsConfig(
-        secret=secret.get_secret_value() if secret is not None else None,
+        secret=secret.get_secret_value() if secret is not None else stored_secret,
         min_fill_seconds=settings.forms_min_fill_seconds,
         trust_proxy=settings.trust_proxy,
         redis_url=settings.redis_url,
@@ -140,7 +144,8 @@ async def serve(
             default_language=settings.default_language,
             bot_username=(lambda: service.username) if service is not None else None,
         )
-        app = build_app(forms_config(settings), health=health, home=home)
+        stored = None if settings.forms_secret else await shared_secret(FORMS_SECRET_NAME)
+        app = build_app(forms_config(settings, stored), health=health, home=home)
         if telegram is not None:
             telegram.mount(app)
         runner = web.AppRunner(app, access_log=None)

@@ -21,6 +21,7 @@ from models.system import (
     MergeRecord,
     OutboxMessage,
     SavedFilter,
+    Secret,
     WebForm,
 )
 from models.work import Activity, ContactDeal, ContactQuote, Deal, Quote, Reminder
@@ -45,6 +46,7 @@ def tortoise_config(db_url: str) -> dict:
 
 
 __all__ = [
+    "MIGRATIONS_CONFIG",
     "MODEL_MODULES",
     "Activity",
     "CardPlacement",
@@ -71,6 +73,7 @@ __all__ = [
     "Reminder",
     "Role",
     "SavedFilter",
+    "Secret",
     "Source",
     "Staff",
     "StaffDepartment",
@@ -78,3 +81,8 @@ __all__ = [
     "WebForm",
     "tortoise_config",
 ]
+
+
+# What `make migration NAME=...` (Tortoise's makemigrations) reads: the models and their
+# migrations, compared without any real database.
+MIGRATIONS_CONFIG = tortoise_config("sqlite://:memory:")

@@ -182,3 +182,14 @@ class SavedFilter(Model):
     class Meta:
         table = "saved_filter"
         unique_together = (("staff", "name"),)
+
+
+class Secret(Model):
+    """A secret made once and shared by every process and restart (the forms' key without FORMS_SECRET)."""
+
+    name = fields.CharField(max_length=64, primary_key=True)
+    value = fields.CharField(max_length=128)
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "app_secret"

@@ -45,3 +45,11 @@ def test_a_missing_secret_is_warned_about(caplog):
 
     build_app()
     assert "FORMS_SECRET is not set" in caplog.text
+
+
+def test_without_forms_secret_the_key_kept_in_the_database_is_used(monkeypatch):
+    monkeypatch.delenv("FORMS_SECRET", raising=False)
+    monkeypatch.chdir("/")  # no .env
+    assert forms_config(load_settings(), "k" * 64).secret == "k" * 64
+    monkeypatch.setenv("FORMS_SECRET", "s3cret-s3cret-s3cret")
+    assert forms_config(load_settings(), "k" * 64).secret == "s3cret-s3cret-s3cret"
