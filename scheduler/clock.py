@@ -14,9 +14,45 @@ log = logging.getLogger(__name__)
 SWEEP_SECONDS = 30
 
 
-async def resume_web_forms() -> int:
-    """Process web form submissions a stopped process left unprocessed."""
-    count = await webforms.resume_stranded()
+class Failures:
+    """How a sweep that keeps failing is logged: the first failure in full (a new bug shows its
+    traceback once), the next ones in one line each, and the recovery, so an hour with the
+    database down costs 120 short lines, not 120 tracebacks."""
+
+    def __init__(self, what: str) -> None:
+        self.what = what
+        self.count = 0
+
+    def failed(self, exc: Exception) -> None:
+        self.count += 1
+        if self.count == 1:
+            log.exception("%s failed; trying again in %s s", self.what, SWEEP_SECONDS)
+        else:
+            reason = str(exc).splitlines()[0] if str(exc) else ""
+            log.warning(
+                "%s failed again (%s times in a row): %s: %s",
+                self.what,
+                self.count,
+                type(exc).__name__,
+                reason,
+            )
+
+    def succeeded(self) -> None:
+        if self.count:
+            log.info("%s works again after %s failed attempt(s)", self.what, self.count)
+        self.count = 0
+
+
+async def resume_web_forms(failures: Failures | None = None) -> int:
+    """Process web form submissions a stopped process left unprocessed; a failure is logged
+    (see `Failures`) and the sweep runs again at its next tick."""
+    try:
+        count = await webforms.resume_stranded()
+    except Exception as exc:
+        (failures or Failures("web form sweep")).failed(exc)
+        return 0
+    if failures is not None:
+        failures.succeeded()
     if count:
         log.info("web forms: processed %s stranded submission(s)", count)
     return count
@@ -33,6 +69,7 @@ class Clock:
         self._scheduler.add_job(
             resume_web_forms,
             "interval",
+            args=[Failures("web form sweep")],
             seconds=SWEEP_SECONDS,
             id="web-forms",
             replace_existing=True,

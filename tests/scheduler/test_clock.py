@@ -25,3 +25,31 @@ async def test_the_clock_processes_a_stranded_lead_right_after_start(db):
     assert stored.status == SubmissionStatus.CREATED
     assert await Contact.filter(id=stored.contact_id).exists()
     clock.stop()  # stopping twice is harmless
+
+
+async def test_a_sweep_that_keeps_failing_logs_one_traceback_then_one_line_each(
+    db, monkeypatch, caplog
+):
+    import logging
+
+    from crm import webforms
+    from scheduler.clock import Failures, resume_web_forms
+
+    caplog.set_level(logging.INFO, logger="scheduler.clock")
+
+    async def down(*args, **kwargs):
+        raise ConnectionRefusedError("[Errno 111] Connect call failed ('127.0.0.1', 5432)")
+
+    monkeypatch.setattr(webforms, "resume_stranded", down)
+    failures = Failures("web form sweep")
+    for _ in range(3):
+        assert await resume_web_forms(failures) == 0
+    records = [r for r in caplog.records if r.name == "scheduler.clock"]
+    assert len(records) == 3
+    assert records[0].exc_info is not None
+    assert [r.exc_info for r in records[1:]] == [None, None]
+    assert "3 times in a row" in records[2].getMessage()
+
+    monkeypatch.undo()
+    assert await resume_web_forms(failures) == 0
+    assert "works again after 3 failed attempt(s)" in caplog.records[-1].getMessage()
