@@ -180,10 +180,22 @@ class OutboxSender:
             busy = False
             try:
                 busy = await self.send_due(stop)
+                if failures:
+                    log.info("outbox: sending works again after %s failed round(s)", failures)
                 failures = 0
-            except Exception:
+            except Exception as exc:
                 failures += 1
-                log.exception("outbox: a round of sending failed; trying again shortly")
+                # The first failure in a row with its traceback, the next ones in one line:
+                # an hour with the database down is not a thousand tracebacks.
+                if failures == 1:
+                    log.exception("outbox: a round of sending failed; trying again shortly")
+                else:
+                    log.warning(
+                        "outbox: sending failed again (%s times in a row): %s: %s",
+                        failures,
+                        type(exc).__name__,
+                        (str(exc).splitlines() or [""])[0],
+                    )
             if not busy:
                 # Failing rounds (the database is down, say) come slower and slower, not every
                 # half second, up to a minute apart.

@@ -376,7 +376,7 @@ async def test_the_loop_survives_an_error_and_stops_cleanly(
     alice = await in_chat("Alice")
     await queue_message(alice, "info", "Hello")
     claim_due = outbox.claim_due
-    failures = [RuntimeError("database hiccup")]
+    failures = [RuntimeError("database hiccup") for _ in range(3)]
 
     async def flaky(*args, **kwargs):
         if failures:
@@ -384,13 +384,18 @@ async def test_the_loop_survives_an_error_and_stops_cleanly(
         return await claim_due(*args, **kwargs)
 
     monkeypatch.setattr(outbox, "claim_due", flaky)
-    sender = _sender(bot)
+    sender = _sender(bot, interval=0.01)
 
-    with caplog.at_level(logging.ERROR, logger="bot.outbox"):
+    with caplog.at_level(logging.INFO, logger="bot.outbox"):
         async with running(sender):
             await until(_all_done)
 
-    assert "a round of sending failed" in caplog.text
+    # One traceback for the first failure in a row, one line for each next, then the recovery.
+    failed = [r for r in caplog.records if r.levelno >= logging.WARNING]
+    assert [r.exc_info is not None for r in failed] == [True, False, False]
+    assert "a round of sending failed" in failed[0].getMessage()
+    assert "3 times in a row" in failed[2].getMessage()
+    assert "works again after 3 failed round(s)" in caplog.text
     assert [c.status for c in stub.calls_of("sendMessage")] == [200]
 
 
