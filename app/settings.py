@@ -1,5 +1,6 @@
 """Settings: one pydantic-settings object read from the environment or `.env`, loaded once."""
 
+import ipaddress
 import re
 from pathlib import Path
 from typing import Annotated, Literal
@@ -10,9 +11,16 @@ from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from crm.config import CoreConfig
+from crm.staff import MAX_TELEGRAM_ID
 
 ALLOWED_REMINDER_OFFSETS = {0, 15, 30, 60, 120, 1440}
 DB_SCHEMES = ("sqlite://", "postgres://", "asyncpg://", "psycopg://")
+REDIS_SCHEMES = ("redis://", "rediss://", "unix://")
+# A host name as RFC 1123 writes it: dot-separated labels of letters, digits and inner hyphens,
+# the last one not all digits (so 999.1.1.1 is a bad address, not a name). Syntax only: a name
+# is not resolved here (DNS may be down at start-up); binding to it fails at `serve` time.
+_LABEL = r"(?!-)[A-Za-z0-9-]{1,63}(?<!-)"
+HOST_NAME = re.compile(rf"(?=.{{1,253}}$)({_LABEL}\.)*(?!\d+$){_LABEL}\.?")
 
 
 class SettingsError(Exception):
@@ -51,6 +59,37 @@ class Settings(BaseSettings):
             raise ValueError("must start with sqlite:// or postgres://")
         return value
 
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _log_level(cls, value: object) -> object:
+        return value.strip().upper() if isinstance(value, str) else value
+
+    @field_validator("web_host")
+    @classmethod
+    def _web_host(cls, value: str) -> str:
+        host = value.strip()
+        try:
+            ipaddress.ip_address(host.removeprefix("[").removesuffix("]"))
+        except ValueError:
+            if not HOST_NAME.fullmatch(host):
+                raise ValueError(
+                    "must be an IP address (e.g. 127.0.0.1, 0.0.0.0, ::) or a host name"
+                ) from None
+            return host
+        return host.removeprefix("[").removesuffix("]")
+
+    @field_validator("redis_url")
+    @classmethod
+    def _redis_url(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        url = value.strip()
+        if not url.startswith(REDIS_SCHEMES) or url in REDIS_SCHEMES:
+            raise ValueError(
+                "must start with redis://, rediss:// or unix://, e.g. redis://localhost:6379/0"
+            )
+        return url
+
     @field_validator("admin_telegram_ids", mode="before")
     @classmethod
     def _admin_ids(cls, value: object) -> object:
@@ -58,7 +97,11 @@ class Settings(BaseSettings):
             parts = [p.strip() for p in value.split(",") if p.strip()]
             if not all(p.isdigit() for p in parts):
                 raise ValueError("must be Telegram user ids separated by commas, e.g. 12345,67890")
-            return [int(p) for p in parts]
+            value = [int(p) for p in parts]
+        if isinstance(value, list) and any(
+            isinstance(i, int) and not 0 < i <= MAX_TELEGRAM_ID for i in value
+        ):
+            raise ValueError(f"each Telegram user id must be between 1 and {MAX_TELEGRAM_ID}")
         return value
 
     @field_validator("reminder_offsets", mode="before")

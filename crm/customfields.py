@@ -217,6 +217,10 @@ async def create_field(actor: Actor, data: dict[str, Any]) -> CustomField:
     cleaned = _clean_definition(data, creating=True)
     if cleaned["type"] == FieldType.LIST and not cleaned.get("options"):
         raise ValidationError({"options": "a list field needs at least one option"})
+    if cleaned["type"] != FieldType.LIST and cleaned.get("options"):
+        raise ValidationError({"options": "only a list field has options"})
+    if cleaned["type"] == FieldType.BOOLEAN and cleaned.get("multiple"):
+        raise ValidationError({"multiple": "a yes/no field holds one value"})
     cleaned["default"] = _clean_default(
         cleaned["type"],
         cleaned.get("default"),

@@ -139,13 +139,26 @@ class PublicForm:
 @dataclass(frozen=True, slots=True)
 class FormDetails:
     """A form as administrators see it: every setting (the API key only as 'has one') and how
-    many submissions it received."""
+    many submissions it received, by outcome (a spam post is not a lead)."""
 
     form: PublicForm
     dedup_policy: str
     responsible_queue: list[int]
     is_active: bool
-    submissions: int = 0
+    outcomes: Mapping[str, int] = field(default_factory=dict)  # status value -> submissions
+
+    @property
+    def submissions(self) -> int:
+        """Every post stored, whatever became of it (spam and rejected included)."""
+        return sum(self.outcomes.values())
+
+    @property
+    def leads(self) -> int:
+        """Posts that reached a contact: created or merged into a known one."""
+        return self.count(SubmissionStatus.CREATED) + self.count(SubmissionStatus.MERGED)
+
+    def count(self, status: SubmissionStatus) -> int:
+        return self.outcomes.get(status.value, 0)
 
     @property
     def slug(self) -> str:
@@ -202,13 +215,13 @@ def _public(form: WebForm) -> PublicForm:
     )
 
 
-def _details(form: WebForm, submissions: int = 0) -> FormDetails:
+def _details(form: WebForm, outcomes: Mapping[str, int] | None = None) -> FormDetails:
     return FormDetails(
         form=_public(form),
         dedup_policy=DedupPolicy(form.dedup_policy).value,
         responsible_queue=list(form.responsible_queue or []),
         is_active=form.is_active,
-        submissions=submissions,
+        outcomes=dict(outcomes or {}),
     )
 
 
@@ -400,29 +413,34 @@ async def list_forms(actor: Actor) -> list[PublicForm]:
     return [_public(form) for form in await WebForm.all().order_by("slug")]
 
 
-async def _counts(form_ids: list[int]) -> dict[int, int]:
+async def _counts(form_ids: list[int]) -> dict[int, dict[str, int]]:
+    """form id -> status -> submissions, in one grouped query."""
     rows = (
         await FormSubmission.filter(form_id__in=form_ids)
         .annotate(n=Count("id"))
-        .group_by("form_id")
-        .values("form_id", "n")
+        .group_by("form_id", "status")
+        .values("form_id", "status", "n")
     )
-    return {int(row["form_id"]): int(row["n"]) for row in rows}
+    counts: dict[int, dict[str, int]] = {}
+    for row in rows:
+        status = str(getattr(row["status"], "value", row["status"]))
+        counts.setdefault(int(row["form_id"]), {})[status] = int(row["n"])
+    return counts
 
 
 async def form_details(actor: Actor) -> list[FormDetails]:
-    """Every form with its administrative settings and submission count, by slug."""
+    """Every form with its administrative settings and submissions by outcome, by slug."""
     require_settings(actor)
     forms = await WebForm.all().order_by("slug")
     counts = await _counts([f.id for f in forms]) if forms else {}
-    return [_details(form, counts.get(form.id, 0)) for form in forms]
+    return [_details(form, counts.get(form.id)) for form in forms]
 
 
 async def get_form(actor: Actor, slug: str) -> FormDetails:
     """One form's administrative view; raises PermissionDeniedError or NotFoundError."""
     require_settings(actor)
     form = await _load(slug)
-    return _details(form, (await _counts([form.id])).get(form.id, 0))
+    return _details(form, (await _counts([form.id])).get(form.id))
 
 
 async def ensure_default_form() -> None:

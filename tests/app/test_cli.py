@@ -1,5 +1,6 @@
 """The `carnet` CLI as a user runs it: real processes, a real file database."""
 
+import json
 import os
 import sqlite3
 import subprocess
@@ -27,18 +28,33 @@ def carnet(tmp_path: Path, *args: str, env: dict[str, str] | None = None):
     )
 
 
+FIRST_UPGRADE: list[str] = []
+
+
 @pytest.fixture(scope="module")
 def upgraded(tmp_path_factory) -> Path:
     path = tmp_path_factory.mktemp("cli")
     result = carnet(path, "db", "upgrade")
     assert result.returncode == 0, result.stderr
+    FIRST_UPGRADE.append(result.stdout)
     return path
 
 
-def test_db_upgrade_creates_the_database_and_is_idempotent(upgraded):
+def test_db_upgrade_creates_the_database_says_what_it_applied_and_is_idempotent(upgraded):
     assert (upgraded / "data" / "carnet.sqlite3").exists()
+    assert FIRST_UPGRADE[0].startswith("applied models.0001_initial, models.0002_search, ")
+    assert FIRST_UPGRADE[0].rstrip().endswith("; database is up to date")
     again = carnet(upgraded, "db", "upgrade")
-    assert again.returncode == 0 and "up to date" in again.stdout
+    assert again.returncode == 0 and again.stdout == "database is already up to date\n"
+
+
+def test_db_upgrade_to_an_earlier_target_says_what_it_rolled_back(tmp_path):
+    url = {"DATABASE_URL": f"sqlite://{tmp_path / 'back.sqlite3'}"}
+    assert carnet(tmp_path, "db", "upgrade", env=url).returncode == 0
+    back = carnet(tmp_path, "db", "upgrade", "--target", "models.0002_search", env=url)
+    assert back.returncode == 0, back.stderr
+    assert back.stdout.startswith("rolled back models.0004_contact_taken_at, models.0003_")
+    assert back.stdout.rstrip().endswith("; database is at models.0002_search")
 
 
 def test_staff_add_makes_an_admin(upgraded):
@@ -78,11 +94,11 @@ def test_backup_writes_a_consistent_copy_and_refuses_to_overwrite(upgraded):
     ("args", "env", "expected"),
     [
         (["staff", "add", "--telegram-id", "abc"], {}, "expected a positive whole number"),
-        (["demo-data", "-5"], {}, "error"),
+        (["demo-data", "-5"], {}, "expected a positive whole number, got '-5'"),
         (["db", "upgrade"], {"DEFAULT_PHONE_REGION": "XX"}, "DEFAULT_PHONE_REGION"),
         (["db", "upgrade"], {"DATABASE_URL": "oracle://x"}, "DATABASE_URL"),
         (["backup", "/nonexistent/dir/x.sqlite3"], {}, "does not exist"),
-        (["frobnicate"], {}, "invalid choice"),
+        (["frobnicate"], {}, "invalid choice: 'frobnicate'"),
     ],
 )
 def test_bad_input_gives_one_line_and_a_non_zero_exit(upgraded, args, env, expected):
@@ -90,6 +106,7 @@ def test_bad_input_gives_one_line_and_a_non_zero_exit(upgraded, args, env, expec
     assert result.returncode != 0
     assert expected in result.stderr
     assert "Traceback" not in result.stderr
+    assert len(result.stderr.splitlines()) == 1 and result.stderr.startswith("carnet: ")
 
 
 def test_a_database_that_cannot_be_opened_is_one_line(tmp_path):
@@ -136,7 +153,7 @@ def test_serve_answers_healthz_says_the_bot_is_off_and_stops_cleanly(upgraded):
                 break
             except OSError:
                 time.sleep(0.1)
-        assert body == '{"status": "ok"}'
+        assert body is not None and json.loads(body)["status"] == "ok"
     finally:
         process.send_signal(signal.SIGTERM)
         output, _ = process.communicate(timeout=20)
