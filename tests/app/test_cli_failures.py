@@ -146,26 +146,6 @@ def test_a_failing_command_exits_with_one_line(outcomes, name, expected, state):
         assert not (folder / "data").exists()
 
 
-def test_help_still_prints_every_option_and_exits_0(tmp_path):
-    result = carnet(tmp_path, "staff", "add", "--help")
-    assert result.returncode == 0 and result.stderr == ""
-    for option, words in (
-        ("--telegram-id", "numeric Telegram user id"),
-        ("--name", "the name colleagues see"),
-        ("--admin", "administrator"),
-        ("--roles", "roles to give them"),
-    ):
-        assert option in result.stdout and words in result.stdout
-
-
-def test_version_is_the_installed_distribution(tmp_path):
-    from importlib.metadata import version
-
-    result = carnet(tmp_path, "--version")
-    assert result.returncode == 0
-    assert result.stdout == f"carnet {version('carnet')}\n" == "carnet 0.1.0\n"
-
-
 # Refused before any database is opened: checked in this process (no start-up to pay).
 EARLY = [
     # Settings: a configuration error naming the variable, whatever the command.

@@ -21,6 +21,8 @@ def _clean_env(monkeypatch, tmp_path):
         "DEFAULT_LANGUAGE",
         "LOG_LEVEL",
         "TELEGRAM_API_URL",
+        "REDIS_URL",
+        "WEB_HOST",
     ):
         monkeypatch.delenv(name, raising=False)
 
@@ -59,6 +61,17 @@ def test_it_reads_lists_regions_and_secrets(monkeypatch):
         ("DATABASE_URL", "mysql://x", "DATABASE_URL: must start with sqlite:// or postgres://"),
         ("DEFAULT_LANGUAGE", "de", "DEFAULT_LANGUAGE:"),
         ("TELEGRAM_API_URL", "ftp://x", "TELEGRAM_API_URL: must start with http"),
+        ("REDIS_URL", "nonsense", "REDIS_URL: must start with redis://, rediss:// or unix://"),
+        ("REDIS_URL", "redis://", "REDIS_URL: must start with redis://"),
+        ("WEB_HOST", "999.1.1.1", "WEB_HOST: must be an IP address"),
+        ("WEB_HOST", "my host", "WEB_HOST: must be an IP address"),
+        ("WEB_HOST", "-bad.example", "WEB_HOST: must be an IP address"),
+        ("LOG_LEVEL", "loud", "LOG_LEVEL:"),
+        (
+            "ADMIN_TELEGRAM_IDS",
+            "1,99999999999999999999999",
+            "ADMIN_TELEGRAM_IDS: each Telegram user id must be between 1 and 9223372036854775807",
+        ),
     ],
 )
 def test_a_bad_value_names_the_variable_and_why(monkeypatch, name, value, message):
@@ -86,3 +99,38 @@ def test_a_malformed_bot_token_is_refused_by_name(monkeypatch):
 def test_an_empty_bot_token_turns_the_bot_off(monkeypatch):
     monkeypatch.setenv("BOT_TOKEN", "  ")
     assert load_settings().bot_token is None
+
+
+@pytest.mark.parametrize("value", ["debug", "Debug", " warning ", "ERROR"])
+def test_log_level_is_read_in_any_case(monkeypatch, value):
+    monkeypatch.setenv("LOG_LEVEL", value)
+    assert load_settings().log_level == value.strip().upper()
+
+
+@pytest.mark.parametrize(
+    ("value", "host"),
+    [
+        ("127.0.0.1", "127.0.0.1"),
+        ("0.0.0.0", "0.0.0.0"),
+        ("::", "::"),
+        ("[::1]", "::1"),
+        ("localhost", "localhost"),
+        ("crm.example.com", "crm.example.com"),
+    ],
+)
+def test_web_host_takes_addresses_and_host_names_without_resolving_them(monkeypatch, value, host):
+    monkeypatch.setenv("WEB_HOST", value)
+    assert load_settings().web_host == host
+
+
+@pytest.mark.parametrize(
+    "value", ["redis://localhost:6379/0", "rediss://:pw@cache.example:6380/1", "unix:///run/r.sock"]
+)
+def test_redis_url_takes_the_three_schemes(monkeypatch, value):
+    monkeypatch.setenv("REDIS_URL", value)
+    assert load_settings().redis_url == value
+
+
+def test_an_empty_redis_url_means_no_redis(monkeypatch):
+    monkeypatch.setenv("REDIS_URL", " ")
+    assert load_settings().redis_url is None
