@@ -66,3 +66,11 @@ class DuplicateContactError(CrmError):
         self.matches = list(matches)
         names = ", ".join(f"#{m.contact_id} {m.display_name} ({m.reason})" for m in self.matches)
         super().__init__(f"possible duplicate of {names}")
+
+
+class UnavailableError(CrmError):
+    """The database cannot be reached or used at the moment (refused, down, locked, timed
+    out): nothing the caller sent is wrong, and the same call may work in a minute.
+    `crm.db.unavailable_as_error` raises it; `message` is the one-line reason."""
+
+    code = "unavailable"

@@ -30,4 +30,7 @@ class FormsConfig:
     max_body_bytes: int = MIB
     # How long a process trusts its copy of a form and of a verified API key (0: never).
     form_cache_seconds: float = 2.0
+    # A form or API key read that takes longer means the database is unavailable: the visitor
+    # gets a 503 with Retry-After instead of a page that never comes.
+    db_timeout_seconds: float = 10.0
     default_language: str = "en"

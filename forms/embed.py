@@ -248,6 +248,12 @@ EMBED_JS = r"""/* Carnet web form: renders the form into this page and sends it 
       summary.focus();
     }
 
+    function showNotice(text) {  // not the fields' fault: the server could not take it
+      summary.appendChild(el("p", {}, text));
+      summary.hidden = false;
+      summary.focus();
+    }
+
     function payload() {
       var body = {_token: spec.token, _page: window.location.href, _lang: spec.lang};
       var extra = utm();
@@ -287,8 +293,14 @@ EMBED_JS = r"""/* Carnet web form: renders the form into this page and sends it 
           done.focus();
           return;
         }
-        key = newKey();  // the corrected form is a new submission
-        showErrors((answer && answer.errors) || {_form: t.network_error});
+        if (answer && answer.errors) {
+          key = newKey();  // the corrected form is a new submission
+          showErrors(answer.errors);
+          return;
+        }
+        // 503 "try again in a few minutes" (same key: if it was stored after all, the retry
+        // gets its outcome), or another error the server explains.
+        showNotice((answer && answer.error) || t.network_error);
       }).catch(function () {
         status.textContent = t.network_error;  // same key: a retry cannot make a twin
       }).then(function () {
@@ -305,11 +317,19 @@ EMBED_JS = r"""/* Carnet web form: renders the form into this page and sends it 
     var lang = box.getAttribute("data-lang") || document.documentElement.lang || "";
     var url = formUrl + "?format=json" + (lang ? "&lang=" + encodeURIComponent(lang) : "");
     fetch(url, {credentials: "omit"}).then(function (response) {
-      if (!response.ok) { throw new Error("HTTP " + response.status); }
-      return response.json();
-    }).then(function (spec) {
-      addStyle();
-      render(box, spec);
+      return response.json().catch(function () { return null; }).then(function (spec) {
+        if (response.ok && spec) {
+          addStyle();
+          render(box, spec);
+          return;
+        }
+        if (spec && spec.error) {  // 503: the visitor reads "try again in a few minutes"
+          box.textContent = "";
+          box.appendChild(el("p", {"class": "carnet-unavailable", role: "status"},
+            String(spec.error)));
+        }
+        throw new Error("HTTP " + response.status);
+      });
     }).catch(function (error) {
       if (window.console) { window.console.error("Carnet form " + slug + ": " + error); }
     });

@@ -160,6 +160,8 @@ class PageView:
     hidden: Mapping[str, str] = field(default_factory=dict)
     values: Mapping[str, Any] = field(default_factory=dict)
     errors: Mapping[str, str] = field(default_factory=dict)
+    # Why the post was not taken when no field is at fault (the database is unavailable).
+    notice: str | None = None
 
 
 def _text(value: Any) -> str:
@@ -271,6 +273,11 @@ def _consent(view: PageView, t: Translator) -> str:
 
 
 def _summary(view: PageView, t: Translator) -> str:
+    if view.notice:
+        return (
+            '<div class="summary" role="alert" tabindex="-1" id="errors">\n'
+            f"<p>{escape(view.notice)}</p>\n</div>\n"
+        )
     if not view.errors:
         return ""
     names = {f.name for f in view.form.fields} | {CONSENT}
@@ -315,7 +322,7 @@ def form_page(view: PageView, t: Translator) -> str:
         f'<button type="submit">{t("page-submit")}</button>\n</form>\n'
     )
     # Screen readers announce the title first: a page shown again says it has errors.
-    head = f"{t('page-error-prefix')} {title}" if view.errors else title
+    head = f"{t('page-error-prefix')} {title}" if view.errors or view.notice else title
     return _document(t.language, head, body)
 
 

@@ -2,21 +2,25 @@
 
 Each handler parses the request, makes one core call (`submit`; the form itself and a server's
 API key come from the core through a short cache) and renders the answer: JSON for scripts
-and servers, HTML (or a 303) for browsers.
+and servers, HTML (or a 303) for browsers. Whatever goes wrong is answered in the caller's
+format too: an unavailable database is a 503 with Retry-After (the visitor's page comes back
+with their values), anything unexpected a logged 500, never the app's bare JSON to a browser.
 """
 
+import functools
 import logging
 import secrets
 import time
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, replace
 from typing import Any
 from urllib.parse import urlsplit
 
 from aiohttp import web
 
 from crm import webforms
-from crm.errors import ConflictError, NotFoundError, ValidationError
+from crm.db import unavailable_as_error
+from crm.errors import ConflictError, NotFoundError, UnavailableError, ValidationError
 from crm.i18n import Catalogue, Translator
 from crm.rules.webforms import MAX_IDEMPOTENCY_KEY, UTM_KEYS
 from crm.webforms import PublicForm, SubmissionMeta, SubmissionResult
@@ -34,7 +38,15 @@ from forms.page import (
     negotiate_language,
     sent_page,
 )
-from forms.spam import Evidence, RateLimiter, Signer, SpamGuard, build_limiter, trap_name
+from forms.spam import (
+    UNAUTHENTICATED,
+    Evidence,
+    RateLimiter,
+    Signer,
+    SpamGuard,
+    build_limiter,
+    trap_name,
+)
 
 log = logging.getLogger(__name__)
 
@@ -46,6 +58,8 @@ MAX_UTM = 200
 # Fields of ours in a post: the page token, the page URL, the page language, the page's key.
 TOKEN, PAGE, LANG, KEY = "_token", "_page", "_lang", "_key"
 API_KEY_HEADER = "X-Carnet-Form-Key"
+# How long a caller is asked to wait when the database is unavailable.
+RETRY_AFTER_SECONDS = 60
 CORS_ALLOW_HEADERS = "Content-Type, Accept, Idempotency-Key"
 PAGE_HEADERS = {
     "Cache-Control": "no-store",
@@ -82,12 +96,12 @@ def setup_forms(app: web.Application, config: FormsConfig) -> None:
     limiter = build_limiter(config.redis_url)
     catalogue = Catalogue([FORMS_LOCALES], config.default_language)
     guard = SpamGuard(config, signer, limiter)
-    cache = FormCache(config.form_cache_seconds)
+    cache = FormCache(config.form_cache_seconds, timeout=config.db_timeout_seconds)
     app[FORMS] = FormsState(config, signer, limiter, guard, catalogue, cache)
-    app.router.add_get("/forms/{slug}", show_form)
-    app.router.add_get("/forms/{slug}/embed.js", embed_script)
-    app.router.add_post("/forms/{slug}", submit_form)
-    app.router.add_route("OPTIONS", "/forms/{slug}", preflight)
+    app.router.add_get("/forms/{slug}", _guarded(show_form))
+    app.router.add_get("/forms/{slug}/embed.js", _guarded(embed_script, script=True))
+    app.router.add_post("/forms/{slug}", _guarded(submit_form))
+    app.router.add_route("OPTIONS", "/forms/{slug}", _guarded(preflight))
     app.on_cleanup.append(_close_limiter)
 
 
@@ -103,7 +117,18 @@ async def show_form(request: web.Request) -> web.StreamResponse:
     state = request.app[FORMS]
     t = _translator(request)
     as_json = request.query.get("format") == "json"
-    form = await _public_form(request)
+    try:
+        form = await _public_form(request)
+    except UnavailableError as exc:
+        if as_json or not request.query.get("sent"):
+            raise
+        # The post was taken already: thank the visitor without the database rather than
+        # make them believe it failed and send it again.
+        _log_unavailable(request, exc)
+        known = _last_known(request)
+        if known is None:
+            return _html(message_page(t, "page-sent-title", "page-sent-default"))
+        return _html(sent_page(known, t), form=known)
     if form is None:
         return _not_found(t, as_json)
     token = state.signer.token(form.slug, time.time())
@@ -123,23 +148,38 @@ async def show_form(request: web.Request) -> web.StreamResponse:
 
 async def embed_script(request: web.Request) -> web.StreamResponse:
     """The script that renders the form into another site's page."""
-    form = await _public_form(request)
+    try:
+        form = await _public_form(request)
+    except UnavailableError as exc:
+        # The script itself needs no database: it asks for the form next, and shows the
+        # visitor that answer's "try again in a few minutes" in place. Not cached, so that
+        # the next page view checks the form again.
+        _log_unavailable(request, exc)
+        return _script(EMBED_JS, cache="no-store")
     if form is None:
-        return web.Response(
-            status=404,
-            text='console.error("Carnet: no such form");\n',
-            content_type="text/javascript",
-        )
+        return _script('console.error("Carnet: no such form");\n', status=404)
+    return _script(EMBED_JS, cache="public, max-age=300")
+
+
+def _script(text: str, *, status: int = 200, cache: str = "no-store") -> web.Response:
     return web.Response(
-        text=EMBED_JS,
+        status=status,
+        text=text,
         content_type="text/javascript",
-        headers={"Cache-Control": "public, max-age=300", "X-Content-Type-Options": "nosniff"},
+        headers={"Cache-Control": cache, "X-Content-Type-Options": "nosniff"},
     )
 
 
 async def preflight(request: web.Request) -> web.StreamResponse:
     """CORS preflight: allowed origins may post JSON with an idempotency key."""
-    form = await _public_form(request)
+    try:
+        form = await _public_form(request)
+    except UnavailableError as exc:
+        # The origins this process last knew decide, so that the post's 503 is readable.
+        form = _last_known(request)
+        if form is None:
+            raise
+        _log_unavailable(request, exc)
     if form is None:
         return web.Response(status=404)
     response = web.Response(status=204, headers={"Vary": "Origin"})
@@ -153,28 +193,106 @@ async def preflight(request: web.Request) -> web.StreamResponse:
 
 async def submit_form(request: web.Request) -> web.StreamResponse:
     """A post from the hosted page, embed.js, any HTML form or a server."""
-    state = request.app[FORMS]
     as_json = _wants_json(request)
-    form = await _public_form(request)
+    try:
+        form = await _public_form(request)
+    except UnavailableError as exc:
+        return await _unavailable_post(request, exc, as_json)
     if form is None:
         return _not_found(_translator(request), as_json)
     try:
         post = await _read_post(request, form, as_json)
     except BodyError as exc:
         return _with_cors(request, form, _body_error(_translator(request), exc, as_json))
-    if post.api_key is not None and not await state.forms.key_is_valid(form.slug, post.api_key):
-        return _with_cors(request, form, _key_refused(post))
-    meta = await _meta(request, form, post)
     try:
-        result = await webforms.submit(form.slug, post.payload, meta)
+        answer = await _submit(request, form, post)
+    except UnavailableError as exc:
+        # Not stored (or, if the database failed after storing it, the retry with the same
+        # key gets its outcome): say so, and give the visitor their values back.
+        notice = post.t.plain("page-unavailable-kept")
+        page = None if as_json else _page_again(request, form, post, notice=notice, same_key=True)
+        return _unavailable(request, exc, post.t, as_json, form, page=page)
+    except Exception:
+        log.exception("form %s: the post could not be submitted", form.slug)
+        answer = _internal_error(request, form, post)
+    return _with_cors(request, form, answer)
+
+
+async def _submit(request: web.Request, form: PublicForm, post: "Post") -> web.StreamResponse:
+    """Check the key, judge the post, hand it to the core and render its outcome."""
+    state = request.app[FORMS]
+    if post.api_key is not None and not await state.forms.key_is_valid(form.slug, post.api_key):
+        return _key_refused(post)
+    from_allowed_origin = _origin_allowed(_request_origin(request), form)
+    meta = await _meta(request, form, post, from_allowed_origin)
+    # A script or server that sent no credential at all is told so (a developer trying the
+    # form with curl must not believe it worked); browsers' posts keep the quiet spam answer.
+    unauthenticated = (
+        post.as_json and post.api_key is None and not post.token and not from_allowed_origin
+    )
+    if unauthenticated:
+        # Stored like any post, as spam with the reason; without its key, so that the same
+        # post sent again with a credential is not answered with this one's outcome.
+        meta = replace(meta, spam_reason=UNAUTHENTICATED, idempotency_key=None)
+    try:
+        with unavailable_as_error():
+            result = await webforms.submit(form.slug, post.payload, meta)
     except NotFoundError:
-        return _not_found(post.t, as_json)
+        return _not_found(post.t, post.as_json)
     except ConflictError:  # the same idempotency key raced past every attempt
         busy = BodyError(409, "page-busy", "_form")
-        return _with_cors(request, form, _body_error(post.t, busy, as_json))
+        return _body_error(post.t, busy, post.as_json)
     except ValidationError as exc:
         result = SubmissionResult(submission_id=0, status="rejected", errors=exc.errors)
-    return _with_cors(request, form, _answer(form, result, post))
+    if unauthenticated:
+        return _unauthenticated(post)
+    return _answer(request, form, result, post)
+
+
+async def _unavailable_post(
+    request: web.Request, exc: UnavailableError, as_json: bool
+) -> web.StreamResponse:
+    """A post when not even the form could be read: with the form as last read, the page
+    comes back with the visitor's values; without it, the plain "try again" page."""
+    t = _translator(request)
+    form = _last_known(request)
+    if form is None:
+        return _unavailable(request, exc, t, as_json, None)
+    try:
+        post = await _read_post(request, form, as_json)
+    except BodyError:
+        return _unavailable(request, exc, t, as_json, form)
+    notice = post.t.plain("page-unavailable-kept")
+    page = None if as_json else _page_again(request, form, post, notice=notice, same_key=True)
+    return _unavailable(request, exc, post.t, as_json, form, page=page)
+
+
+def _guarded(
+    handler: Callable[[web.Request], Awaitable[web.StreamResponse]], *, script: bool = False
+) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
+    """`handler`, with what it did not answer itself answered in the caller's format: an
+    unavailable database as a 503 with Retry-After, anything else as a logged 500 (the app's
+    own fallback is JSON, which a browser would show raw)."""
+
+    @functools.wraps(handler)
+    async def guarded(request: web.Request) -> web.StreamResponse:
+        try:
+            return await handler(request)
+        except web.HTTPException:
+            raise
+        except UnavailableError as exc:
+            if script:
+                _log_unavailable(request, exc)
+                return _script('console.error("Carnet: the form is unavailable");\n', status=503)
+            t = _translator(request)
+            return _unavailable(request, exc, t, _answers_json(request), _last_known(request))
+        except Exception:
+            log.exception("forms: unexpected error on %s %s", request.method, request.path)
+            if script:
+                return _script('console.error("Carnet: the form failed");\n', status=500)
+            return _internal_error(request, None, None)
+
+    return guarded
 
 
 @dataclass(frozen=True, slots=True)
@@ -213,7 +331,9 @@ async def _read_post(request: web.Request, form: PublicForm, as_json: bool) -> P
     )
 
 
-async def _meta(request: web.Request, form: PublicForm, post: Post) -> SubmissionMeta:
+async def _meta(
+    request: web.Request, form: PublicForm, post: Post, from_allowed_origin: bool
+) -> SubmissionMeta:
     """Where the post came from, with the spam checks' verdict."""
     state = request.app[FORMS]
     address = _client_address(request, state.config.trust_proxy)
@@ -227,7 +347,7 @@ async def _meta(request: web.Request, form: PublicForm, post: Post) -> Submissio
         address=address,
         address_hash=address_hash,
         keyed=post.api_key is not None,  # and valid: a wrong key was refused before
-        from_allowed_origin=_origin_allowed(_request_origin(request), form),
+        from_allowed_origin=from_allowed_origin,
     )
     referrer = request.headers.get("Referer")
     return SubmissionMeta(
@@ -245,7 +365,9 @@ async def _meta(request: web.Request, form: PublicForm, post: Post) -> Submissio
 # --- answers --------------------------------------------------------------------------------
 
 
-def _answer(form: PublicForm, result: SubmissionResult, post: Post) -> web.StreamResponse:
+def _answer(
+    request: web.Request, form: PublicForm, result: SubmissionResult, post: Post
+) -> web.StreamResponse:
     t = post.t
     if result.status in ACCEPTED or result.status == "received":
         if post.as_json:
@@ -270,18 +392,98 @@ def _answer(form: PublicForm, result: SubmissionResult, post: Post) -> web.Strea
         errors = explain_errors(form, result.errors, t) or {"_form": t.plain("page-rejected")}
         if post.as_json:
             return web.json_response({"ok": False, "errors": errors}, status=422)
-        fields = post.fields
-        hidden = {name: str(fields[name]) for name in UTM_KEYS if isinstance(fields.get(name), str)}
-        hidden[LANG] = t.language
-        hidden[KEY] = secrets.token_urlsafe(16)  # the corrected post is a new submission
-        trap = trap_name(f.name for f in form.fields)
-        view = PageView(form, post.token or "", trap, hidden, values=fields, errors=errors)
-        return _html(form_page(view, t), status=422, form=form)
+        return _html(_page_again(request, form, post, errors=errors), status=422, form=form)
     log.error("form %s: submission %s ended as %s", form.slug, result.submission_id, result.status)
-    if not post.as_json:
-        return _html(message_page(t, "page-error-title", "page-network-error"), status=500)
-    failure: dict[str, Any] = {"ok": False, "errors": {"_form": t.plain("page-network-error")}}
-    return web.json_response(failure, status=500)
+    return _internal_error(request, form, post)
+
+
+def _page_again(
+    request: web.Request,
+    form: PublicForm,
+    post: Post,
+    *,
+    errors: Mapping[str, str] | None = None,
+    notice: str | None = None,
+    same_key: bool = False,
+) -> str:
+    """The hosted page again with what the visitor typed, and the errors or the notice."""
+    fields = post.fields
+    hidden = {name: str(fields[name]) for name in UTM_KEYS if isinstance(fields.get(name), str)}
+    hidden[LANG] = post.t.language
+    # A corrected post is a new submission. A post the server could not take is the same one
+    # again: if it was stored after all, its key makes the retry return its outcome.
+    key = post.idempotency_key
+    hidden[KEY] = key if same_key and key else secrets.token_urlsafe(16)
+    # The page is ours now: a post that came without a token (a plain HTML form on an allowed
+    # site) gets one, or its corrected post from this page would be taken for a bot's.
+    token = post.token or request.app[FORMS].signer.token(form.slug, time.time())
+    trap = trap_name(f.name for f in form.fields)
+    view = PageView(form, token, trap, hidden, values=fields, errors=errors or {}, notice=notice)
+    return form_page(view, post.t)
+
+
+def _unavailable(
+    request: web.Request,
+    exc: UnavailableError,
+    t: Translator,
+    as_json: bool,
+    form: PublicForm | None,
+    *,
+    page: str | None = None,
+) -> web.Response:
+    """503 with Retry-After: the database cannot take the request now (one log line)."""
+    _log_unavailable(request, exc)
+    retry = {"Retry-After": str(RETRY_AFTER_SECONDS)}
+    if as_json:
+        body = {
+            "ok": False,
+            "error": t.plain("page-unavailable"),
+            "retry_after": RETRY_AFTER_SECONDS,
+        }
+        response = web.json_response(
+            body, status=503, headers={**retry, "Cache-Control": "no-store"}
+        )
+        if form is None:
+            # No form known to say which sites may read it: any may (it says nothing about
+            # the form), so that embed.js shows the message in place.
+            response.headers["Access-Control-Allow-Origin"] = "*"
+            response.headers["Vary"] = "Origin"
+        else:
+            _allow_origin(request, form, response)
+        return response
+    text = page or message_page(t, "page-unavailable-title", "page-unavailable")
+    response = _html(text, status=503, form=form)
+    response.headers.update(retry)
+    return response
+
+
+def _log_unavailable(request: web.Request, exc: UnavailableError) -> None:
+    log.warning(
+        "forms: %s %s: the database is unavailable (%s)", request.method, request.path, exc.message
+    )
+
+
+def _internal_error(
+    request: web.Request, form: PublicForm | None, post: Post | None
+) -> web.Response:
+    """A logged 500 in the caller's format; a visitor's page comes back with their values."""
+    t = post.t if post is not None else _translator(request)
+    as_json = post.as_json if post is not None else _answers_json(request)
+    message = t.plain("page-internal-error")
+    if as_json:
+        return web.json_response({"ok": False, "error": message}, status=500)
+    if form is not None and post is not None:
+        return _html(_page_again(request, form, post, notice=message), status=500, form=form)
+    return _html(message_page(t, "page-error-title", "page-internal-error"), status=500)
+
+
+def _unauthenticated(post: Post) -> web.Response:
+    """401: a JSON post with no API key, no page token and no allowed Origin."""
+    return web.json_response(
+        {"ok": False, "error": post.t.plain("page-unauthenticated")},
+        status=401,
+        headers={"WWW-Authenticate": f'Carnet-Form-Key header="{API_KEY_HEADER}"'},
+    )
 
 
 def _key_refused(post: Post) -> web.Response:
@@ -328,10 +530,16 @@ def _html(text: str, *, status: int = 200, form: PublicForm | None = None) -> we
 
 
 async def _public_form(request: web.Request) -> PublicForm | None:
+    """The form of the path, None when there is none; raises UnavailableError."""
     slug = request.match_info["slug"]
     if not slug or len(slug) > MAX_SLUG or not slug.isprintable():
         return None
     return await request.app[FORMS].forms.form(slug)
+
+
+def _last_known(request: web.Request) -> PublicForm | None:
+    """The form of the path as this process last read it (when the database is unavailable)."""
+    return request.app[FORMS].forms.last_known(request.match_info["slug"])
 
 
 def _translator(request: web.Request, override: Any = None) -> Translator:
@@ -349,6 +557,11 @@ def _wants_json(request: web.Request) -> bool:
         return True
     accept = request.headers.get("Accept", "").lower()
     return "application/json" in accept and "text/html" not in accept
+
+
+def _answers_json(request: web.Request) -> bool:
+    """Whether an error on any form route is answered in JSON (embed.js's `?format=json`)."""
+    return request.query.get("format") == "json" or _wants_json(request)
 
 
 def _idempotency_key(request: web.Request, fields: Mapping[str, Value]) -> str | None:

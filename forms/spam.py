@@ -35,6 +35,9 @@ TOO_FAST = "too fast"
 RATE_ADDRESS = "rate limit: address"
 RATE_FORM = "rate limit: form"
 CAPTCHA = "captcha"
+# Not a check of SpamGuard's: the adapter's reason for a JSON post with no API key, no token
+# and no allowed Origin, which is answered 401 (not like a success) and stored with it.
+UNAUTHENTICATED = "unauthenticated"
 
 
 def trap_name(field_names: Iterable[str]) -> str:

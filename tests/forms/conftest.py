@@ -1,19 +1,24 @@
 """Fixtures for the web forms adapter: the app in-process, tokens, forms and their records."""
 
+import socket
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from pathlib import Path
 from typing import Any
 
 import pytest
 import pytest_asyncio
+from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
+from tortoise.context import TortoiseContext
 
 from app.web import build_app
 from crm import webforms
 from crm.actors import system_actor
+from crm.db import dialect
 from forms.config import FormsConfig
 from forms.spam import Signer
-from models import Contact, FormSubmission, OutboxMessage
+from models import Contact, FormSubmission, OutboxMessage, tortoise_config
 
 SECRET = "test-forms-secret-0123456789"
 CONTACT = webforms.DEFAULT_SLUG
@@ -64,6 +69,64 @@ async def make_client(db: str) -> AsyncIterator[ClientFactory]:
         await client.start_server()
         clients.append(client)
         return client
+
+    yield start
+    for client in clients:
+        await client.close()
+
+
+class Outage:
+    """Switches an app's database off and on: while `down`, each request runs with Tortoise
+    connected to a database that cannot be used (a SQLite file in a directory that does not
+    exist, or a PostgreSQL port nothing listens on), so every core call fails as it would in
+    production. The test session's own connection is left alone."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.down = False
+
+    @web.middleware
+    async def middleware(self, request: web.Request, handler: Any) -> web.StreamResponse:
+        if not self.down:
+            return await handler(request)
+        # A context of its own per request: a connection SQLite failed to open leaves
+        # Tortoise's connection lock taken, so a second query on it would wait for ever.
+        context = TortoiseContext()
+        with context:
+            await context.init(config=tortoise_config(self.url))
+            try:
+                return await handler(request)
+            finally:
+                await context.close_connections()
+
+
+def unusable_database_url(tmp_path: Path) -> str:
+    """A URL of the session's dialect (Tortoise shares the model classes between contexts)
+    whose database cannot be opened."""
+    if dialect() == "sqlite":
+        return f"sqlite://{tmp_path / 'removed' / 'carnet.sqlite3'}"
+    with socket.socket() as probe:  # a port that was free a moment ago: nothing listens
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    return f"postgres://postgres@127.0.0.1:{port}/carnet"
+
+
+OutageClientFactory = Callable[..., Awaitable[tuple[TestClient, Outage]]]
+
+
+@pytest_asyncio.fixture
+async def make_outage_client(db: str, tmp_path: Path) -> AsyncIterator[OutageClientFactory]:
+    """Starts the web app (forms settings changed as asked) with an Outage switch."""
+    clients: list[TestClient] = []
+
+    async def start(**changes: Any) -> tuple[TestClient, Outage]:
+        outage = Outage(unusable_database_url(tmp_path))
+        app = build_app(config(**changes))
+        app.middlewares.insert(0, outage.middleware)
+        client = TestClient(TestServer(app))
+        await client.start_server()
+        clients.append(client)
+        return client, outage
 
     yield start
     for client in clients:

@@ -265,8 +265,63 @@ async def test_a_wrong_api_key_is_403_and_nothing_is_stored(client, db):
         f"/forms/{CONTACT}", json=lead(), headers={"X-Carnet-Form-Key": API_KEY}
     )
     assert response.status == 403
-    # Only the post with an empty key header was stored: keyless and tokenless, it is spam.
-    assert [s.status for s in await submissions()] == ["spam"]
+    # Only the post with an empty key header was stored: keyless and tokenless, it was
+    # refused (401) and kept as spam.
+    assert [(s.status, s.reason) for s in await submissions()] == [("spam", "unauthenticated")]
+
+
+@pytest.mark.parametrize("as_form", [False, True], ids=["json-body", "form-asking-for-json"])
+async def test_a_script_with_no_key_token_or_allowed_origin_is_told_401(client, admin, as_form):
+    """A developer trying the form with curl learns what is missing instead of a fake 201;
+    the post is kept as spam with the reason, and makes no contact and no alert."""
+    await make_form(slug="partner", title="Partner", api_key=API_KEY, consent_required=False)
+    body = {"name": "Marie Curie", "email": "marie@example.fr"}
+    headers = {"Idempotency-Key": "curl-try-1", "Accept": "application/json"}
+    if as_form:
+        response = await client.post("/forms/partner", data=body, headers=headers)
+    else:
+        response = await client.post("/forms/partner", json=body, headers=headers)
+    assert response.status == 401
+    assert response.headers["WWW-Authenticate"] == 'Carnet-Form-Key header="X-Carnet-Form-Key"'
+    answer = await response.json()
+    assert set(answer) == {"ok", "error"} and answer["ok"] is False
+    assert "X-Carnet-Form-Key" in answer["error"] and "allowed origins" in answer["error"]
+    assert "_token" in answer["error"]
+    stored = only(await submissions())
+    assert (stored.status, stored.reason) == ("spam", "unauthenticated")
+    assert stored.idempotency_key is None and stored.payload["name"] == "Marie Curie"
+    assert await contacts_count() == 0 and await alerts() == []
+    # The same post with the key is a new one (the refused post did not take the key).
+    keyed = await client.post(
+        "/forms/partner", json=body, headers={**headers, "X-Carnet-Form-Key": API_KEY}
+    )
+    assert keyed.status == 201 and await contacts_count() == 1
+
+
+async def test_the_401_is_in_the_callers_language(client, db):
+    response = await client.post(
+        f"/forms/{CONTACT}", json=lead(_token=None), headers={"Accept-Language": "fr"}
+    )
+    assert response.status == 401
+    assert (await response.json())["error"].startswith("Cet envoi n’a pas été accepté")
+
+
+async def test_a_json_post_from_an_allowed_origin_needs_no_token(client, admin):
+    await make_form(slug="site", title="Site", allowed_origins=["https://shop.example"])
+    response = await client.post(
+        "/forms/site", json=lead(_token=None), headers={"Origin": "https://shop.example"}
+    )
+    assert response.status == 201
+    assert response.headers["Access-Control-Allow-Origin"] == "https://shop.example"
+    assert only(await submissions()).status == "created"
+
+
+async def test_a_json_post_with_a_token_that_trips_a_check_still_looks_accepted(client, db):
+    """A token was sent, so it comes from a page: a bot tripping the trap or the fill time
+    learns nothing, whatever the body's format."""
+    response = await client.post(f"/forms/{CONTACT}", json=lead(_token=aged_token(seconds=1)))
+    assert response.status == 201
+    assert [(s.status, s.reason) for s in await submissions()] == [("spam", "too fast")]
 
 
 async def test_an_idempotency_key_makes_a_retry_return_the_first_result(client, admin):
@@ -386,8 +441,14 @@ async def test_an_unexpected_outcome_is_a_500_in_the_callers_format(
     if as_json:
         response = await client.post(f"/forms/{CONTACT}", json=lead())
         assert response.status == 500
-        assert (await response.json())["ok"] is False
+        assert await response.json() == {
+            "ok": False,
+            "error": "Something went wrong on our side and it has been logged. "
+            "Please try again later.",
+        }
     else:
         response = await client.post(f"/forms/{CONTACT}", data=form_fields(lead()))
         assert response.status == 500
         assert "text/html" in response.headers["Content-Type"]
+        page = await response.text()  # not "check your connection": the fault is ours
+        assert "Something went wrong on our side" in page and 'value="Jean Dupont"' in page

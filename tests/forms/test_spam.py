@@ -1,6 +1,7 @@
 """Spam is answered exactly like a lead, stored with its reason, and nobody is alerted."""
 
 import os
+import re
 import time
 import uuid
 
@@ -91,10 +92,21 @@ async def test_a_token_older_than_a_day_is_spam(client, admin):
     )
 
 
-@pytest.mark.parametrize("token", ["garbage", "", "12.34.56", "٣٤٥.abc"])
-async def test_a_missing_or_garbled_token_is_spam(client, admin, token):
-    reason = "no token" if token == "" else "forged token"
-    await assert_spam_like_success(client, lead(_token=token), reason)
+@pytest.mark.parametrize("token", ["garbage", "12.34.56", "٣٤٥.abc"])
+async def test_a_garbled_token_is_spam(client, admin, token):
+    await assert_spam_like_success(client, lead(_token=token), "forged token")
+
+
+async def test_a_browser_post_without_a_token_is_spam(client, admin):
+    """A browser is answered like a success; a script is told it sent no credential (401,
+    in test_post.py)."""
+    browser = await client.post(
+        f"/forms/{CONTACT}", data=form_fields(lead(_token="")), allow_redirects=False
+    )
+    assert browser.status == 303
+    assert browser.headers["Location"] == f"/forms/{CONTACT}?sent=1&lang=en"
+    assert [(s.status, s.reason) for s in await submissions()] == [("spam", "no token")]
+    assert await contacts_count() == 0 and await alerts() == []
 
 
 async def test_too_many_posts_from_one_address_are_spam(make_client, admin, one_window):
@@ -207,6 +219,24 @@ async def test_a_plain_html_form_on_an_allowed_site_needs_no_token(client, db):
         ("spam", "no token"),
         ("spam", "no token"),
     ]
+
+
+async def test_a_page_shown_again_to_a_plain_html_form_carries_a_token(client, db):
+    """The plain form on an allowed site sends no token; its errors come back on our page,
+    whose corrected post must not be taken for a bot's."""
+    await make_form(slug="site", title="Site", allowed_origins=["https://shop.example"])
+    body = form_fields(lead(_token=None, email="jean@"))
+    response = await client.post(
+        "/forms/site", data=body, headers={"Origin": "https://shop.example"}
+    )
+    assert response.status == 422
+    token = re.search(r'name="_token" value="([^"]*)"', await response.text()).group(1)
+    assert (
+        Signer(SECRET.encode()).token_problem(
+            "site", token, time.time() + 5, min_fill=3, max_age=60
+        )
+        is None
+    )
 
 
 # --- the rules themselves -------------------------------------------------------------------

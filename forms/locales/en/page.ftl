@@ -27,6 +27,11 @@ page-origin-refused = This site may not use this form.
 page-key-refused = The form key is not valid.
 page-rejected = The form could not be accepted.
 page-network-error = The form could not be sent. Check your connection and try again.
+page-unavailable-title = Temporarily unavailable
+page-unavailable = We cannot take your message right now. Please try again in a few minutes.
+page-unavailable-kept = We cannot take your message right now: it was not sent. Your answers are kept below; please send them again in a few minutes.
+page-internal-error = Something went wrong on our side and it has been logged. Please try again later.
+page-unauthenticated = This post was not accepted: send the form's API key in the X-Carnet-Form-Key header, or post from one of the form's allowed origins with the page's token (_token).
 
 ## Field errors (the core's reasons, in the visitor's words)
 page-error-required = { $label } is required.
