@@ -182,3 +182,52 @@ async def test_a_site_that_is_not_allowed_cannot_use_the_embedded_form(carnet, h
     await page.wait_for_timeout(500)
     assert await page.locator("form.carnet-form").count() == 0
     assert any("Carnet form shop" in text or "CORS" in text for text in errors), errors
+
+
+# --- the database unavailable ---------------------------------------------------------------
+
+
+async def test_a_french_visitor_is_asked_in_french_to_come_back(make_outage_client, browser):
+    carnet, outage = await make_outage_client(min_fill_seconds=FILL_SECONDS)
+    outage.down = True
+    context = await browser.new_context(locale="fr-FR")
+    try:
+        page = await context.new_page()
+        response = await page.goto(str(carnet.make_url("/forms/contact")))
+        assert response is not None and response.status == 503
+        await expect(page).to_have_title("Momentanément indisponible")
+        await expect(page.locator("main")).to_contain_text(
+            "Nous ne pouvons pas recevoir votre message pour le moment. "
+            "Veuillez réessayer dans quelques minutes."
+        )
+        assert await page.get_attribute("html", "lang") == "fr"
+    finally:
+        await context.close()
+
+
+async def test_a_visitor_whose_post_cannot_be_taken_keeps_what_they_typed(make_outage_client, page):
+    carnet, outage = await make_outage_client(min_fill_seconds=FILL_SECONDS)
+    await page.goto(str(carnet.make_url("/forms/contact")))
+    await fill_lead(page, "Claire Martin", "claire@example.fr")
+    outage.down = True
+    await page.get_by_role("button", name="Send").click()
+    await expect(page.get_by_role("alert")).to_contain_text("We cannot take your message right now")
+    await expect(page.get_by_label("Name")).to_have_value("Claire Martin")
+    await expect(page.get_by_label("E-mail")).to_have_value("claire@example.fr")
+    outage.down = False
+    await page.get_by_role("button", name="Send").click()
+    await expect(page.get_by_role("status")).to_contain_text("Thank you")
+    assert await Contact.filter(first_name="Claire", last_name="Martin").count() == 1
+
+
+async def test_the_embedded_form_says_in_place_to_come_back(make_outage_client, host_site, page):
+    carnet, outage = await make_outage_client(min_fill_seconds=FILL_SECONDS)
+    host_origin = str(host_site.make_url("/")).rstrip("/")
+    await make_form(slug="shop", title="Shop", allowed_origins=[host_origin])
+    host_site.carnet_url["base"] = str(carnet.make_url("")).rstrip("/")
+    outage.down = True
+    await page.goto(host_origin + "/")
+    await expect(page.locator("[data-carnet-form] [role=status]")).to_have_text(
+        "We cannot take your message right now. Please try again in a few minutes."
+    )
+    assert await page.locator("form.carnet-form").count() == 0
