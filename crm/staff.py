@@ -41,10 +41,12 @@ def _profile_name(name: str | None) -> str:
 
 
 def _check_telegram_id(telegram_id: object) -> int:
-    if isinstance(telegram_id, bool) or not isinstance(telegram_id, int) or telegram_id <= 0:
+    if (
+        isinstance(telegram_id, bool)
+        or not isinstance(telegram_id, int)
+        or not 0 < telegram_id <= MAX_TELEGRAM_ID
+    ):
         raise ValidationError({"telegram_id": "must be a positive Telegram user id"})
-    if telegram_id > MAX_TELEGRAM_ID:
-        raise ValidationError({"telegram_id": f"is too large (at most {MAX_TELEGRAM_ID})"})
     return telegram_id
 
 

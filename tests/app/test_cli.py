@@ -53,8 +53,11 @@ def test_db_upgrade_to_an_earlier_target_says_what_it_rolled_back(tmp_path):
     assert carnet(tmp_path, "db", "upgrade", env=url).returncode == 0
     back = carnet(tmp_path, "db", "upgrade", "--target", "models.0002_search", env=url)
     assert back.returncode == 0, back.stderr
-    assert back.stdout.startswith("rolled back models.0004_contact_taken_at, models.0003_")
-    assert back.stdout.rstrip().endswith("; database is at models.0002_search")
+    assert back.stdout.startswith("rolled back models.")
+    assert back.stdout.rstrip().endswith(
+        "models.0004_contact_taken_at, models.0003_channel_contact_kind_index;"
+        " database is at models.0002_search"
+    )
 
 
 def test_staff_add_makes_an_admin(upgraded):
