@@ -15,7 +15,7 @@ from tortoise.exceptions import BaseORMException
 
 from app import commands_db, commands_fields, commands_forms, commands_staff, database
 from app.settings import Settings, SettingsError, core_config, load_settings
-from app.terminal import CliError, Parser, positive_int
+from app.terminal import CONFIG_ERROR, CliError, Parser, positive_int
 from crm import config
 from crm.errors import CrmError, ValidationError
 
@@ -126,7 +126,9 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return run(argv)
     except SettingsError as exc:
-        message, status = f"configuration error: {exc}", 1
+        # EX_CONFIG (sysexits.h): the systemd unit does not restart on it; a restart would only
+        # repeat the same error.
+        message, status = f"configuration error: {exc}", CONFIG_ERROR
     except (CliError, database.DatabaseNotReadyError) as exc:
         message, status = str(exc), 1
     except CrmError as exc:

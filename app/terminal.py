@@ -10,6 +10,7 @@ from typing import Any, NoReturn
 from crm.staff import MAX_TELEGRAM_ID
 
 USAGE_ERROR = 2  # argparse's own exit status for bad arguments, kept for scripts
+CONFIG_ERROR = 78  # EX_CONFIG: a bad setting, named in the message
 
 
 class CliError(Exception):
