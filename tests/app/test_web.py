@@ -93,3 +93,32 @@ async def test_the_home_page_names_no_bot_when_there_is_none_and_survives_a_data
         response = await client.get("/")
         page = await response.text()
     assert response.status == 200 and "cannot be listed right now" in page
+
+
+async def test_an_address_that_cannot_be_listened_on_names_its_setting(db, monkeypatch):
+    import socket
+
+    import pytest
+    from aiohttp import web
+
+    from app.runtime import listen
+    from app.settings import Settings, SettingsError
+
+    monkeypatch.chdir("/")  # no .env
+    runner = web.AppRunner(build_app())
+    await runner.setup()
+    try:
+        with socket.socket() as taken:
+            taken.bind(("127.0.0.1", 0))
+            taken.listen()
+            port = taken.getsockname()[1]
+            with pytest.raises(
+                SettingsError, match=f"WEB_PORT: 127.0.0.1:{port} is already in use"
+            ):
+                await listen(runner, Settings(web_host="127.0.0.1", web_port=port))
+        with pytest.raises(SettingsError, match="WEB_HOST: 192.0.2.1 is not an address of this"):
+            await listen(runner, Settings(web_host="192.0.2.1", web_port=8080))
+        with pytest.raises(SettingsError, match="WEB_HOST: 'no-such-host.invalid' is not an"):
+            await listen(runner, Settings(web_host="no-such-host.invalid", web_port=8080))
+    finally:
+        await runner.cleanup()
