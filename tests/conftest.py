@@ -27,6 +27,17 @@ def _is_postgres(url: str) -> bool:
     return url.startswith(("postgres://", "asyncpg://", "postgresql://"))
 
 
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Tests marked `own_database` run `carnet` processes on SQLite files of their own and
+    never touch the suite's database: the PostgreSQL half would only repeat them."""
+    if not _is_postgres(TEST_DB_URL):
+        return
+    once = pytest.mark.skip(reason="does not use the suite's database: runs in the SQLite half only")
+    for item in items:
+        if item.get_closest_marker("own_database"):
+            item.add_marker(once)
+
+
 async def _create_pg_database(base_url: str) -> tuple[str, str]:
     import asyncpg
 

@@ -17,6 +17,8 @@ import pytest
 from app.cli import main
 from tests.app.processes import carnet, one_line_failure
 
+pytestmark = pytest.mark.own_database
+
 NO_TABLES = "the database at data/carnet.sqlite3 has no tables yet: run `carnet db upgrade`"
 PG_DOWN = {"DATABASE_URL": "postgres://carnet:s3cret-pw@127.0.0.1:1/crm"}
 PG_REFUSED = "the database at 127.0.0.1:1/crm (DATABASE_URL) does not answer: connection refused"

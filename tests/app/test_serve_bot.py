@@ -7,7 +7,11 @@ import socket
 import sys
 from pathlib import Path
 
+import pytest
+
 from tests.telegram_stub import TelegramStub
+
+pytestmark = pytest.mark.own_database
 
 ROOT = Path(__file__).resolve().parents[2]
 

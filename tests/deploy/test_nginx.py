@@ -27,6 +27,8 @@ from forms.spam import Signer
 from tests.deploy.tools import DEPLOY, ROOT, tool
 from tests.telegram_stub import TelegramStub
 
+pytestmark = pytest.mark.own_database
+
 SITE = DEPLOY / "nginx" / "carnet.conf"
 FORMS_SECRET = "deploy-test-forms-secret-0123456789"
 WEBHOOK_SECRET = "deploy-Test_secret-42"

@@ -16,6 +16,8 @@ import pytest
 
 from tests.deploy.tools import DEPLOY, tool, unavailable
 
+pytestmark = pytest.mark.own_database
+
 UNIT = DEPLOY / "carnet.service"
 SYSTEM_UNITS = ("/usr/lib/systemd/system", "/lib/systemd/system")
 
