@@ -32,7 +32,9 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     never touch the suite's database: the PostgreSQL half would only repeat them."""
     if not _is_postgres(TEST_DB_URL):
         return
-    once = pytest.mark.skip(reason="does not use the suite's database: runs in the SQLite half only")
+    once = pytest.mark.skip(
+        reason="does not use the suite's database: runs in the SQLite half only"
+    )
     for item in items:
         if item.get_closest_marker("own_database"):
             item.add_marker(once)
