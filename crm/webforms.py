@@ -116,6 +116,9 @@ DEFAULT_TEXTS = {
         "success": "Merci ! Nous revenons vers vous très vite.",
     },
 }
+# PublicForm attributes holding a stock text, and their key in DEFAULT_TEXTS.
+STOCK_TEXTS = (("title", "title"), ("consent_text", "consent"), ("success_text", "success"))
+_STOCK_VALUES = {key: {texts[key] for texts in DEFAULT_TEXTS.values()} for _, key in STOCK_TEXTS}
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,6 +137,20 @@ class PublicForm:
     allowed_origins: list[str]
     has_api_key: bool
     is_active: bool = True
+
+    def in_language(self, language: str) -> "PublicForm":
+        """The form as a visitor reading `language` sees it: a stock title, consent or success
+        text that nobody changed (the `contact` form's, made in the team's language) is shown
+        in theirs; a text an administrator wrote is shown as written."""
+        stock = DEFAULT_TEXTS.get(language)
+        if stock is None:
+            return self
+        changes: dict[str, str] = {}
+        for attribute, key in STOCK_TEXTS:
+            value = getattr(self, attribute)
+            if value is not None and value != stock[key] and value in _STOCK_VALUES[key]:
+                changes[attribute] = stock[key]
+        return replace(self, **changes) if changes else self
 
 
 @dataclass(frozen=True, slots=True)

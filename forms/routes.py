@@ -128,9 +128,11 @@ async def show_form(request: web.Request) -> web.StreamResponse:
         known = _last_known(request)
         if known is None:
             return _html(message_page(t, "page-sent-title", "page-sent-default"))
+        known = known.in_language(t.language)
         return _html(sent_page(known, t), form=known)
     if form is None:
         return _not_found(t, as_json)
+    form = form.in_language(t.language)
     token = state.signer.token(form.slug, time.time())
     trap = trap_name(f.name for f in form.fields)
     if as_json:
@@ -204,6 +206,9 @@ async def submit_form(request: web.Request) -> web.StreamResponse:
         post = await _read_post(request, form, as_json)
     except BodyError as exc:
         return _with_cors(request, form, _body_error(_translator(request), exc, as_json))
+    # The texts the visitor was shown, in the page's language: the consent kept with the
+    # submission is the one they agreed to.
+    form = form.in_language(post.t.language)
     try:
         answer = await _submit(request, form, post)
     except UnavailableError as exc:
@@ -262,6 +267,7 @@ async def _unavailable_post(
         post = await _read_post(request, form, as_json)
     except BodyError:
         return _unavailable(request, exc, t, as_json, form)
+    form = form.in_language(post.t.language)
     notice = post.t.plain("page-unavailable-kept")
     page = None if as_json else _page_again(request, form, post, notice=notice, same_key=True)
     return _unavailable(request, exc, post.t, as_json, form, page=page)

@@ -951,3 +951,22 @@ async def test_a_failure_never_overwrites_an_outcome_settled_elsewhere(db, make_
     await webforms._mark_failed(result.submission_id, RuntimeError("late"))
     stored = await FormSubmission.get(id=result.submission_id)
     assert (stored.status, stored.reason) == (SubmissionStatus.CREATED, None)
+
+
+def test_a_form_in_a_language_translates_only_the_stock_texts_nobody_changed():
+    from dataclasses import replace
+
+    from crm.webforms import DEFAULT_TEXTS, PublicForm
+
+    en, fr = DEFAULT_TEXTS["en"], DEFAULT_TEXTS["fr"]
+    form = PublicForm(
+        id=1, slug="contact", title=en["title"], fields=[], scheme="contact",
+        consent_text=en["consent"], consent_required=True, success_text="Our own thanks",
+        redirect_url=None, allowed_origins=[], has_api_key=False,
+    )  # fmt: skip
+    french = form.in_language("fr")
+    assert (french.title, french.consent_text) == (fr["title"], fr["consent"])
+    assert french.success_text == "Our own thanks"
+    assert french.in_language("en") == form
+    assert form.in_language("de") is form
+    assert replace(form, consent_text=None).in_language("fr").consent_text is None

@@ -147,3 +147,22 @@ def test_only_web_addresses_are_redirect_targets():
     assert safe_redirect("https://example.com/thanks") == "https://example.com/thanks"
     for url in ("javascript:alert(1)", "JAVASCRIPT:alert(1)", "data:text/html,x", "//evil", None):
         assert safe_redirect(url) is None
+
+
+async def test_the_stock_texts_of_the_contact_form_speak_the_visitors_language(client, db):
+    french = await page_of(client, **{"Accept-Language": "fr-FR,fr;q=0.9"})
+    assert "<h1>Contactez-nous</h1>" in french and "Contact us" not in french
+    assert "J&#x27;accepte que les données" in french or "J'accepte que les données" in french
+    english = await page_of(client, **{"Accept-Language": "en-GB"})
+    assert "<h1>Contact us</h1>" in english and "I agree that the data" in english
+
+
+async def test_texts_an_administrator_wrote_are_shown_as_written_in_every_language(client, db):
+    from crm import webforms
+    from crm.actors import system_actor
+
+    await webforms.edit_form(
+        system_actor("test"), CONTACT, {"title": "Écrivez-nous", "consent_text": "OK pour moi."}
+    )
+    english = await page_of(client, **{"Accept-Language": "en"})
+    assert "<h1>Écrivez-nous</h1>" in english and "OK pour moi." in english

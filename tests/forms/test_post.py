@@ -46,7 +46,9 @@ async def test_an_urlencoded_browser_post_is_redirected_to_the_thank_you_page(cl
     assert only(await submissions()).status == "created"
     page = await (await client.get(response.headers["Location"])).text()
     assert '<html lang="fr">' in page and "Retour au formulaire" in page
-    assert 'role="status">Thank you! We will get back to you soon.</p>' in page
+    # The stock success text nobody changed speaks the visitor's language.
+    assert 'role="status">Merci ! Nous revenons vers vous très vite.</p>' in page
+    assert only(await submissions()).consent_text.startswith("J'accepte que les données")
 
 
 async def test_an_urlencoded_post_asking_for_json_gets_json(client, db):
