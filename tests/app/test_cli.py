@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+pytestmark = pytest.mark.own_database
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -163,18 +165,3 @@ def test_serve_answers_healthz_says_the_bot_is_off_and_stops_cleanly(upgraded):
     assert process.returncode == 0
     assert "bot: off" in output
     assert "Traceback" not in output
-
-
-@pytest.mark.skipif(
-    not os.environ.get("TEST_DB_URL", "").startswith(("postgres://", "asyncpg://")),
-    reason="PostgreSQL run only",
-)
-def test_backup_on_postgresql_runs_pg_dump(tmp_path):
-    url = os.environ["TEST_DB_URL"]
-    target = tmp_path / "carnet.dump"
-    result = carnet(tmp_path, "backup", str(target), env={"DATABASE_URL": url})
-    assert result.returncode == 0, result.stderr
-    assert target.read_bytes()[:5] == b"PGDMP"  # pg_dump's custom format
-    assert "@" not in result.stdout  # no credentials printed
-    again = carnet(tmp_path, "backup", str(target), env={"DATABASE_URL": url})
-    assert again.returncode != 0 and "already exists" in again.stderr

@@ -21,6 +21,7 @@ def _contacts(database: Path) -> int:
         return int(db.execute("SELECT COUNT(*) FROM contact").fetchone()[0])
 
 
+@pytest.mark.own_database
 def test_sqlite_round_trip_keeps_the_replaced_database(tmp_path):
     database = tmp_path / "data" / "carnet.sqlite3"
     ok(tmp_path, "db", "upgrade")
@@ -40,6 +41,7 @@ def test_sqlite_round_trip_keeps_the_replaced_database(tmp_path):
     assert ok(tmp_path, "forms", "list").startswith("SLUG")
 
 
+@pytest.mark.own_database
 def test_sqlite_restore_on_a_new_machine_creates_the_database(tmp_path):
     ok(tmp_path, "db", "upgrade")
     ok(tmp_path, "staff", "add", "--telegram-id", "77", "--name", "Ann")
@@ -100,3 +102,15 @@ def test_postgresql_round_trip_refuses_a_database_with_tables_without_force(tmp_
     finally:
         for name in names:
             asyncio.run(_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+@pytest.mark.skipif(not _is_postgres(), reason="PostgreSQL run only (TEST_DB_URL)")
+def test_backup_on_postgresql_runs_pg_dump(tmp_path):
+    url = TEST_DB_URL
+    target = tmp_path / "carnet.dump"
+    result = carnet(tmp_path, "backup", str(target), env={"DATABASE_URL": url})
+    assert result.returncode == 0, result.stderr
+    assert target.read_bytes()[:5] == b"PGDMP"  # pg_dump's custom format
+    assert "@" not in result.stdout  # no credentials printed
+    again = carnet(tmp_path, "backup", str(target), env={"DATABASE_URL": url})
+    assert again.returncode != 0 and "already exists" in again.stderr

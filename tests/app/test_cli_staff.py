@@ -8,6 +8,8 @@ import pytest
 
 from tests.app.processes import carnet, ok, one_line_failure
 
+pytestmark = pytest.mark.own_database
+
 
 @pytest.fixture(scope="module")
 def folder(tmp_path_factory) -> Path:
