@@ -141,14 +141,18 @@ def _pg_dump(settings: Settings, target: Path) -> int:
     return 0
 
 
-def _sqlite_copy(source: sqlite3.Connection, target: Path) -> None:
+def _sqlite_copy(source_path: Path, target: Path) -> None:
     """Copy a whole database with SQLite's backup API: a consistent snapshot even while
     another process writes (it restarts when the source changes under it)."""
-    destination = sqlite3.connect(target)
+    source = sqlite3.connect(f"file:{source_path}?mode=ro", uri=True)
     try:
-        source.backup(destination)
+        destination = sqlite3.connect(target)
+        try:
+            source.backup(destination)
+        finally:
+            destination.close()
     finally:
-        destination.close()
+        source.close()
 
 
 def backup_database(settings: Settings, args: argparse.Namespace) -> int:
@@ -162,14 +166,11 @@ def backup_database(settings: Settings, args: argparse.Namespace) -> int:
     if not source_path.exists():
         raise CliError(f"the database at {source_path} has no tables yet: run `carnet db upgrade`")
     _create_empty(target)
-    source = sqlite3.connect(f"file:{source_path}?mode=ro", uri=True)
     try:
-        _sqlite_copy(source, target)
+        _sqlite_copy(source_path, target)
     except sqlite3.Error as exc:
         target.unlink(missing_ok=True)
         raise CliError(f"cannot back up {source_path} to {target}: {exc}") from exc
-    finally:
-        source.close()
     say(f"backed up {source_path} to {target} ({target.stat().st_size:,} bytes)")
     return 0
 
@@ -234,29 +235,23 @@ def _restore_sqlite(settings: Settings, source_path: Path, target: Path) -> int:
         stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
         kept = target.with_name(f"{target.name}.before-restore-{stamp}")
         _create_empty(kept)
-        current = sqlite3.connect(f"file:{target}?mode=ro", uri=True)
         try:
-            _sqlite_copy(current, kept)
+            _sqlite_copy(target, kept)
         except sqlite3.Error as exc:
             kept.unlink(missing_ok=True)
             raise CliError(f"cannot keep a copy of {target} before restoring: {exc}") from exc
-        finally:
-            current.close()
     else:
         try:
             target.parent.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             raise CliError(f"cannot create the folder {target.parent}: {exc.strerror}") from exc
         _create_empty(target)
-    source = sqlite3.connect(f"file:{source_path}?mode=ro", uri=True)
     try:
-        _sqlite_copy(source, target)  # one step: a failure rolls the target back whole
+        _sqlite_copy(source_path, target)  # one step: a failure rolls the target back whole
     except sqlite3.Error as exc:
         if kept is None:
             target.unlink(missing_ok=True)
         raise CliError(f"cannot restore into {target}: {exc} (it was not changed)") from exc
-    finally:
-        source.close()
     behind = len(database.known_migrations()) - len(migrations)
     notes = [f"restored {target} from {source_path} ({contacts:,} contacts)"]
     if kept is not None:
