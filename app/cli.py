@@ -6,7 +6,6 @@ import asyncio
 import logging
 import sqlite3
 import sys
-from importlib.metadata import PackageNotFoundError, version
 
 import asyncpg
 import uvloop
@@ -16,18 +15,11 @@ from tortoise.exceptions import BaseORMException
 from app import commands_db, commands_fields, commands_forms, commands_staff, database
 from app.settings import Settings, SettingsError, core_config, load_settings
 from app.terminal import CONFIG_ERROR, CliError, Parser, positive_int
+from app.version import carnet_version
 from crm import config
 from crm.errors import CrmError, ValidationError
 
 MAX_DEMO = 10_000_000
-
-
-def carnet_version() -> str:
-    """The installed distribution's version (pyproject.toml), not a second copy of it."""
-    try:
-        return version("carnet")
-    except PackageNotFoundError:
-        return "(not installed: run `make install`)"
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -165,3 +165,20 @@ def test_serve_answers_healthz_says_the_bot_is_off_and_stops_cleanly(upgraded):
     assert process.returncode == 0
     assert "bot: off" in output
     assert "Traceback" not in output
+
+
+def test_version_comes_from_the_one_version_helper(monkeypatch, capsys):
+    """`carnet --version` and /healthz read the same function (app.version): one answer."""
+    from importlib.metadata import PackageNotFoundError
+
+    from app import version
+    from app.cli import main
+
+    def not_installed(name: str) -> str:
+        raise PackageNotFoundError(name)
+
+    monkeypatch.setattr(version, "version", not_installed)
+    with pytest.raises(SystemExit) as exit_:
+        main(["--version"])
+    assert exit_.value.code == 0
+    assert capsys.readouterr().out == "carnet unknown\n"
