@@ -4,11 +4,15 @@ import ipaddress
 import re
 from pathlib import Path
 from typing import Annotated, Literal
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import phonenumbers
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from redis.connection import parse_url
+from tortoise.backends.base.config_generator import expand_db_url
+from tortoise.exceptions import ConfigurationError
 
 from crm.config import CoreConfig
 from crm.staff import MAX_TELEGRAM_ID
@@ -25,6 +29,17 @@ HOST_NAME = re.compile(rf"(?=.{{1,253}}$)({_LABEL}\.)*(?!\d+$){_LABEL}\.?")
 
 class SettingsError(Exception):
     """A bad setting, named by its environment variable."""
+
+
+def _check_port(url: str) -> None:
+    """Refuse a URL whose port is not 1-65535 now, as this variable's error: the drivers would
+    only refuse it at the first connection, with a ValueError naming no variable."""
+    try:
+        port = urlsplit(url).port
+    except ValueError:
+        port = 0
+    if port == 0:
+        raise ValueError("the port must be a number from 1 to 65535")
 
 
 class Settings(BaseSettings):
@@ -57,6 +72,12 @@ class Settings(BaseSettings):
             value = "postgres://" + value.removeprefix("postgresql://")
         if not value.startswith(DB_SCHEMES):
             raise ValueError("must start with sqlite:// or postgres://")
+        if not value.startswith("sqlite://"):
+            _check_port(value)
+        try:
+            expand_db_url(value)  # what Tortoise will do with it at connect time
+        except ConfigurationError as exc:  # its messages never repeat the URL (or a password)
+            raise ValueError(f"is not a database URL Tortoise can read ({exc})") from None
         return value
 
     @field_validator("log_level", mode="before")
@@ -88,6 +109,12 @@ class Settings(BaseSettings):
             raise ValueError(
                 "must start with redis://, rediss:// or unix://, e.g. redis://localhost:6379/0"
             )
+        if not url.startswith("unix://"):
+            _check_port(url)
+        try:
+            parse_url(url)  # what redis-py will do with it at the first command
+        except ValueError:  # its messages may quote the URL: keep a password out of the log
+            raise ValueError("is not a Redis URL, e.g. redis://localhost:6379/0") from None
         return url
 
     @field_validator("admin_telegram_ids", mode="before")

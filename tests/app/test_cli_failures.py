@@ -153,6 +153,11 @@ EARLY = [
     # Settings: a configuration error naming the variable, whatever the command.
     ("forms list", {"REDIS_URL": "nonsense"},
      "carnet: configuration error: REDIS_URL: must start with redis://, rediss:// or unix://"),
+    # A bad port: it used to be "unexpected ValueError: Port could not be cast...", exit 1.
+    ("serve", {"REDIS_URL": "redis://h:notaport/0"},
+     "carnet: configuration error: REDIS_URL: the port must be a number from 1 to 65535"),
+    ("staff list", {"DATABASE_URL": "postgres://u:s3cret-pw@h:99999/db"},
+     "carnet: configuration error: DATABASE_URL: the port must be a number from 1 to 65535"),
     ("staff list", {"WEB_HOST": "999.1.1.1"},
      "carnet: configuration error: WEB_HOST: must be an IP address"),
     ("roles list", {"LOG_LEVEL": "loud"}, "carnet: configuration error: LOG_LEVEL:"),

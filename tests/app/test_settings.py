@@ -63,6 +63,12 @@ def test_it_reads_lists_regions_and_secrets(monkeypatch):
         ("TELEGRAM_API_URL", "ftp://x", "TELEGRAM_API_URL: must start with http"),
         ("REDIS_URL", "nonsense", "REDIS_URL: must start with redis://, rediss:// or unix://"),
         ("REDIS_URL", "redis://", "REDIS_URL: must start with redis://"),
+        # Bad ports used to pass here and fail at the first connection, naming no variable.
+        ("REDIS_URL", "redis://h:notaport/0", "REDIS_URL: the port must be a number from 1 to"),
+        ("REDIS_URL", "rediss://h:70000/0", "REDIS_URL: the port must be a number from 1 to"),
+        ("DATABASE_URL", "postgres://u@h:99999/db", "DATABASE_URL: the port must be a number"),
+        ("DATABASE_URL", "postgres://u:pw@h:x/db", "DATABASE_URL: the port must be a number"),
+        ("DATABASE_URL", "asyncpg://u@h:0/db", "DATABASE_URL: the port must be a number"),
         ("WEB_HOST", "999.1.1.1", "WEB_HOST: must be an IP address"),
         ("WEB_HOST", "my host", "WEB_HOST: must be an IP address"),
         ("WEB_HOST", "-bad.example", "WEB_HOST: must be an IP address"),
