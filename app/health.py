@@ -30,10 +30,11 @@ class Health:
     bot: Callable[[], LinkStatus] | None = None
     _redis: Redis | None = field(default=None, init=False)
 
-    async def report(self) -> tuple[int, dict[str, Any]]:
-        """The HTTP status and the body: every part's state, details where one is down."""
+    async def report(self, *, details: bool = True) -> tuple[int, dict[str, Any]]:
+        """The HTTP status and the body: every part's state; with `details`, the version and
+        why a part is down (which may name a host or an error: for the operator only)."""
         parts: dict[str, str] = {}
-        details: dict[str, Any] = {}
+        reasons: dict[str, Any] = {}
         parts["database"] = "ok" if await database.is_healthy(CHECK_SECONDS) else "not answering"
         if self.redis_url:
             parts["redis"] = "ok" if await self._redis_answers() else "not answering"
@@ -45,16 +46,18 @@ class Health:
             status = self.bot()
             parts["bot"] = status.state.value
             if status.state is not LinkState.UP:
-                details["bot"] = {
+                reasons["bot"] = {
                     "since": datetime.fromtimestamp(status.since, UTC).isoformat(),
                     "detail": status.detail,
                 }
         serving = parts["database"] == "ok" and parts.get("redis", "ok") == "ok"
         whole = parts.get("scheduler", "running") == "running" and parts["bot"] in ("up", "off")
         state = "unavailable" if not serving else "ok" if whole else "degraded"
-        body: dict[str, Any] = {"status": state, "version": carnet_version(), "parts": parts}
+        body: dict[str, Any] = {"status": state, "parts": parts}
         if details:
-            body["details"] = details
+            body["version"] = carnet_version()
+            if reasons:
+                body["details"] = reasons
         return (200 if serving else 503), body
 
     async def _redis_answers(self) -> bool:

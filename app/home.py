@@ -1,6 +1,7 @@
 """`GET /`: a small public page saying what this is, the open forms, and where the bot is."""
 
 import logging
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -9,7 +10,7 @@ from aiohttp import web
 
 from app.version import carnet_version
 from crm import webforms
-from crm.actors import system_actor
+from crm.db import unavailable_reason
 from crm.i18n import Catalogue, Markup, Translator, escape
 from forms.page import negotiate_language
 
@@ -31,10 +32,25 @@ class HomeConfig:
     bot_username: Callable[[], str | None] | None = None
 
 
-@dataclass(frozen=True, slots=True)
+# The page lists the active forms as read at most this long ago: anyone may load the page,
+# and a flood of it must not become a flood of queries on the one SQLite connection.
+FORMS_TTL = 30.0
+
+
+@dataclass(slots=True)
 class HomeState:
     config: HomeConfig
     catalogue: Catalogue
+    forms: list[webforms.PublicForm] | None = None
+    read_at: float = float("-inf")
+
+    async def active_forms(self) -> list[webforms.PublicForm]:
+        """The active forms, from the database at most every FORMS_TTL seconds; raises when
+        the database cannot answer and nothing was read yet."""
+        if self.forms is None or time.monotonic() - self.read_at > FORMS_TTL:
+            self.forms = await webforms.active_forms()
+            self.read_at = time.monotonic()
+        return self.forms
 
 
 HOME = web.AppKey("carnet_home", HomeState)
@@ -55,10 +71,14 @@ async def home(request: web.Request) -> web.Response:
     )
     forms: list[webforms.PublicForm] | None
     try:
-        forms = [f for f in await webforms.list_forms(system_actor("web")) if f.is_active]
-    except Exception as exc:  # the database is down: the page still says what this is
-        log.warning("home page: the forms cannot be listed: %s", exc)
-        forms = None
+        forms = await state.active_forms()
+    except Exception as exc:
+        reason = unavailable_reason(exc)
+        if reason is None:
+            raise
+        # The database is down: the page still says what this is, and the forms as last read.
+        log.warning("home page: the forms cannot be listed: %s", reason)
+        forms = state.forms
     bot = config.bot_username() if config.bot_username is not None else None
     has_bot = config.bot_username is not None
     page = render_home(state.catalogue.translator(language), forms, bot, has_bot=has_bot)

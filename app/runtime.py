@@ -16,11 +16,11 @@ from aiohttp import web
 from app import database
 from app.health import Health
 from app.home import HomeConfig
+from app.logs import quiet_library_logs, redact_everywhere, secrets_of
 from app.settings import Settings, SettingsError, core_config
 from app.telegram import TelegramService, bot_config
 from app.web import build_app
 from crm import config, webforms
-from crm.actors import system_actor
 from crm.secrets import shared_secret
 from crm.setup import ensure_defaults
 from crm.staff import ensure_admins
@@ -42,27 +42,6 @@ def forms_config(settings: Settings, stored_secret: str | None = None) -> FormsC
         redis_url=settings.redis_url,
         default_language=settings.default_language,
     )
-
-
-class _OnlyOneLinePerRetry(logging.Filter):
-    """aiogram logs a failed getUpdates twice (the error, then "Sleep for … and try again"):
-    keep the first, which names the error, so an outage costs one line per attempt."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        return not str(record.msg).startswith("Sleep for")
-
-
-def quiet_library_logs(level: str) -> None:
-    """Library chatter that says a job ran or an update was handled, not what happened, goes
-    below INFO: APScheduler's two lines per sweep (5,700 a day) and aiogram's line per update.
-    At DEBUG the operator asked for everything, so nothing is hidden."""
-    if logging.getLevelName(level) <= logging.DEBUG:
-        return
-    for name in ("apscheduler", "aiogram.event"):
-        logging.getLogger(name).setLevel(logging.WARNING)
-    dispatcher = logging.getLogger("aiogram.dispatcher")
-    if not any(isinstance(f, _OnlyOneLinePerRetry) for f in dispatcher.filters):
-        dispatcher.addFilter(_OnlyOneLinePerRetry())
 
 
 def base_url(settings: Settings) -> str:
@@ -106,7 +85,7 @@ async def listen(runner: web.AppRunner, settings: Settings) -> None:
 
 async def log_forms(settings: Settings) -> None:
     """Say where the active forms are, so a newcomer finds them from the start log."""
-    forms = [f for f in await webforms.list_forms(system_actor("serve")) if f.is_active]
+    forms = await webforms.active_forms()
     root = base_url(settings)
     for form in forms:
         log.info("web form %r: %s/forms/%s", form.title, root, form.slug)
@@ -123,6 +102,7 @@ async def serve(
     background; a bot that cannot reach Telegram, or whose token is refused, is reported by
     /healthz and the log while the rest keeps running.
     """
+    redact_everywhere(secrets_of(settings))
     quiet_library_logs(settings.log_level)
     config.configure(core_config(settings))
     await database.connect(settings)
@@ -165,9 +145,12 @@ async def serve(
         await stop.wait()
         log.info("shutting down")
     finally:
+        # The web app first: it stops taking requests and lets those in flight finish (a
+        # webhook update Telegram was told is received must still be handled by a running
+        # bot); then the bot; the database last, when nothing can use it any more.
         clock.stop()
-        if telegram is not None:
-            await telegram.stop()
         if runner is not None:
             await runner.cleanup()
+        if telegram is not None:
+            await telegram.stop()
         await database.close()

@@ -78,7 +78,7 @@ class TelegramService:
         self.catalogue = build_catalogue(config.default_language)
         self.storage = build_storage(config.redis_url)
         self.bot = build_bot(config)
-        self.link = TelegramLink()
+        self.link = TelegramLink(config.token)
         self.bot.session.middleware(self.link)
         self.dispatcher = build_dispatcher(self.catalogue, self.storage, config.public_url)
         self.me: User | None = None
@@ -223,31 +223,46 @@ class TelegramService:
         )
 
     async def _halt(self) -> None:
-        """Stop polling and the outbox sender (the sender gives its claims back)."""
+        """Stop polling and the outbox sender (the sender gives its claims back); each within
+        a time limit, an error of either logged, never raised: stopping must finish."""
+        self._stop.set()
         if self.polling is not None and not self.polling.done():
             with contextlib.suppress(RuntimeError):  # polling had not started yet
                 await self.dispatcher.stop_polling()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self.polling
+            await _finish(self.polling, "long polling")
         if self.sending is not None:
-            self._stop.set()
-            try:
-                await asyncio.wait_for(self.sending, SENDER_STOP_TIMEOUT)
-            except TimeoutError:
-                log.warning("the outbox sender did not stop in time; its claims expire later")
+            await _finish(self.sending, "the outbox sender")
 
     async def stop(self) -> None:
-        """Stop everything the bot runs and close its connections."""
+        """Stop everything the bot runs and close its connections (never raises)."""
         self._stop.set()
-        if self._running is not None and not self._running.done():
-            try:
-                await asyncio.wait_for(asyncio.shield(self._running), SENDER_STOP_TIMEOUT)
-            except TimeoutError:
-                self._running.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await self._running
+        if self._running is not None:
+            await _finish(self._running, "the bot")
         await self._halt()
         if self.link.status.state not in (LinkState.REFUSED, LinkState.FAILED):
             self.link.set(LinkState.STOPPED)
-        await self.dispatcher.storage.close()
-        await self.bot.session.close()
+        for close, what in (
+            (self.dispatcher.storage.close, "the conversation storage"),
+            (self.bot.session.close, "the Bot API session"),
+        ):
+            try:
+                await close()
+            except Exception:
+                log.exception("bot: closing %s failed", what)
+
+
+async def _finish(task: "asyncio.Task[None]", what: str) -> None:
+    """Wait for a task told to stop; cancel it after SENDER_STOP_TIMEOUT; log its error."""
+    if not task.done():
+        try:
+            await asyncio.wait_for(asyncio.shield(task), SENDER_STOP_TIMEOUT)
+        except TimeoutError:
+            log.warning("bot: %s did not stop within %s s; cancelled", what, SENDER_STOP_TIMEOUT)
+            task.cancel()
+        except Exception:
+            pass  # read below
+    with contextlib.suppress(asyncio.CancelledError):
+        try:
+            await task
+        except Exception:
+            log.exception("bot: %s ended with an error", what)

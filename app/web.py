@@ -14,9 +14,14 @@ log = logging.getLogger(__name__)
 HEALTH = web.AppKey("carnet_health", Health)
 
 
+LOOPBACK = ("127.0.0.1", "::1")
+
+
 async def healthz(request: web.Request) -> web.Response:
-    """Each part's state; 503 when the database (or Redis, when set) does not answer."""
-    status, body = await request.app[HEALTH].report()
+    """Each part's state; 503 when the database (or Redis, when set) does not answer. Why a
+    part is down, and the version, only for a caller on this machine (not through a proxy)."""
+    local = request.remote in LOOPBACK and "X-Forwarded-For" not in request.headers
+    status, body = await request.app[HEALTH].report(details=local)
     return web.json_response(body, status=status, headers={"Cache-Control": "no-store"})
 
 

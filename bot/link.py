@@ -52,11 +52,15 @@ class TelegramLink(BaseRequestMiddleware):
     """Records what each Bot API request said about the link; `refused` is set once Telegram
     refuses the token (the runtime then stops the bot instead of asking again forever)."""
 
-    def __init__(self) -> None:
+    def __init__(self, token: str | None = None) -> None:
         self.status = LinkStatus(LinkState.CONNECTING, time.time())
         self.refused = asyncio.Event()
+        self._token = token
 
     def set(self, state: LinkState, detail: str | None = None) -> None:
+        if detail and self._token:
+            # aiohttp's errors carry the request URL, and the URL carries the token.
+            detail = detail.replace(self._token, "<BOT_TOKEN>")
         if state is not self.status.state or detail != self.status.detail:
             self.status = LinkStatus(state, time.time(), detail)
 

@@ -63,6 +63,7 @@ __all__ = [
     "PublicForm",
     "SubmissionMeta",
     "SubmissionResult",
+    "active_forms",
     "create_form",
     "disable_form",
     "edit_form",
@@ -428,6 +429,11 @@ async def list_forms(actor: Actor) -> list[PublicForm]:
     """Every form, active or not, by slug; raises PermissionDeniedError (settings right)."""
     require_settings(actor)
     return [_public(form) for form in await WebForm.all().order_by("slug")]
+
+
+async def active_forms() -> list[PublicForm]:
+    """The forms served to visitors, by slug (public: their pages are open to anyone)."""
+    return [_public(form) for form in await WebForm.filter(is_active=True).order_by("slug")]
 
 
 async def _counts(form_ids: list[int]) -> dict[int, dict[str, int]]:

@@ -147,3 +147,56 @@ async def test_healthz_names_the_bot_state_and_stays_200_without_it(db, state):
     assert body["status"] == ("ok" if state is LinkState.UP else "degraded")
     if state is not LinkState.UP:
         assert body["details"]["bot"]["detail"] == "Cannot connect to host"
+
+
+async def test_healthz_says_why_only_to_a_caller_on_this_machine(db):
+    from aiohttp.test_utils import TestClient, TestServer
+
+    from app.health import Health
+    from app.web import build_app
+    from bot.link import TelegramLink
+
+    link = TelegramLink("42:SECRET-TOKEN")
+    link.set(LinkState.UNREACHABLE, "400, url='http://x/bot42:SECRET-TOKEN/getMe'")
+    app = build_app(health=Health(bot=lambda: link.status))
+    async with TestClient(TestServer(app)) as client:
+        local = await (await client.get("/healthz")).json()
+        proxied = await (
+            await client.get("/healthz", headers={"X-Forwarded-For": "203.0.113.9"})
+        ).json()
+    assert local["details"]["bot"]["detail"] == "400, url='http://x/bot<BOT_TOKEN>/getMe'"
+    assert "version" in local
+    assert proxied["parts"]["bot"] == "unreachable"
+    assert "details" not in proxied and "version" not in proxied
+
+
+async def test_the_token_in_a_garbled_answers_error_reaches_neither_log_nor_healthz(db, caplog):
+    """aiohttp names the request URL (bot<token>/getMe) when an answer is not HTTP."""
+    from app.logs import RedactSecrets, redact_everywhere
+
+    token = "42:AAH-very-secret-token"
+
+    async def garbage(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await reader.read(1024)
+        writer.write(b"NOT HTTP AT ALL\r\n\r\n")
+        await writer.drain()
+        writer.close()
+
+    server = await asyncio.start_server(garbage, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    redact_everywhere([token])
+    config = BotConfig(token=token, api_url=f"http://127.0.0.1:{port}", **FAST_RETRY)
+    service = TelegramService(config)
+    try:
+        await service.start()
+        await until(lambda: "trying again" in caplog.text)
+        assert service.status.state is LinkState.UNREACHABLE
+        detail = service.status.detail or ""
+    finally:
+        await service.stop()
+        server.close()
+        for handler in logging.getLogger().handlers:
+            for f in [f for f in handler.filters if isinstance(f, RedactSecrets)]:
+                handler.removeFilter(f)
+    assert "/bot<BOT_TOKEN>/getMe" in detail and token not in detail
+    assert "<redacted>" in caplog.text and token not in caplog.text
