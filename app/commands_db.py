@@ -3,6 +3,7 @@
 import argparse
 import asyncio
 import os
+import re
 import shutil
 import sqlite3
 import subprocess
@@ -17,6 +18,10 @@ from app.terminal import CliError, say
 
 # Tables any Carnet database has since its first migration: a file without them is not ours.
 CARNET_TABLES = {"tortoise_migrations", "contact", "staff", "web_form"}
+# A table in `pg_restore --list`: "216; 1259 32030 TABLE public tortoise_migrations postgres".
+# Where `pg_restore --data-only --file=-` starts the tortoise_migrations rows (tab-separated).
+COPY_MIGRATIONS = re.compile(r"COPY \S*tortoise_migrations \((?P<columns>[^)]*)\) FROM stdin;")
+TOC_TABLE = re.compile(r"\d+; \d+ \d+ TABLE (?P<schema>\S+) (?P<name>\S+) ")
 
 
 def add_commands(commands: Any) -> None:
@@ -124,31 +129,56 @@ def _require_tool(name: str) -> None:
         raise CliError(f"{name} is not installed (Debian: apt-get install postgresql-client)")
 
 
-def _run_tool(command: list[str], env: dict[str, str]) -> None:
+def _tool_error(tool: str, stderr: str, password: str) -> str:
+    """What went wrong, in one line: the tool's first `<tool>: error:` line (it names the host;
+    the lines after it are hints such as "Is the server running...?"), else its last line;
+    never the password, should a tool ever print it."""
+    lines = [line.strip() for line in stderr.splitlines() if line.strip()]
+    prefix = f"{tool}: error: "
+    errors = [line.removeprefix(prefix) for line in lines if line.startswith(prefix)]
+    line = errors[0] if errors else (lines[-1] if lines else "no message")
+    return line.replace(password, "***") if password else line
+
+
+def _run_tool(command: list[str], env: dict[str, str], failure: str = "") -> str:
+    """Run a pg_* tool; its stdout, or CliError `<failure>: <what went wrong>`."""
     result = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
     if result.returncode != 0:
-        lines = [line for line in result.stderr.strip().splitlines() if line.strip()]
-        raise CliError(f"{command[0]} failed: {lines[-1] if lines else 'no message'}")
+        reason = _tool_error(command[0], result.stderr, env.get("PGPASSWORD", ""))
+        raise CliError(f"{failure or command[0] + ' failed'}: {reason}")
+    return result.stdout
 
 
 def _pg_dump(settings: Settings, target: Path) -> int:
     """PostgreSQL: pg_dump's custom format; the password goes through the environment."""
     _require_tool("pg_dump")
     options, env, name = _pg_params(settings)
-    _run_tool(["pg_dump", "--format=custom", f"--file={target}", *options, name], env)
+    try:
+        _run_tool(["pg_dump", "--format=custom", f"--file={target}", *options, name], env)
+    except BaseException:
+        # pg_dump creates the file before it connects: a retry must not find it "already there".
+        target.unlink(missing_ok=True)
+        raise
     size = target.stat().st_size
     say(f"backed up {database.describe(settings)} to {target} ({size:,} bytes)")
     return 0
 
 
-def _sqlite_copy(source_path: Path, target: Path) -> None:
+def _sqlite_copy(source_path: Path, target: Path, *, standalone: bool) -> None:
     """Copy a whole database with SQLite's backup API: a consistent snapshot even while
-    another process writes (it restarts when the source changes under it)."""
+    another process writes (it restarts when the source changes under it).
+
+    `standalone`: the copy is a file to keep (a backup), not the live database. The copy
+    inherits the source's WAL mode, so merely opening it would leave -wal and -shm files next
+    to it, and it would not open from read-only media: it is switched to a rollback journal.
+    """
     source = sqlite3.connect(f"file:{source_path}?mode=ro", uri=True)
     try:
         destination = sqlite3.connect(target)
         try:
             source.backup(destination)
+            if standalone:
+                destination.execute("PRAGMA journal_mode=DELETE")
         finally:
             destination.close()
     finally:
@@ -167,7 +197,7 @@ def backup_database(settings: Settings, args: argparse.Namespace) -> int:
         raise CliError(f"the database at {source_path} has no tables yet: run `carnet db upgrade`")
     _create_empty(target)
     try:
-        _sqlite_copy(source_path, target)
+        _sqlite_copy(source_path, target, standalone=True)
     except sqlite3.Error as exc:
         target.unlink(missing_ok=True)
         raise CliError(f"cannot back up {source_path} to {target}: {exc}") from exc
@@ -221,65 +251,149 @@ def _check_sqlite_backup(path: Path) -> tuple[int, list[str]]:
     return contacts, migrations
 
 
+def _with_journals(path: Path) -> list[Path]:
+    """A SQLite database's files, its -wal and -shm first (see _move)."""
+    return [path.with_name(path.name + suffix) for suffix in ("-wal", "-shm", "")]
+
+
+def _move(source: Path, target: Path) -> None:
+    """Move a database with its journals. The -wal goes first: a -wal left behind next to no
+    database could be replayed into the next database made under that name."""
+    for side, moved in zip(_with_journals(source), _with_journals(target), strict=True):
+        if side.exists():
+            os.replace(side, moved)
+
+
+def _keep_aside(target: Path) -> tuple[Path, bool]:
+    """Keep the current database as `<db>.before-restore-<time>`: (that path, whether the
+    database was moved there rather than copied).
+
+    A copy through the backup API is consistent even with a -wal; a damaged database (exactly
+    when a restore is wanted) cannot be read page by page, so it is moved aside whole instead.
+    """
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    kept = target.with_name(f"{target.name}.before-restore-{stamp}")
+    _create_empty(kept)
+    try:
+        _sqlite_copy(target, kept, standalone=True)
+        return kept, False
+    except sqlite3.Error:
+        pass
+    try:
+        _move(target, kept)
+    except OSError as exc:
+        raise CliError(f"cannot move {target} aside before restoring: {exc.strerror}") from exc
+    return kept, True
+
+
 def _restore_sqlite(settings: Settings, source_path: Path, target: Path) -> int:
     """Check the backup, keep the current database aside, copy the backup in.
 
     The current file is kept, not overwritten: a restore of the wrong file must be undoable.
-    Both copies go through the backup API, so a database in WAL mode is copied whole.
+    The copies go through the backup API, so a database in WAL mode is copied whole. Refused
+    while `carnet serve` holds the database (it would go on writing to the file kept aside).
     """
     if source_path.resolve() == target.resolve():
         raise CliError(f"{source_path} is the database itself; give a backup file")
     contacts, migrations = _check_sqlite_backup(source_path)
-    kept: Path | None = None
-    if target.exists():
-        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
-        kept = target.with_name(f"{target.name}.before-restore-{stamp}")
-        _create_empty(kept)
-        try:
-            _sqlite_copy(target, kept)
-        except sqlite3.Error as exc:
-            kept.unlink(missing_ok=True)
-            raise CliError(f"cannot keep a copy of {target} before restoring: {exc}") from exc
-    else:
-        try:
-            target.parent.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            raise CliError(f"cannot create the folder {target.parent}: {exc.strerror}") from exc
-        _create_empty(target)
     try:
-        _sqlite_copy(source_path, target)  # one step: a failure rolls the target back whole
-    except sqlite3.Error as exc:
-        if kept is None:
-            target.unlink(missing_ok=True)
-        raise CliError(f"cannot restore into {target}: {exc} (it was not changed)") from exc
+        target.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise CliError(f"cannot create the folder {target.parent}: {exc.strerror}") from exc
+    with database.hold_database(settings, "restore"):
+        kept, moved = _keep_aside(target) if target.exists() else (None, False)
+        if not target.exists():
+            _create_empty(target)
+        try:
+            _sqlite_copy(source_path, target, standalone=False)  # one step: all or nothing
+        except sqlite3.Error as exc:
+            if kept is None or moved:
+                target.unlink(missing_ok=True)
+            if kept is not None and moved:
+                _move(kept, target)
+            raise CliError(f"cannot restore into {target}: {exc} (it was not changed)") from exc
     behind = len(database.known_migrations()) - len(migrations)
     notes = [f"restored {target} from {source_path} ({contacts:,} contacts)"]
     if kept is not None:
-        notes.append(f"the previous database is kept as {kept}")
+        how = "moved, as it cannot be read whole," if moved else "kept"
+        notes.append(f"the previous database is {how} as {kept}")
     if behind > 0:
         notes.append("run `carnet db upgrade` next (the backup is from an older version)")
     say("; ".join(notes))
     return 0
 
 
+def _archived_migrations(path: Path) -> list[str]:
+    """The migrations recorded in a `carnet backup` pg_dump archive, read with pg_restore
+    itself (no database needed): its table of contents must list Carnet's tables, and the
+    tortoise_migrations data comes out as the COPY block of `pg_restore --data-only`.
+    Raises CliError naming what is wrong with the file."""
+    env = dict(os.environ)
+    unreadable = f"{path} is not a readable pg_dump archive"
+    listing = _run_tool(["pg_restore", "--list", str(path)], env, unreadable)
+    tables = {m["name"] for m in map(TOC_TABLE.match, listing.splitlines()) if m}
+    missing = CARNET_TABLES - tables
+    if missing:
+        raise CliError(f"{path} is not a Carnet database (no {', '.join(sorted(missing))} table)")
+    sql = _run_tool(
+        ["pg_restore", "--data-only", "--table=tortoise_migrations", "--file=-", str(path)],
+        env,
+        unreadable,
+    )
+    migrations: list[str] = []
+    columns: list[str] | None = None
+    for line in sql.splitlines():
+        if columns is None:
+            copy = COPY_MIGRATIONS.match(line)
+            if copy:
+                columns = [name.strip().strip('"') for name in copy["columns"].split(",")]
+        elif line == "\\.":
+            break
+        else:
+            row = dict(zip(columns, line.split("\t"), strict=False))
+            migrations.append(f"{row.get('app')}.{row.get('name')}")
+    newer = sorted(set(migrations) - set(database.known_migrations()))
+    if newer:
+        raise CliError(
+            f"{path} was made by a newer Carnet (migrations {', '.join(newer)}); upgrade first"
+        )
+    return migrations
+
+
 def _restore_postgres(settings: Settings, source_path: Path, force: bool) -> int:
-    """pg_restore a custom-format dump; into a database with tables only with --force."""
+    """pg_restore a custom-format dump of a Carnet database no newer than this version, in
+    one transaction (a failure part-way leaves the database as it was); into a database with
+    tables only with --force; never while other sessions (`carnet serve`) use the database."""
     with source_path.open("rb") as file:
         if file.read(5) != b"PGDMP":
             raise CliError(
                 f"{source_path} is not a pg_dump custom-format archive (`carnet backup`)"
             )
     _require_tool("pg_restore")
-    tables = asyncio.run(database.table_count(settings))
-    if tables and not force:
+    migrations = _archived_migrations(source_path)
+    there = asyncio.run(database.occupancy(settings))
+    where = database.describe(settings)
+    if there.other_sessions:
+        sessions = (
+            "1 other session is"
+            if there.other_sessions == 1
+            else (f"{there.other_sessions} other sessions are")
+        )
         raise CliError(
-            f"the database at {database.describe(settings)} already has {tables} tables;"
+            f"{sessions} connected to {where} (is carnet serve running?); stop them first"
+        )
+    if there.tables and not force:
+        raise CliError(
+            f"the database at {where} already has {there.tables} tables;"
             " restore into an empty database, or add --force to replace what the backup holds"
         )
     options, env, name = _pg_params(settings)
-    command = ["pg_restore", "--clean", "--if-exists", "--no-owner", "--exit-on-error"]
-    _run_tool([*command, *options, f"--dbname={name}", str(source_path)], env)
-    say(f"restored {database.describe(settings)} from {source_path}")
+    command = ["pg_restore", "--clean", "--if-exists", "--no-owner", "--single-transaction"]
+    _run_tool([*command, "--exit-on-error", *options, f"--dbname={name}", str(source_path)], env)
+    notes = [f"restored {where} from {source_path}"]
+    if len(migrations) < len(database.known_migrations()):
+        notes.append("run `carnet db upgrade` next (the backup is from an older version)")
+    say("; ".join(notes))
     return 0
 
 

@@ -1,11 +1,14 @@
 """Database lifecycle: connect (only to a reachable, migrated database), migrate, check, close."""
 
 import asyncio
+import fcntl
+import os
 import pkgutil
 import sqlite3
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Iterator
+from contextlib import AbstractContextManager, asynccontextmanager, contextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 from urllib.parse import urlsplit
 
 import asyncpg
@@ -27,6 +30,10 @@ ANSWER_WITHIN = 15.0
 class DatabaseNotReadyError(Exception):
     """The database cannot be used as it is: missing, unreachable, not migrated, or a
     migration failed. The message names the database (never a password) and what to do."""
+
+
+class DatabaseInUseError(DatabaseNotReadyError):
+    """Another Carnet process holds the database (`carnet serve`, or a restore under way)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -179,20 +186,6 @@ async def connect(settings: Settings) -> None:
         raise
 
 
-async def table_count(settings: Settings) -> int:
-    """How many tables the PostgreSQL database's current schema has (0: an empty database)."""
-    try:
-        await Tortoise.init(config=config_for(settings))
-        await _probe(settings)
-        rows = await connection().execute_query_dict(
-            "SELECT COUNT(*) AS n FROM information_schema.tables"
-            " WHERE table_schema = current_schema()"
-        )
-        return int(rows[0]["n"])
-    finally:
-        await Tortoise.close_connections()
-
-
 async def close() -> None:
     await Tortoise.close_connections()
 
@@ -214,3 +207,88 @@ async def is_healthy(within: float = 2.0) -> bool:
     except Exception:  # any failure means "not healthy"; the caller reports 503
         return False
     return True
+
+
+# --- who is using the database ---------------------------------------------------------------
+
+# What each holder of the lock is told to do about the other one.
+_ADVICE = {"serve": "stop it first", "restore": "wait for it to finish"}
+
+
+def lock_path(settings: Settings) -> Path | None:
+    """The lock file next to a SQLite database (`<db>.serve.lock`); None for PostgreSQL."""
+    path = settings.sqlite_path
+    return None if path is None else path.with_name(f"{path.name}.serve.lock")
+
+
+@contextmanager
+def hold_database(settings: Settings, holder: str) -> Iterator[None]:
+    """Hold the SQLite database's lock file for the body, as `carnet <holder>`.
+
+    An exclusive flock: the kernel drops it when the process ends, however it ends, so a crash
+    leaves no stale lock (the file itself stays; it only ever holds the holder's pid). Raises
+    DatabaseInUseError naming the other holder and its pid. Nothing is held for PostgreSQL
+    (restore counts the other sessions instead) or while the database's folder does not exist
+    (there is nothing to protect yet, and the folder is not created here).
+    """
+    path = lock_path(settings)
+    if path is None or not path.parent.is_dir():
+        yield
+        return
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            other, _, pid = os.pread(fd, 100, 0).decode(errors="replace").partition(" ")
+            other = other if other in _ADVICE else "serve"
+            who = f" (pid {pid.strip()})" if pid.strip().isdigit() else ""
+            raise DatabaseInUseError(
+                f"carnet {other} is running on {settings.sqlite_path}{who}; {_ADVICE[other]}"
+            ) from None
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, f"{holder} {os.getpid()}\n".encode(), 0)
+        try:
+            yield
+        finally:
+            os.ftruncate(fd, 0)
+            fcntl.flock(fd, fcntl.LOCK_UN)
+    finally:
+        os.close(fd)
+
+
+def serving_lock(settings: Settings) -> AbstractContextManager[None]:
+    """Held by `carnet serve` for its whole life, so that `carnet restore` refuses meanwhile:
+
+        with database.serving_lock(settings):
+            ...  # connect, run the web app, the bot and the scheduler, close
+
+    Raises DatabaseInUseError (a DatabaseNotReadyError: one line, exit 1) when another
+    `carnet serve` or a `carnet restore` holds this SQLite database; a no-op for PostgreSQL.
+    """
+    return hold_database(settings, "serve")
+
+
+@dataclass(frozen=True, slots=True)
+class Occupancy:
+    """What a PostgreSQL restore would replace: tables there, and other sessions using it."""
+
+    tables: int
+    other_sessions: int
+
+
+async def occupancy(settings: Settings) -> Occupancy:
+    """PostgreSQL: how many tables the current schema has (0: an empty database) and how many
+    other client sessions are connected to the database (`carnet serve`, a psql...)."""
+    try:
+        await Tortoise.init(config=config_for(settings))
+        await _probe(settings)
+        rows = await connection().execute_query_dict(
+            "SELECT (SELECT COUNT(*) FROM information_schema.tables"
+            "        WHERE table_schema = current_schema()) AS tables,"
+            " (SELECT COUNT(*) FROM pg_stat_activity WHERE datname = current_database()"
+            "  AND pid <> pg_backend_pid() AND backend_type = 'client backend') AS sessions"
+        )
+        return Occupancy(tables=int(rows[0]["tables"]), other_sessions=int(rows[0]["sessions"]))
+    finally:
+        await Tortoise.close_connections()

@@ -41,6 +41,7 @@ CASES = [
     ("demo-no-db", "missing", "demo-data 3", {}, NO_TABLES),
     ("serve-no-db", "missing", "serve", {"WEB_PORT": "1"}, NO_TABLES),
     ("backup-no-db", "missing", "backup copy.sqlite3", {}, NO_TABLES),
+    ("roles-list-no-db", "missing", "roles list", {}, NO_TABLES),
     # It used to print a ValueError, then hang forever on the connection left open.
     ("upgrade-unknown-target", "missing", "db upgrade --target models.0099_x", {},
      "unknown migration target 'models.0099_x'; known: models (the latest),"
@@ -60,8 +61,16 @@ CASES = [
      "the database at db.invalid:5432/crm (DATABASE_URL) does not answer: unknown host name"),
     ("restore-pg-not-a-dump", "missing", "restore notes.txt", PG_DOWN,
      "notes.txt is not a pg_dump custom-format archive"),
+    # pg_dump's first error line (the host), not its last ("Is the server running...?"); and
+    # no empty x.dump left behind, which a retry would take for an existing file.
+    ("backup-pg-down", "missing", "backup x.dump", PG_DOWN,
+     'pg_dump failed: connection to server at "127.0.0.1", port 1 failed: Connection refused'),
     # Refused by the core or by the command, the thing named.
     ("unknown-member", "upgraded", "staff deactivate 424242", {},
+     "no staff member has Telegram id 424242 (see `carnet staff list --all`)"),
+    ("role-unknown-member", "upgraded", "staff role 424242 --set Employee", {},
+     "no staff member has Telegram id 424242 (see `carnet staff list --all`)"),
+    ("activate-unknown-member", "upgraded", "staff activate 424242", {},
      "no staff member has Telegram id 424242 (see `carnet staff list --all`)"),
     ("unknown-role", "upgraded", "staff add --telegram-id 8 --roles Boss", {},
      "no role named 'Boss' (roles: Department head, Director, Employee)"),
@@ -75,6 +84,19 @@ CASES = [
      "options: only a list field has options"),
     ("field-repeated-option", "upgraded", f"{FIELD} list --options a,A", {},
      "options: must not repeat a value"),
+    # Forms: the form named, or the setting and why.
+    ("forms-show-missing", "upgraded", "forms show nope", {}, "form 'nope' does not exist"),
+    ("forms-edit-missing", "upgraded", "forms edit nope --title X", {},
+     "form 'nope' does not exist"),
+    ("forms-disable-missing", "upgraded", "forms disable nope", {}, "form 'nope' does not exist"),
+    ("forms-create-taken", "upgraded", "forms create contact --title X", {},
+     "slug: 'contact' is already used by another form"),
+    ("forms-create-scheme", "upgraded", "forms create new --title X --scheme boat", {},
+     "scheme: must be one of contact, deal, quote"),
+    ("forms-edit-dedup", "upgraded", "forms edit contact --dedup sometimes", {},
+     "dedup_policy: must be one of allow, merge, replace"),
+    ("forms-edit-nothing", "upgraded", "forms edit contact", {},
+     "options: give at least one setting to change"),
     # Backup and restore: the file named, and why.
     ("backup-proc", "upgraded", "backup /proc/x.sqlite3", {},
      "cannot write /proc/x.sqlite3: No such file or directory"),
@@ -88,6 +110,8 @@ CASES = [
      "data/carnet.sqlite3 is the database itself; give a backup file"),
     ("restore-text", "upgraded", "restore notes.txt", {},
      "notes.txt is not a readable SQLite database: file is not a database"),
+    ("restore-damaged", "upgraded", "restore damaged.sqlite3", {},
+     "damaged.sqlite3 is not a readable SQLite database: database disk image is malformed"),
     ("restore-foreign", "upgraded", "restore other.sqlite3", {},
      "other.sqlite3 is not a Carnet database (no contact, staff, tortoise_migrations,"
      " web_form table)"),
@@ -113,6 +137,8 @@ def _prepare(root: Path) -> dict[str, Path]:
     (folders["missing"] / "notes.txt").write_text("hello\n")
     with sqlite3.connect(folders["upgraded"] / "other.sqlite3") as other:
         other.execute("CREATE TABLE t (a)")
+    whole = (folders["upgraded"] / "data" / "carnet.sqlite3").read_bytes()
+    (folders["upgraded"] / "damaged.sqlite3").write_bytes(whole[: len(whole) // 2])
     return folders
 
 
@@ -146,6 +172,7 @@ def test_a_failing_command_exits_with_one_line(outcomes, name, expected, state):
     assert "s3cret-pw" not in result.stderr + result.stdout
     if state == "missing":
         assert not (folder / "data").exists()
+    assert not (folder / "x.dump").exists()
 
 
 # Refused before any database is opened: checked in this process (no start-up to pay).
