@@ -18,6 +18,7 @@ from app.terminal import (
 )
 from crm import administration, staff
 from crm.actors import Actor, system_actor
+from crm.errors import NotFoundError
 from models import Role, Staff
 from models.enums import Action
 
@@ -113,10 +114,10 @@ def add_commands(commands: Any) -> None:
 
 
 async def _member(actor: Actor, tg_id: int) -> Staff:
-    for member in await administration.staff_members(actor):
-        if member.telegram_id == tg_id:
-            return member
-    raise CliError(f"no staff member has Telegram id {tg_id} (see `carnet staff list --all`)")
+    try:
+        return await staff.staff_by_telegram_id(actor, tg_id)
+    except NotFoundError as exc:
+        raise CliError(f"{exc.message} (see `carnet staff list --all`)") from exc
 
 
 async def _roles_named(actor: Actor, names: list[str]) -> list[Role]:
@@ -188,23 +189,17 @@ async def staff_list(settings: Settings, args: argparse.Namespace) -> int:
 
 
 async def staff_role(settings: Settings, args: argparse.Namespace) -> int:
-    """Grant and revoke one role at a time with the bot's own use cases (same guards)."""
+    """--set, --add or --remove: one change_roles, the use case behind the bot's toggles."""
     actor = system_actor("cli")
     member = await _member(actor, args.telegram_id)
-    held = {role.id for role in (await administration.staff_member(actor, member.id)).roles}
     names = next(v for v in (args.set, args.add, args.remove) if v is not None)
-    named = {role.id for role in await _roles_named(actor, names)}
-    if args.set is not None:
-        grant, revoke = named - held, held - named
-    elif args.add is not None:
-        grant, revoke = named - held, set()
+    named = [role.id for role in await _roles_named(actor, names)]
+    if args.remove is not None:
+        now = await staff.change_roles(actor, member.id, revoke=named)
     else:
-        grant, revoke = set(), named & held
-    for role_id in sorted(grant):
-        await staff.grant_role(actor, member.id, role_id)
-    for role_id in sorted(revoke):
-        await staff.revoke_role(actor, member.id, role_id)
-    now = (await administration.staff_member(actor, member.id)).roles
+        now = await staff.change_roles(
+            actor, member.id, grant=named, revoke_others=args.set is not None
+        )
     roles = ", ".join(role.name for role in now) or "no role"
     say(f"{_who(member)} holds {roles}")
     return 0

@@ -2,6 +2,7 @@
 
 import re
 import secrets
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -317,27 +318,60 @@ async def update_role(actor: Actor, role_id: int, levels: dict[str, Any]) -> Rol
     return await Role.get(id=role_id)
 
 
-async def grant_role(actor: Actor, staff_id: int, role_id: int) -> None:
+async def change_roles(
+    actor: Actor,
+    staff_id: int,
+    *,
+    grant: Collection[int] = (),
+    revoke: Collection[int] = (),
+    revoke_others: bool = False,
+) -> list[Role]:
+    """Give a member the roles `grant` and take away `revoke` (with `revoke_others`, every
+    role not in `grant`: "exactly these roles"), in one transaction, each change audited.
+
+    The guard of every role change: the settings right, and no role above the actor's own
+    levels given or taken. Raises PermissionDeniedError or NotFoundError (an unknown member or
+    role) and then changes nothing; returns the roles the member holds afterwards, by name.
+    """
     require_settings(actor)
-    if not await Staff.exists(id=staff_id) or not await Role.exists(id=role_id):
-        raise NotFoundError("staff member or role does not exist")
-    await _check_grantable(actor, [role_id])
+    wanted, unwanted = set(grant), set(revoke)
     async with in_transaction():
-        _, created = await StaffRole.get_or_create(staff_id=staff_id, role_id=role_id)
-        if created:
+        # Lock the member (PostgreSQL): two changes to their roles queue instead of each
+        # reading the roles held before the other's commit. SQLite: one writer at a time anyway.
+        if not await Staff.filter(id=staff_id).select_for_update(no_key=True).exists():
+            raise NotFoundError(f"staff member #{staff_id} does not exist")
+        named = wanted | unwanted
+        found = set(await Role.filter(id__in=named).values_list("id", flat=True))
+        if found != named:
+            unknown = ", ".join(f"#{i}" for i in sorted(named - found))
+            raise NotFoundError(f"role {unknown} does not exist")
+        held = set(await StaffRole.filter(staff_id=staff_id).values_list("role_id", flat=True))
+        if revoke_others:
+            unwanted |= held - wanted
+        added, removed = sorted(wanted - held), sorted((unwanted - wanted) & held)
+        await _check_grantable(actor, [*added, *removed])
+        for role_id in added:
+            await StaffRole.create(staff_id=staff_id, role_id=role_id)
             await history.record(
                 actor, "staff", staff_id, HistoryKind.LINKED, "role", after=role_id
             )
-
-
-async def revoke_role(actor: Actor, staff_id: int, role_id: int) -> None:
-    require_settings(actor)
-    await _check_grantable(actor, [role_id])
-    async with in_transaction():
-        if await StaffRole.filter(staff_id=staff_id, role_id=role_id).delete():
+        if removed:
+            await StaffRole.filter(staff_id=staff_id, role_id__in=removed).delete()
+        for role_id in removed:
             await history.record(
                 actor, "staff", staff_id, HistoryKind.UNLINKED, "role", before=role_id
             )
+    return await Role.filter(staff_links__staff_id=staff_id).order_by("name", "id")
+
+
+async def grant_role(actor: Actor, staff_id: int, role_id: int) -> None:
+    """Give one role (the bot's toggle); see change_roles."""
+    await change_roles(actor, staff_id, grant=[role_id])
+
+
+async def revoke_role(actor: Actor, staff_id: int, role_id: int) -> None:
+    """Take one role away (the bot's toggle); see change_roles."""
+    await change_roles(actor, staff_id, revoke=[role_id])
 
 
 async def set_departments(actor: Actor, staff_id: int, department_ids: list[int]) -> None:
@@ -461,6 +495,15 @@ async def _accept(token: str, telegram_id: int, name: str, language: str | None)
                 staff_id=staff.id, department_id=invite.department_id
             )
     return Joined(staff=staff, created=created)
+
+
+async def staff_by_telegram_id(actor: Actor, telegram_id: int) -> Staff:
+    """The staff member (active or not) with this Telegram id; raises NotFoundError."""
+    require_settings(actor)
+    member = await Staff.get_or_none(telegram_id=_check_telegram_id(telegram_id))
+    if member is None:
+        raise NotFoundError(f"no staff member has Telegram id {telegram_id}")
+    return member
 
 
 async def list_staff(actor: Actor, include_inactive: bool = False) -> list[Staff]:

@@ -350,6 +350,53 @@ async def test_grant_and_revoke_roles(db, make_staff):
         await staff_uc.grant_role(CLI, 999999, director.id)
 
 
+async def test_change_roles_sets_adds_and_removes_in_one_audited_step(db, make_staff):
+    member = await make_staff("Member", level=None)
+    director, employee, head = [
+        await Role.get(name=n) for n in ("Director", "Employee", "Department head")
+    ]
+
+    held = await staff_uc.change_roles(CLI, member.id, grant=[employee.id, director.id])
+    assert [role.name for role in held] == ["Director", "Employee"]
+    held = await staff_uc.change_roles(CLI, member.id, grant=[head.id], revoke_others=True)
+    assert [role.name for role in held] == ["Department head"]
+    held = await staff_uc.change_roles(CLI, member.id, revoke=[head.id, director.id])
+    assert held == []
+    kinds = await HistoryEntry.filter(entity="staff", entity_id=member.id).values_list(
+        "kind", flat=True
+    )
+    assert len(kinds) == 6  # two linked; one linked, two unlinked; one unlinked
+
+
+async def test_change_roles_changes_nothing_when_one_role_is_refused(db, make_staff):
+    """Each change used to be its own transaction: a refusal part-way left a partial set."""
+    member = await make_staff("Member", level=None)
+    employee = await Role.get(name="Employee")
+    director = await Role.get(name="Director")
+    await staff_uc.grant_role(CLI, member.id, director.id)
+
+    with pytest.raises(NotFoundError):
+        await staff_uc.change_roles(CLI, member.id, grant=[employee.id, 999999])
+    manager = await actor_of(await _settings_manager(make_staff))
+    with pytest.raises(PermissionDeniedError):  # Director is above the manager's own levels
+        await staff_uc.change_roles(manager, member.id, grant=[employee.id], revoke_others=True)
+    with pytest.raises(NotFoundError):
+        await staff_uc.change_roles(CLI, 999999, grant=[employee.id])
+    assert await _roles_of(member.id) == ["Director"]
+
+
+async def test_a_member_is_found_by_telegram_id_by_settings_managers_only(db, make_staff):
+    member = await make_staff("Member", level=None)
+    await staff_uc.deactivate_staff(CLI, member.id)
+
+    assert (await staff_uc.staff_by_telegram_id(CLI, member.telegram_id)).id == member.id
+    with pytest.raises(NotFoundError, match="no staff member has Telegram id 424242"):
+        await staff_uc.staff_by_telegram_id(CLI, 424242)
+    plain = await actor_of(await make_staff("Plain", level=Level.ALL))
+    with pytest.raises(PermissionDeniedError):
+        await staff_uc.staff_by_telegram_id(plain, member.telegram_id)
+
+
 # --- departments -------------------------------------------------------------------------
 
 
