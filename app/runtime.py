@@ -104,6 +104,12 @@ async def serve(
     """
     redact_everywhere(secrets_of(settings))
     quiet_library_logs(settings.log_level)
+    # Held for the whole run: `carnet restore` refuses to swap a SQLite file under it.
+    with database.serving_lock(settings):
+        await _serve(settings, stop, handle_as_tasks=handle_as_tasks)
+
+
+async def _serve(settings: Settings, stop: asyncio.Event | None, *, handle_as_tasks: bool) -> None:
     config.configure(core_config(settings))
     await database.connect(settings)
     runner: web.AppRunner | None = None

@@ -116,6 +116,12 @@ async def test_serve_with_a_refused_token_keeps_the_web_app_and_the_scheduler(tm
             status, home = await _get(f"http://127.0.0.1:{port}/")
             assert status == 200 and 'href="/forms/contact"' in home
             assert server.returncode is None  # still running
+            # A backup may be taken while it runs; a restore is refused until it stops.
+            backup = await _carnet(tmp_path, env, "backup", "b.sqlite3")
+            assert await asyncio.wait_for(backup.wait(), 60) == 0
+            restore = await _carnet(tmp_path, env, "restore", "b.sqlite3")
+            said, _ = await asyncio.wait_for(restore.communicate(), 60)
+            assert restore.returncode == 1 and "carnet serve is running on" in said.decode()
         finally:
             server.send_signal(signal.SIGTERM)
             output, _ = await asyncio.wait_for(server.communicate(), 30)
