@@ -23,3 +23,13 @@ def test_the_license_ships_with_the_package():
     project = tomllib.loads((ROOT / "pyproject.toml").read_text("utf-8"))["project"]
     assert project["license"] == "Apache-2.0"
     assert "Apache License" in (ROOT / project["license-files"][0]).read_text("utf-8")
+
+
+def test_the_changelog_has_a_section_for_the_packages_version():
+    import re
+
+    version = tomllib.loads((ROOT / "pyproject.toml").read_text("utf-8"))["project"]["version"]
+    changelog = (ROOT / "CHANGELOG.md").read_text("utf-8")
+    released = re.findall(r"^## \[(\d+\.\d+\.\d+)\] - \d{4}-\d{2}-\d{2}$", changelog, re.M)
+    assert released and released[0] == version, "the newest release in CHANGELOG.md"
+    assert "## [Unreleased]" in changelog

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.app.processes import carnet, ok, one_line_failure
+from tests.app.processes import ROOT, carnet, ok, one_line_failure
 
 pytestmark = pytest.mark.own_database
 
@@ -110,4 +110,7 @@ def test_version_is_the_installed_distribution(folder):
 
     result = carnet(folder, "--version")
     assert result.returncode == 0
-    assert result.stdout == f"carnet {version('carnet')}\n" == "carnet 0.1.0\n"
+    import tomllib
+
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text("utf-8"))["project"]
+    assert result.stdout == f"carnet {version('carnet')}\n" == f"carnet {project['version']}\n"
