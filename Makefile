@@ -21,19 +21,24 @@ run: install
 	$(BIN)/carnet serve
 
 # The two halves run side by side (two cores; separate databases, separate Redis databases),
-# each printing a line per finished test file, labelled [sqlite] or [postgres].
+# each printing a line per finished test file, labelled [sqlite] or [postgres]. When both run,
+# the tests that need no suite database are shared between them (CARNET_BOTH_HALVES).
+CARNET_BOTH_HALVES ?= 0
 test: install
-	$(MAKE) --no-print-directory -j2 test-sqlite test-postgres
+	@both=0; $(BIN)/python -m tests.pg_available "$(TEST_POSTGRES_URL)" && both=1; \
+		$(MAKE) --no-print-directory -j2 test-sqlite test-postgres CARNET_BOTH_HALVES=$$both
 
 test-sqlite: install
 	@echo "== tests on SQLite"
-	TEST_DB_URL= CARNET_TEST_LABEL=sqlite $(BIN)/python -m pytest $(PYTEST_ARGS)
+	TEST_DB_URL= CARNET_TEST_LABEL=sqlite CARNET_BOTH_HALVES=$(CARNET_BOTH_HALVES) \
+		$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 test-postgres: install
 	@if $(BIN)/python -m tests.pg_available "$(TEST_POSTGRES_URL)"; then \
 		echo "== tests on PostgreSQL ($(TEST_POSTGRES_URL))"; \
 		TEST_DB_URL="$(TEST_POSTGRES_URL)" TEST_REDIS_URL=redis://127.0.0.1:6379/14 \
-			CARNET_TEST_LABEL=postgres $(BIN)/python -m pytest $(PYTEST_ARGS); \
+			CARNET_TEST_LABEL=postgres CARNET_BOTH_HALVES=$(CARNET_BOTH_HALVES) \
+			$(BIN)/python -m pytest $(PYTEST_ARGS); \
 	elif [ "$$CARNET_REQUIRE_POSTGRES" = "1" ]; then \
 		echo "PostgreSQL is not answering at $(TEST_POSTGRES_URL) and CARNET_REQUIRE_POSTGRES=1: failing"; \
 		exit 1; \

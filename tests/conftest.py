@@ -28,16 +28,20 @@ def _is_postgres(url: str) -> bool:
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Tests marked `own_database` run `carnet` processes on SQLite files of their own and
-    never touch the suite's database: the PostgreSQL half would only repeat them."""
-    if not _is_postgres(TEST_DB_URL):
-        return
-    once = pytest.mark.skip(
-        reason="does not use the suite's database: runs in the SQLite half only"
-    )
+    """Tests marked `own_database` run `carnet` processes on SQLite files of their own (or
+    need no database): running them in both halves would only repeat them. They run once: in
+    the SQLite half, or, when `make test` runs both halves (CARNET_BOTH_HALVES=1), in the half
+    their marker names (`half="postgres"` for some, so the two halves take as long)."""
+    here = "postgres" if _is_postgres(TEST_DB_URL) else "sqlite"
+    both = os.environ.get("CARNET_BOTH_HALVES") == "1"
     for item in items:
-        if item.get_closest_marker("own_database"):
-            item.add_marker(once)
+        marker = item.get_closest_marker("own_database")
+        if marker is None:
+            continue
+        home = marker.kwargs.get("half", "sqlite") if both else "sqlite"
+        if home != here:
+            reason = f"does not use the suite's database: runs once, in the {home} half"
+            item.add_marker(pytest.mark.skip(reason=reason))
 
 
 async def _create_pg_database(base_url: str) -> tuple[str, str]:

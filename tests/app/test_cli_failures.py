@@ -17,7 +17,7 @@ import pytest
 from app.cli import main
 from tests.app.processes import carnet, one_line_failure
 
-pytestmark = pytest.mark.own_database
+pytestmark = pytest.mark.own_database(half="postgres")
 
 NO_TABLES = "the database at data/carnet.sqlite3 has no tables yet: run `carnet db upgrade`"
 PG_DOWN = {"DATABASE_URL": "postgres://carnet:s3cret-pw@127.0.0.1:1/crm"}

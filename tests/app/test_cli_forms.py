@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-pytestmark = pytest.mark.own_database
+pytestmark = pytest.mark.own_database(half="postgres")
 
 ROOT = Path(__file__).resolve().parents[2]
 KEY = "a-random-server-key-0123456789"

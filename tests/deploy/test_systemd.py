@@ -16,7 +16,7 @@ import pytest
 
 from tests.deploy.tools import DEPLOY, tool, unavailable
 
-pytestmark = pytest.mark.own_database
+pytestmark = pytest.mark.own_database(half="postgres")
 
 UNIT = DEPLOY / "carnet.service"
 SYSTEM_UNITS = ("/usr/lib/systemd/system", "/lib/systemd/system")
