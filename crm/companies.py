@@ -74,7 +74,7 @@ class _Clean:
     channels: dict[ChannelKind, list[ChannelValue]] = field(default_factory=dict)
 
 
-async def _clean(entity: str, data: dict[str, Any], *, creating: bool) -> _Clean:
+async def _clean(actor: Actor, entity: str, data: dict[str, Any], *, creating: bool) -> _Clean:
     """Validate every field (channels included); raises one ValidationError for all of them."""
     spec = _spec(entity)
     errors: dict[str, str] = {}
@@ -89,7 +89,7 @@ async def _clean(entity: str, data: dict[str, Any], *, creating: bool) -> _Clean
             continue
         kind, arg = spec[name]
         try:
-            out.values[name] = await _clean_value(kind, arg, value)
+            out.values[name] = await _clean_value(actor, kind, arg, value)
         except FieldError as exc:
             errors[name] = str(exc)
     if (
@@ -103,7 +103,7 @@ async def _clean(entity: str, data: dict[str, Any], *, creating: bool) -> _Clean
     return out
 
 
-async def _clean_value(kind: str, arg: Any, value: Any) -> Any:
+async def _clean_value(actor: Actor, kind: str, arg: Any, value: Any) -> Any:
     if kind == "text":
         return clean_string(value, arg)
     if kind == "bool":
@@ -125,7 +125,11 @@ async def _clean_value(kind: str, arg: Any, value: Any) -> Any:
         # As for contacts: a record is assigned only to someone who can act on it.
         if not await Staff.exists(id=int(value), is_active=True):
             raise FieldError("is not active staff")
-    elif not await MODELS[kind].exists(id=int(value), deleted_at=None):
+    elif not await (
+        MODELS[kind].filter(scope_q(actor, contacts=False), id=int(value), deleted_at=None).exists()
+    ):
+        # A company or deal the actor may not read is answered as one that does not exist:
+        # a different answer would tell which ids exist (F9).
         raise FieldError("does not exist")
     return int(value)
 
@@ -147,7 +151,7 @@ def _channel_text(values: list[ChannelValue] | list[Channel]) -> str | None:
 
 async def create(actor: Actor, entity: str, data: dict[str, Any]) -> Model:
     """Create a company, deal or quote; raises ValidationError or PermissionDeniedError."""
-    clean = await _clean(entity, data, creating=True)
+    clean = await _clean(actor, entity, data, creating=True)
     values = clean.values
     values.setdefault("responsible_id", actor.staff_id)
     facts = RecordFacts(responsible_id=values["responsible_id"], opened=bool(values.get("opened")))
@@ -194,7 +198,7 @@ async def update(
     require(actor, Action.EDIT, RecordFacts(record.responsible_id, record.opened), f"this {entity}")
     if record.version != expected_version:
         raise StaleEditError(entity, record_id, expected_version, record.version)
-    clean = await _clean(entity, changes, creating=False)
+    clean = await _clean(actor, entity, changes, creating=False)
     diff = {k: (getattr(record, k), v) for k, v in clean.values.items() if getattr(record, k) != v}
     channel_diff: dict[ChannelKind, tuple[str | None, str | None]] = {}
     for kind, channels in clean.channels.items():

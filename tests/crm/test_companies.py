@@ -250,3 +250,38 @@ async def test_a_contact_links_deals_and_quotes_and_unlinks_them(db):
         (HistoryKind.LINKED, "quote"),
         (HistoryKind.UNLINKED, "deal"),
     ]
+
+
+async def test_a_company_or_deal_the_actor_may_not_read_is_refused_as_if_it_did_not_exist(
+    db, make_staff
+):
+    me = await make_staff("Me", level=Level.OWN)
+    other = await make_staff("Other")
+    actor = await actor_of(me)
+    theirs = await companies.create(CLI, "company", {"title": "Theirs", "responsible_id": other.id})
+    their_deal = await companies.create(CLI, "deal", {"title": "T", "responsible_id": other.id})
+    mine = await companies.create(actor, "company", {"title": "Mine"})
+    my_deal = await companies.create(actor, "deal", {"title": "D", "company_id": mine.pk})
+    my_quote = await companies.create(actor, "quote", {"title": "Q", "deal_id": my_deal.pk})
+    missing = 999_999
+
+    # The same answer for an id that exists but is hidden and for one that does not exist:
+    # anything else would tell which ids exist.
+    for reference in (theirs.pk, missing):
+        with pytest.raises(ValidationError) as on_create:
+            await companies.create(actor, "deal", {"title": "X", "company_id": reference})
+        assert on_create.value.errors == {"company_id": "does not exist"}
+        with pytest.raises(ValidationError) as on_update:
+            await companies.update(actor, "deal", my_deal.pk, {"company_id": reference}, 1)
+        assert on_update.value.errors == {"company_id": "does not exist"}
+    for reference in (their_deal.pk, missing):
+        with pytest.raises(ValidationError) as on_create:
+            await companies.create(actor, "quote", {"title": "X", "deal_id": reference})
+        assert on_create.value.errors == {"deal_id": "does not exist"}
+        with pytest.raises(ValidationError) as on_update:
+            await companies.update(actor, "quote", my_quote.pk, {"deal_id": reference}, 1)
+        assert on_update.value.errors == {"deal_id": "does not exist"}
+
+    assert (await Deal.get(id=my_deal.pk)).company_id == mine.pk
+    assert (await Quote.get(id=my_quote.pk)).deal_id == my_deal.pk
+    assert await Deal.all().count() == 2 and await Quote.all().count() == 1
