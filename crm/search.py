@@ -328,9 +328,13 @@ async def _filter_q(actor: Actor, flt: ContactFilter) -> Q:
     if flt.source_ids:
         q &= Q(source_id__in=flt.source_ids)
     if flt.company_id is not None:
-        q &= Q(
-            id__in=Subquery(ContactCompany.filter(company_id=flt.company_id).values("contact_id"))
-        )
+        # A company the actor may not read (or a deleted one) filters as one that does not
+        # exist: nothing matches, rather than its readable contacts telling who works there.
+        company = Company.filter(
+            scope_q(actor, contacts=False), id=flt.company_id, deleted_at=None
+        ).values("id")
+        links = ContactCompany.filter(company_id__in=Subquery(company)).values("contact_id")
+        q &= Q(id__in=Subquery(links))
     for attr, lookup in (
         ("created_from", "created_at__gte"),
         ("created_to", "created_at__lt"),

@@ -1,0 +1,66 @@
+"""Companies and deals a reader may not read never reach them through contacts they may read:
+not in search rows, not as a search match, not in history, not as a working filter (issue 11,
+leaks 2, 3 and 5)."""
+
+from dataclasses import dataclass
+
+from crm import companies, contacts, search
+from crm.actors import Actor, system_actor
+from crm.search import parse_filter
+from models import Department, Staff
+from models.enums import Level
+from tests.conftest import actor_of
+
+CLI = system_actor("cli")
+
+
+@dataclass
+class World:
+    reader: Actor  # department-level read in Sales
+    colleague: Staff  # in Sales: the reader sees what they are responsible for
+    contact_id: int  # the colleague's contact, linked to both companies below
+    visible_id: int  # the colleague's company "Open Harbour"
+    hidden_id: int  # another department's company "Zephyr Secret Holdings"
+
+
+async def _world(make_staff) -> World:
+    sales = await Department.create(name="Sales")
+    legal = await Department.create(name="Legal")
+    reader = await make_staff("Reader", level=Level.DEPARTMENT, departments=[sales.id])
+    colleague = await make_staff("Colleague", level=Level.OWN, departments=[sales.id])
+    lawyer = await make_staff("Lawyer", level=Level.OWN, departments=[legal.id])
+    hidden = await companies.create(
+        CLI, "company", {"title": "Zephyr Secret Holdings", "responsible_id": lawyer.id}
+    )
+    visible = await companies.create(
+        CLI, "company", {"title": "Open Harbour", "responsible_id": colleague.id}
+    )
+    card = await contacts.create_contact(
+        CLI, {"first_name": "Ann", "last_name": "Martin", "responsible_id": colleague.id}
+    )
+    # The hidden company first: it is the primary one.
+    await contacts.link(CLI, card.id, "company", hidden.pk)
+    await contacts.link(CLI, card.id, "company", visible.pk)
+    return World(await actor_of(reader), colleague, card.id, visible.pk, hidden.pk)
+
+
+# --- leak 5: the company filter -------------------------------------------------------------
+
+
+async def test_filtering_by_a_company_the_reader_may_not_read_finds_what_a_missing_one_does(
+    db, make_staff
+):
+    world = await _world(make_staff)
+    missing = world.hidden_id + world.visible_id + 1000
+
+    async def found(company_id: int, query: str = "") -> list[int]:
+        flt = parse_filter({"company_id": company_id})
+        page = await search.search_contacts(world.reader, query, flt)
+        return [row.id for row in page.items]
+
+    assert await found(missing) == []
+    assert await found(world.hidden_id) == []
+    assert await found(world.hidden_id, "ann") == []
+    assert await found(world.visible_id) == [world.contact_id]
+    admin = await search.search_contacts(CLI, "", parse_filter({"company_id": world.hidden_id}))
+    assert [row.id for row in admin.items] == [world.contact_id]
