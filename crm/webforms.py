@@ -12,7 +12,7 @@ import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import timedelta
-from typing import Any
+from typing import Any, cast
 
 from tortoise.exceptions import DBConnectionError, IntegrityError, OperationalError
 from tortoise.expressions import Q
@@ -20,13 +20,14 @@ from tortoise.functions import Count
 from tortoise.transactions import in_transaction
 
 from crm import companies, config, contacts, customfields, history, intake, notifier
-from crm.actors import Actor, system_actor
+from crm.actors import Actor, actor_for_staff_id, system_actor
 from crm.db import connection, dialect, utcnow
 from crm.duplicates import DuplicateMatch, find_duplicates_for, lock_duplicate_keys
-from crm.errors import ConflictError, NotFoundError, ValidationError
+from crm.errors import ConflictError, NotFoundError, PermissionDeniedError, ValidationError
 from crm.i18n import Catalogue, Translator
-from crm.permissions import require_settings
+from crm.permissions import can, record_facts, require_settings
 from crm.rules.fields import CHANNEL_FIELDS
+from crm.rules.permissions import RecordFacts
 from crm.rules.webforms import (
     CONSENT_FIELD,
     CONTACT_TARGETS,
@@ -50,8 +51,8 @@ from crm.rules.webforms import (
     read_answers,
     read_utm,
 )
-from models import Contact, CustomField, FormSubmission, Source, Staff, WebForm
-from models.enums import DedupPolicy, FormScheme, HistoryKind, SubmissionStatus
+from models import Contact, CustomField, Deal, FormSubmission, Quote, Source, Staff, WebForm
+from models.enums import Action, DedupPolicy, FormScheme, HistoryKind, SubmissionStatus
 
 __all__ = [
     "CONSENT_FIELD",
@@ -877,12 +878,11 @@ async def _apply(lead: _Lead) -> SubmissionResult | None:
             field=ENTITY,
             after=f"{form.title} (submission #{submission.id})",
         )
-        record_title = await _scheme_record(
-            lead, contact_id, card.contact.responsible_id or recipient
-        )
-        if recipient is not None:
-            what = _Outcome(outcome, contacts.display_name(card.contact), match, record_title)
-            await _alert(lead, contact_id, recipient, what)
+        record = await _scheme_record(lead, contact_id, card.contact.responsible_id or recipient)
+        reader = await _alert_reader(recipient, card.contact)
+        if reader is not None:
+            what = await _outcome_for(reader, outcome, card.contact, match, record)
+            await _alert(lead, contact_id, reader, what)
         await FormSubmission.filter(id=submission.id).update(
             status=status,
             contact_id=contact_id,
@@ -971,8 +971,10 @@ def _lead_name(lead: _Lead) -> str:
     )
 
 
-async def _scheme_record(lead: _Lead, contact_id: int, responsible: int | None) -> str | None:
-    """The deal or quote of a deal or quote form, linked to the contact; returns its title."""
+async def _scheme_record(
+    lead: _Lead, contact_id: int, responsible: int | None
+) -> Deal | Quote | None:
+    """The deal or quote of a deal or quote form, linked to the contact; returns it."""
     scheme = FormScheme(lead.form.scheme)
     if scheme == FormScheme.CONTACT:
         return None
@@ -982,7 +984,7 @@ async def _scheme_record(lead: _Lead, contact_id: int, responsible: int | None) 
     owner = responsible if active else None
     record = await companies.create(lead.actor, entity, {"title": title, "responsible_id": owner})
     await contacts.link(lead.actor, contact_id, entity, record.pk)
-    return title
+    return cast(Deal | Quote, record)
 
 
 @functools.cache
@@ -1000,6 +1002,57 @@ class _Outcome:
     contact_name: str
     match: DuplicateMatch | None
     record_title: str | None
+
+
+async def _active_actor(staff_id: int) -> Actor | None:
+    try:
+        return await actor_for_staff_id(staff_id)
+    except (NotFoundError, PermissionDeniedError):  # gone or deactivated meanwhile
+        return None
+
+
+async def _alert_reader(staff_id: int | None, contact: Contact) -> Actor | None:
+    """Who gets the lead alert: the chosen recipient if they may read the contact, else an
+    active administrator (reachable ones first), who may read everything; None if neither.
+
+    The alert names the contact and carries the lead's details, which are now the contact's,
+    so it goes only to someone who may read it (F9). The fallback recipient, picked from the
+    form's queue when the responsible of a merged contact is unreachable, may not be one. We
+    pick an administrator rather than send them a text without details: even that would tell
+    them a contact they may not see exists, and they could neither open nor take it.
+    """
+    facts = await record_facts(contact)
+    chosen = await _active_actor(staff_id) if staff_id is not None else None
+    if chosen is not None and can(chosen, Action.READ, facts):
+        return chosen
+    admin_id = (
+        await Staff.filter(is_admin=True, is_active=True)
+        .order_by("is_unreachable", "id")
+        .first()
+        .values_list("id", flat=True)
+    )
+    return await _active_actor(admin_id) if admin_id is not None else None
+
+
+async def _outcome_for(
+    reader: Actor,
+    kind: str,
+    contact: Contact,
+    match: DuplicateMatch | None,
+    record: Deal | Quote | None,
+) -> _Outcome:
+    """What the alert tells `reader` (who may read the contact): the look-alike of a twin and
+    the form's deal or quote are named only if the reader may read them too."""
+    if match is not None:
+        look_alike = await Contact.get_or_none(id=match.contact_id)
+        if look_alike is None or not can(reader, Action.READ, await record_facts(look_alike)):
+            kind, match = ("new" if kind == "twin" else kind), None
+    title = None
+    if record is not None and can(
+        reader, Action.READ, RecordFacts(responsible_id=record.responsible_id, opened=record.opened)
+    ):
+        title = record.title
+    return _Outcome(kind, contacts.display_name(contact), match, title)
 
 
 def _alert_text(t: Translator, lead: _Lead, contact_id: int, outcome: _Outcome) -> str:
@@ -1045,9 +1098,10 @@ def _alert_text(t: Translator, lead: _Lead, contact_id: int, outcome: _Outcome) 
     return text if len(text) <= 3500 else text[:3499] + "…"
 
 
-async def _alert(lead: _Lead, contact_id: int, staff_id: int, outcome: _Outcome) -> None:
-    """Queue the lead alert for a staff member, in their language, with Open / Take it."""
-    staff = await Staff.get_or_none(id=staff_id)
+async def _alert(lead: _Lead, contact_id: int, reader: Actor, outcome: _Outcome) -> None:
+    """Queue the lead alert for a staff member who may read the contact, in their language,
+    with Open / Take it."""
+    staff = await Staff.get_or_none(id=reader.staff_id)
     if staff is None:
         return
     t = _catalogue().translator(staff.language or _default_language(), staff.timezone)

@@ -736,6 +736,64 @@ async def test_a_merged_contact_without_an_active_responsible_alerts_the_queue(d
     assert taken.taken_now and (await Contact.get(id=card.id)).responsible_id == ann.id
 
 
+async def test_a_merged_lead_goes_to_an_admin_when_the_queue_may_not_read_the_contact(
+    db, make_staff
+):
+    gone = await make_staff("Gone")
+    clerk = await make_staff("Clerk", level=Level.OWN)
+    admin = await make_staff("Admin", admin=True)
+    card = await existing_jean(responsible_id=gone.id)
+    await Staff.filter(id=gone.id).update(is_active=False)
+    await make_form(responsible_queue=[clerk.id])
+    result = await submit(jean(), "leads")
+    assert (result.status, result.contact_id) == ("merged", card.id)
+    # The clerk may not read Jean: not a word of him (name, id, details) reaches them.
+    assert await OutboxMessage.filter(staff_id=clerk.id).count() == 0
+    alert = await OutboxMessage.get(staff_id=admin.id)
+    assert f"#{card.id} Jean Dupont" in alert.text
+    assert alert.payload["contact_id"] == card.id
+
+
+async def test_a_merged_lead_nobody_may_read_is_alerted_to_nobody(db, make_staff):
+    gone = await make_staff("Gone")
+    clerk = await make_staff("Clerk", level=Level.OWN)
+    card = await existing_jean(responsible_id=gone.id)
+    await Staff.filter(id=gone.id).update(is_active=False)
+    await make_form(responsible_queue=[clerk.id])
+    result = await submit(jean(), "leads")
+    assert (result.status, result.contact_id) == ("merged", card.id)
+    assert (await Contact.get(id=card.id)).comment == "Call me back please"
+    assert await OutboxMessage.all().count() == 0
+
+
+async def test_a_twin_alert_names_the_look_alike_only_to_a_recipient_who_may_read_it(
+    db, make_staff
+):
+    owner = await make_staff("Owner")
+    clerk = await make_staff("Clerk", level=Level.OWN)
+    card = await existing_jean(responsible_id=owner.id)
+    await make_form(dedup_policy="allow", responsible_queue=[clerk.id])
+    result = await submit(jean(), "leads")
+    assert (await Contact.get(id=result.contact_id)).responsible_id == clerk.id
+    alert = await OutboxMessage.get(staff_id=clerk.id)
+    assert f"#{card.id}" not in alert.text
+    assert alert.text.splitlines()[0] == "New lead from the form “Leads”"
+
+
+async def test_a_lead_alert_names_the_deal_only_to_a_recipient_who_may_read_it(db, make_staff):
+    owner = await make_staff("Owner")
+    await Staff.filter(id=owner.id).update(is_unreachable=True)
+    clerk = await make_staff("Clerk", level=Level.OPEN)  # reads opened contacts and deals
+    card = await existing_jean(responsible_id=owner.id, opened=True)
+    await make_form(scheme="deal", responsible_queue=[clerk.id])
+    await submit(jean(), "leads")
+    deal = await Deal.get()
+    assert (deal.responsible_id, deal.opened) == (owner.id, False)  # the clerk may not read it
+    alert = await OutboxMessage.get(staff_id=clerk.id)
+    assert f"#{card.id} Jean Dupont" in alert.text
+    assert deal.title not in alert.text and "Deal:" not in alert.text
+
+
 # --- spam, failures and alerts --------------------------------------------------------------
 
 
