@@ -9,7 +9,7 @@ from crm import history
 from crm.actors import Actor
 from crm.db import utcnow, valid_id
 from crm.errors import NotFoundError, PermissionDeniedError
-from crm.permissions import record_facts, require
+from crm.permissions import can, record_facts, require
 from models import Contact, FormSubmission, Staff
 from models.enums import Action, SubmissionStatus
 
@@ -33,7 +33,8 @@ async def take_lead(actor: Actor, contact_id: int) -> TakeResult:
     presses at once (even in two processes) exactly one assigns the contact, with an
     "assigned" history entry. Only a contact a web form lead went to can be taken, and only by
     a staff member who may edit it (button data is never trusted: any id can be sent).
-    Raises NotFoundError or PermissionDeniedError; returns who has the lead now.
+    Raises NotFoundError (also for a contact the actor may not read) or PermissionDeniedError;
+    returns who has the lead now.
     """
     if actor.staff_id is None:
         raise PermissionDeniedError("only staff members take leads")
@@ -46,9 +47,12 @@ async def take_lead(actor: Actor, contact_id: int) -> TakeResult:
             .select_for_update(no_key=True)
             .first()
         )
-        if contact is None:
+        facts = await record_facts(contact) if contact is not None else None
+        if facts is None or not can(actor, Action.READ, facts):
+            # A contact the actor may not read is answered as one that does not exist: a
+            # refusal would confirm it (button data is never trusted: any id can be sent).
             raise NotFoundError(f"contact #{contact_id} does not exist")
-        require(actor, Action.EDIT, await record_facts(contact))
+        require(actor, Action.EDIT, facts)
         if not await FormSubmission.exists(
             contact_id=contact_id, status__in=[SubmissionStatus.CREATED, SubmissionStatus.MERGED]
         ):

@@ -96,7 +96,8 @@ async def test_the_open_button_shows_the_card(telegram, make_staff, cli_actor):
 
 async def test_staff_who_may_not_edit_the_contact_are_refused(telegram, make_staff, cli_actor):
     owner = await make_staff("Owner")
-    carol = await make_staff("Carol", level=Level.OWN)
+    # Carol may read the contact (one she may not read is "not found", as an unknown id is).
+    carol = await make_staff("Carol", levels={"edit": Level.OWN})
     to_carol = telegram.user(carol.telegram_id, "Carol")
     lead = await _web_lead(
         cli_actor, {"first_name": "Jean", "last_name": "Lead", "responsible_id": owner.id}

@@ -63,13 +63,19 @@ async def test_a_taken_lead_stays_taken_after_it_is_reassigned(db, make_staff, c
     assert (again.taken_now, again.holder_id, again.holder_name) == (False, None, None)
 
 
-async def test_staff_who_may_not_edit_the_contact_cannot_take_it(db, make_staff, cli_actor):
+async def test_staff_who_may_not_read_the_contact_are_told_it_does_not_exist(
+    db, make_staff, cli_actor
+):
     owner = await make_staff("Owner")
     outsider = await make_staff("Outsider", level=Level.OWN)
     lead = await _lead(cli_actor, responsible_id=owner.id)
 
-    with pytest.raises(PermissionDeniedError):
+    # The same answer as for an id that does not exist: a refusal would confirm the contact.
+    with pytest.raises(NotFoundError) as hidden:
         await leads.take_lead(await actor_of(outsider), lead)
+    with pytest.raises(NotFoundError) as missing:
+        await leads.take_lead(await actor_of(outsider), 999_999)
+    assert str(hidden.value) == str(missing.value).replace("999999", str(lead))
 
     contact = await Contact.get(id=lead)
     assert (contact.responsible_id, contact.taken_at) == (owner.id, None)
