@@ -17,7 +17,7 @@ from crm import customfields
 from crm.actors import Actor
 from crm.db import MAX_ID, Params, connection, dialect
 from crm.errors import NotFoundError, ValidationError
-from crm.permissions import scope_q, scope_sql
+from crm.permissions import scope, scope_q, scope_sql
 from crm.rules.fields import (
     FieldError,
     clean_custom_value,
@@ -26,7 +26,7 @@ from crm.rules.fields import (
     parse_datetime,
 )
 from crm.rules.phones import query_digits
-from crm.rules.text import words
+from crm.rules.text import search_text, words
 from models import Channel, Company, Contact, ContactCompany, CustomFieldValue, SavedFilter
 from models.enums import ChannelKind
 
@@ -425,36 +425,103 @@ async def search_contacts(
     ids = await _page_ids(actor, terms, flt, cursor, limit + 1)
     has_more = len(ids) > limit
     ids = ids[:limit]
-    return SearchPage(items=await rows_for(ids), next_cursor=ids[-1] if has_more else None)
+    return SearchPage(items=await rows_for(actor, ids), next_cursor=ids[-1] if has_more else None)
 
 
 async def _page_ids(
     actor: Actor, terms: TextTerms, flt: ContactFilter, cursor: int | None, want: int
 ) -> list[int]:
-    if terms.has_text and flt.is_empty():
-        return await _text_ids(actor, terms, cursor, want)
-    q = await _filter_q(actor, flt)
     if not terms.has_text:
-        query = Contact.filter(q)
+        query = Contact.filter(await _filter_q(actor, flt))
         if cursor is not None:
             query = query.filter(id__lt=cursor)
         rows: list[Any] = await query.order_by("-id").limit(want).values_list("id", flat=True)
         return rows
+    # Text candidates come from the index in batches; each batch loses the contacts found only
+    # through a company the actor may not read, then those the filters leave out.
+    q = None if flt.is_empty() else await _filter_q(actor, flt)
+    size = want if q is None else FILTER_BATCH
     found: list[int] = []
     for _ in range(MAX_FILTER_BATCHES):
-        batch = await _text_ids(actor, terms, cursor, FILTER_BATCH)
+        batch = await _text_ids(actor, terms, cursor, size)
         if not batch:
             break
-        matching = set(await Contact.filter(q, id__in=batch).values_list("id", flat=True))
-        found.extend(i for i in batch if i in matching)
-        if len(found) >= want or len(batch) < FILTER_BATCH:
+        kept = await _without_hidden_company_matches(actor, terms, batch)
+        if q is not None and kept:
+            matching = set(await Contact.filter(q, id__in=kept).values_list("id", flat=True))
+            kept = [i for i in kept if i in matching]
+        found.extend(kept)
+        if len(found) >= want or len(batch) < size:
             break
         cursor = batch[-1]
+        size = FILTER_BATCH
     return found[:want]
 
 
-async def rows_for(ids: list[int]) -> list[ContactRow]:
-    """List rows (name, first phone and e-mail, primary company) for ids, in that order.
+def _readable_company_sql(actor: Actor, p: Params, alias: str = "co") -> str:
+    """The companies the actor may read, as an SQL condition: `scope_q(actor, contacts=False)`
+    for raw queries (`scope_sql` is the contacts' form: its observer clause is about contacts).
+    """
+    s = scope(actor)
+    if s.everything:
+        return "1=1"
+    parts = []
+    if s.responsible_ids:
+        parts.append(f"{alias}.responsible_id IN ({p.many(sorted(s.responsible_ids))})")
+    if s.include_opened:
+        parts.append(f"{alias}.opened = {p(True)}")
+    return "(" + " OR ".join(parts) + ")" if parts else "1=0"
+
+
+async def _without_hidden_company_matches(
+    actor: Actor, terms: TextTerms, ids: list[int]
+) -> list[int]:
+    """`ids` without the contacts that match the query's words only through the title of a
+    company the actor may not read.
+
+    A contact's indexed words include its companies' titles, so that one index query finds
+    "jean acme". The words of a company the actor may not read must not find anything: the
+    few candidates linked to such a company are checked again against their own words and
+    the titles the actor may read (the index is the same for every reader).
+    """
+    if not terms.words or not ids or scope(actor).everything:
+        return ids
+    p = Params(dialect())
+    sql = (
+        "SELECT cc.contact_id, co.title,"
+        f" CASE WHEN {_readable_company_sql(actor, p)} THEN 1 ELSE 0 END AS readable"
+        " FROM contact_company cc JOIN company co ON co.id = cc.company_id"
+        f" WHERE cc.contact_id IN ({p.many(ids)}) AND co.deleted_at IS NULL"
+    )
+    links = await connection().execute_query_dict(sql, p.values)
+    suspect = {row["contact_id"] for row in links if not row["readable"]}
+    if not suspect:
+        return ids
+    titles: dict[int, list[str]] = {i: [] for i in suspect}
+    for row in links:
+        if row["readable"] and row["contact_id"] in suspect:
+            titles[row["contact_id"]].append(row["title"])
+    emails: dict[int, list[str]] = {i: [] for i in suspect}
+    for contact_id, email in await Channel.filter(
+        contact_id__in=suspect, kind=ChannelKind.EMAIL
+    ).values_list("contact_id", "normalized"):
+        emails[contact_id].append(email)
+    dropped = set()
+    for c in await Contact.filter(id__in=suspect).values(
+        "id", "first_name", "middle_name", "last_name"
+    ):
+        names = [c["first_name"], c["middle_name"], c["last_name"]]
+        own = search_text(names, emails[c["id"]], titles[c["id"]]).split()
+        if not all(any(w.startswith(t) for w in own) for t in terms.words):
+            dropped.add(c["id"])
+    return [i for i in ids if i not in dropped]
+
+
+async def rows_for(actor: Actor, ids: list[int]) -> list[ContactRow]:
+    """List rows (name, first phone and e-mail, company) for ids, in that order.
+
+    The company is the primary one, or the first linked, among those the actor may read (as
+    on the card: a company the actor may not read is never named).
 
     One round trip: on a result page this was three ORM queries costing more than the search.
     """
@@ -469,6 +536,7 @@ async def rows_for(ids: list[int]) -> list[ContactRow]:
         f"{p(ChannelKind.EMAIL.value)} ORDER BY sort, id LIMIT 1) AS email,"
         " (SELECT co.title FROM contact_company cc JOIN company co ON co.id = cc.company_id"
         " WHERE cc.contact_id = c.id AND co.deleted_at IS NULL"
+        f" AND {_readable_company_sql(actor, p)}"
         " ORDER BY cc.is_primary DESC, cc.id LIMIT 1) AS company"
         f" FROM contact c WHERE c.id IN ({p.many(ids)})"
     )

@@ -44,6 +44,84 @@ async def _world(make_staff) -> World:
     return World(await actor_of(reader), colleague, card.id, visible.pk, hidden.pk)
 
 
+# --- leak 2: search rows and search words -------------------------------------------------
+
+
+async def test_a_result_row_never_shows_a_company_the_reader_may_not_read(db, make_staff):
+    world = await _world(make_staff)
+
+    page = await search.search_contacts(world.reader, "ann")
+
+    assert [(row.id, row.company) for row in page.items] == [(world.contact_id, "Open Harbour")]
+    admin_page = await search.search_contacts(CLI, "ann")
+    assert [row.company for row in admin_page.items] == ["Zephyr Secret Holdings"]
+
+
+async def test_a_row_shows_no_company_when_the_reader_may_read_none_of_them(db, make_staff):
+    world = await _world(make_staff)
+    await contacts.unlink(CLI, world.contact_id, "company", world.visible_id)
+
+    page = await search.search_contacts(world.reader, "martin")
+
+    assert [(row.id, row.company) for row in page.items] == [(world.contact_id, None)]
+
+
+async def test_words_of_a_company_the_reader_may_not_read_find_nothing(db, make_staff):
+    world = await _world(make_staff)
+
+    for query in ("zephyr", "secret hold", "ann zephyr", "zeph martin"):
+        page = await search.search_contacts(world.reader, query)
+        assert page.items == [], query
+        assert (await search.search_contacts(CLI, query)).items != [], query
+    # The readable company's words and the contact's own words still find it.
+    for query in ("harbour", "ann open", "martin"):
+        page = await search.search_contacts(world.reader, query)
+        assert [row.id for row in page.items] == [world.contact_id], query
+
+
+async def test_a_word_in_both_a_hidden_title_and_the_contacts_own_words_still_matches(
+    db, make_staff
+):
+    world = await _world(make_staff)
+    card = await contacts.create_contact(
+        CLI,
+        {"first_name": "Zephyrin", "last_name": "Roux", "responsible_id": world.colleague.id},
+    )
+    await contacts.link(CLI, card.id, "company", world.hidden_id)
+
+    page = await search.search_contacts(world.reader, "zephyr")
+
+    assert [row.id for row in page.items] == [card.id]
+
+
+async def test_hidden_company_matches_do_not_shorten_or_end_a_page_early(db, make_staff):
+    world = await _world(make_staff)
+    visible = []
+    for i in range(5):
+        card = await contacts.create_contact(
+            CLI,
+            {
+                "first_name": f"Zephyrine{i}",
+                "last_name": "Roux",
+                "responsible_id": world.colleague.id,
+            },
+        )
+        visible.append(card.id)
+    for i in range(5):  # newer contacts that match "zephyr" only through the hidden company
+        card = await contacts.create_contact(
+            CLI,
+            {"first_name": f"Bob{i}", "last_name": "Blanc", "responsible_id": world.colleague.id},
+        )
+        await contacts.link(CLI, card.id, "company", world.hidden_id)
+
+    first = await search.search_contacts(world.reader, "zephyr", limit=3)
+    second = await search.search_contacts(world.reader, "zephyr", cursor=first.next_cursor, limit=3)
+
+    assert [row.id for row in first.items] == visible[::-1][:3]
+    assert [row.id for row in second.items] == visible[::-1][3:]
+    assert second.next_cursor is None
+
+
 # --- leak 5: the company filter -------------------------------------------------------------
 
 
