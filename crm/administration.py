@@ -17,7 +17,7 @@ from tortoise.transactions import in_transaction
 from crm import catalog, customfields, history, layout, staff
 from crm.actors import Actor
 from crm.errors import NotFoundError, ValidationError
-from crm.permissions import require_admin, require_settings, require_within_own_levels
+from crm.permissions import require_may_change_reach, require_settings, require_within_own_levels
 from crm.rules.fields import FieldError, clean_string
 from models import (
     CardPlacement,
@@ -374,8 +374,7 @@ async def reactivate_staff(actor: Actor, staff_id: int) -> None:
     member = await Staff.get_or_none(id=staff_id)
     if member is None:
         raise NotFoundError(f"staff member #{staff_id} does not exist")
-    if member.is_admin:
-        require_admin(actor, "reactivate administrators")
+    require_may_change_reach(actor, staff_id, is_admin=member.is_admin, what="active status")
     async with in_transaction():
         if await Staff.filter(id=staff_id, is_active=False).update(is_active=True):
             await history.record(
@@ -388,14 +387,14 @@ async def set_staff_department(
 ) -> None:
     """Put a staff member in a department or take them out (idempotent, audited).
 
-    Departments widen what one reads: a settings manager may not move themselves (an
-    administrator may).
+    Departments widen what one reads: a settings manager may not move themselves or an
+    administrator (an administrator may).
     """
     require_settings(actor)
-    if staff_id == actor.staff_id:
-        require_admin(actor, "change your own departments")
-    if not await Staff.exists(id=staff_id):
+    target = await Staff.get_or_none(id=staff_id)
+    if target is None:
         raise NotFoundError(f"staff member #{staff_id} does not exist")
+    require_may_change_reach(actor, staff_id, is_admin=target.is_admin)
     if not await Department.exists(id=department_id):
         raise NotFoundError(f"department #{department_id} does not exist")
     async with in_transaction():

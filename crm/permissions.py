@@ -67,6 +67,20 @@ def require_admin(actor: Actor, what: str) -> None:
         raise PermissionDeniedError(f"only administrators may {what}")
 
 
+def require_may_change_reach(
+    actor: Actor, staff_id: int, *, is_admin: bool, what: str = "departments"
+) -> None:
+    """The guard of every change to what a member reaches (their departments, a department
+    they head or come under, being let back in): no one widens their own reach, and only
+    administrators change an administrator's. Raises PermissionDeniedError."""
+    if actor.is_admin:
+        return
+    if staff_id == actor.staff_id:
+        raise PermissionDeniedError(f"only administrators may change their own {what}")
+    if is_admin:
+        raise PermissionDeniedError(f"only administrators may change an administrator's {what}")
+
+
 def require_within_own_levels(actor: Actor, levels: dict[Action, Level], settings: bool) -> None:
     """Staff with the settings right may hand out no more than they hold themselves: granting a
     role above one's own levels (or the settings right) would be a way to promote oneself."""

@@ -8,14 +8,20 @@ from datetime import timedelta
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
 from crm import config, history
-from crm.actors import Actor
+from crm.actors import Actor, system_actor
 from crm.db import utcnow
 from crm.errors import ConflictError, NotFoundError, PermissionDeniedError, ValidationError
-from crm.permissions import require_admin, require_settings, require_within_own_levels
+from crm.permissions import (
+    require_admin,
+    require_may_change_reach,
+    require_settings,
+    require_within_own_levels,
+)
 from crm.rules.fields import FieldError, clean_string
 from models import Department, Invite, Role, Staff, StaffDepartment, StaffRole
 from models.enums import Action, HistoryKind, Level
@@ -68,7 +74,8 @@ async def add_staff(
 ) -> Staff:
     """Add (or reactivate) a staff member by Telegram id; raises ValidationError.
 
-    Only administrators make administrators; roles above the actor's own are refused.
+    Only administrators make administrators, bring one back or change an administrator's or
+    their own departments; roles above the actor's own are refused (PermissionDeniedError).
     """
     require_settings(actor)
     if admin:
@@ -88,6 +95,13 @@ async def add_staff(
                 timezone=config.current().timezone,
             )
         else:
+            if department_ids or not staff.is_active:
+                require_may_change_reach(
+                    actor,
+                    staff.id,
+                    is_admin=staff.is_admin,
+                    what="departments" if department_ids else "active status",
+                )
             staff.is_active = True
             staff.is_admin = staff.is_admin or admin
             staff.name = clean_name or staff.name
@@ -197,19 +211,52 @@ async def update_profile(
 async def create_department(
     actor: Actor, name: str, parent_id: int | None = None, head_id: int | None = None
 ) -> Department:
+    """A department; raises ValidationError, or PermissionDeniedError when a settings manager
+    would head it themselves or make an administrator its head."""
     require_settings(actor)
     clean_name = _clean_name("name", name, 200)
     if not clean_name:
         raise ValidationError({"name": "is required"})
     if parent_id is not None and not await Department.exists(id=parent_id):
         raise ValidationError({"parent_id": "does not exist"})
-    if head_id is not None and not await Staff.exists(id=head_id):
-        raise ValidationError({"head_id": "does not exist"})
+    if head_id is not None:
+        head = await Staff.get_or_none(id=head_id)
+        if head is None:
+            raise ValidationError({"head_id": "does not exist"})
+        # A head reaches the department (and its sub-departments) as if they were in it.
+        require_may_change_reach(actor, head.id, is_admin=head.is_admin)
     return await Department.create(name=clean_name, parent_id=parent_id, head_id=head_id)
 
 
+async def _reached_departments(
+    conn: BaseDBAsyncClient, staff_id: int, parents: dict[int, int | None]
+) -> set[int]:
+    """The departments a member reaches: those they are in or head, and every one below them."""
+    own = set(
+        await StaffDepartment.filter(staff_id=staff_id)
+        .using_db(conn)
+        .values_list("department_id", flat=True)
+    )
+    own |= set(
+        await Department.filter(head_id=staff_id).using_db(conn).values_list("id", flat=True)
+    )
+    reached = set()
+    for department in parents:
+        current: int | None = department
+        seen: set[int] = set()
+        while current is not None and current not in seen:
+            if current in own:
+                reached.add(department)
+                break
+            seen.add(current)
+            current = parents.get(current)
+    return reached
+
+
 async def move_department(actor: Actor, department_id: int, parent_id: int | None) -> None:
-    """Re-parent a department; refuses cycles (NotFoundError, ValidationError)."""
+    """Re-parent a department; refuses cycles (NotFoundError, ValidationError) and, to anyone
+    but an administrator, a move that brings a department into the mover's own reach
+    (PermissionDeniedError)."""
     require_settings(actor)
     async with in_transaction() as conn:
         # Lock the tree while checking it: two crossing moves (A under B, B under A) would
@@ -233,6 +280,11 @@ async def move_department(actor: Actor, department_id: int, parent_id: int | Non
                 raise ValidationError({"parent_id": "does not exist"})
             seen.add(current)
             current = parents[current]
+        if actor.staff_id is not None:
+            reached = await _reached_departments(conn, actor.staff_id, parents)
+            if parent_id in reached and department_id not in reached:
+                # Under a department of theirs, its staff would come into the mover's reach.
+                require_may_change_reach(actor, actor.staff_id, is_admin=actor.is_admin)
         await Department.filter(id=department_id).update(parent_id=parent_id)
 
 
@@ -375,9 +427,14 @@ async def revoke_role(actor: Actor, staff_id: int, role_id: int) -> None:
 
 
 async def set_departments(actor: Actor, staff_id: int, department_ids: list[int]) -> None:
+    """Put a member in exactly these departments (audited); raises NotFoundError,
+    ValidationError, or PermissionDeniedError for a settings manager's own or an
+    administrator's departments."""
     require_settings(actor)
-    if not await Staff.exists(id=staff_id):
+    member = await Staff.get_or_none(id=staff_id)
+    if member is None:
         raise NotFoundError(f"staff member #{staff_id} does not exist")
+    require_may_change_reach(actor, staff_id, is_admin=member.is_admin)
     if await Department.filter(id__in=department_ids).count() != len(set(department_ids)):
         raise ValidationError({"department_ids": "must be existing departments"})
     async with in_transaction():
@@ -432,7 +489,10 @@ async def accept_invite(
     """Turn the Telegram user into active staff with the invite's role and department.
 
     Raises NotFoundError (unknown token) or ConflictError (used or expired); single use even
-    when two people, or one person twice, press the link at the same moment.
+    when two people, or one person twice, press the link at the same moment. For an existing
+    member the invite's maker is held to the settings screens' rule (PermissionDeniedError, the
+    invite left unused): no one joins a department or comes back through their own invite,
+    and only an administrator's invite changes an administrator.
     """
     _check_telegram_id(telegram_id)
     if not isinstance(token, str) or not _TOKEN.fullmatch(token):
@@ -475,15 +535,23 @@ async def _accept(token: str, telegram_id: int, name: str, language: str | None)
                 # New members start in the team's time zone (TIMEZONE); /language changes it.
                 timezone=config.current().timezone,
             )
-        elif not staff.is_active:
-            if staff.is_admin:
+        else:
+            if not staff.is_active and staff.is_admin:
                 # Only an administrator brings an administrator back (reactivate_staff); an
                 # invite made by a settings manager must not.
                 raise ConflictError(
                     "this account is a deactivated administrator; ask an administrator"
                 )
-            await Staff.filter(id=staff.id).update(is_active=True)
-            staff.is_active = True
+            if invite.department_id is not None or not staff.is_active:
+                require_may_change_reach(
+                    await _inviter(invite),
+                    staff.id,
+                    is_admin=staff.is_admin,
+                    what="departments" if invite.department_id is not None else "active status",
+                )
+            if not staff.is_active:
+                await Staff.filter(id=staff.id).update(is_active=True)
+                staff.is_active = True
         await Invite.filter(id=invite.id).update(used_by_id=staff.id)
         joiner = Actor(label=staff.name or f"staff #{staff.id}", staff_id=staff.id)
         await history.record(
@@ -495,6 +563,17 @@ async def _accept(token: str, telegram_id: int, name: str, language: str | None)
                 staff_id=staff.id, department_id=invite.department_id
             )
     return Joined(staff=staff, created=created)
+
+
+async def _inviter(invite: Invite) -> Actor:
+    """Who made an invite, as the reach guard sees them; an invite made by a system actor (the
+    CLI) has no maker and is trusted like one. Staff rows are never deleted."""
+    if invite.created_by_id is None:
+        return system_actor(f"invite #{invite.id}")
+    maker = await Staff.get(id=invite.created_by_id)
+    return Actor(
+        label=maker.name or f"staff #{maker.id}", staff_id=maker.id, is_admin=maker.is_admin
+    )
 
 
 async def staff_by_telegram_id(actor: Actor, telegram_id: int) -> Staff:

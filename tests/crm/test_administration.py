@@ -325,3 +325,24 @@ async def test_the_overview_counts_what_the_menu_shows(db, make_staff):
     assert (overview.types, overview.fields, overview.staff, overview.departments) == (3, 0, 1, 1)
     assert overview.roles == await Role.all().count()
     assert await Contact.all().count() == 0
+
+
+async def test_only_administrators_change_an_administrators_or_their_own_departments(
+    db, make_staff
+):
+    manager_staff = await _settings_manager(make_staff)
+    manager = await actor_of(manager_staff)
+    boss = await make_staff("Boss", admin=True)
+    bob = await make_staff("Bob")
+    sales = await Department.create(name="Sales")
+
+    for member in (manager_staff, boss):
+        with pytest.raises(PermissionDeniedError):
+            await adm.set_staff_department(manager, member.id, sales.id, True)
+    assert not await StaffDepartment.exists(staff_id__in=[manager_staff.id, boss.id])
+
+    await adm.set_staff_department(manager, bob.id, sales.id, True)
+    admin = await actor_of(boss)
+    await adm.set_staff_department(admin, boss.id, sales.id, True)
+    await adm.set_staff_department(admin, manager_staff.id, sales.id, True)
+    assert await StaffDepartment.filter(department_id=sales.id).count() == 3

@@ -651,3 +651,130 @@ async def test_update_profile(db, make_staff):
         await staff_uc.update_profile(CLI, language="fr")
     stored = await Staff.get(id=member.id)
     assert (stored.language, stored.timezone, stored.agenda_hour) == ("fr", "Europe/Paris", 8)
+
+
+# --- no one widens their own reach (issue 11, leaks 1 and 6) ------------------------------
+
+
+async def test_a_settings_manager_cannot_join_a_department_through_their_own_invite(db, make_staff):
+    manager_staff = await _settings_manager(make_staff)
+    manager = await actor_of(manager_staff)
+    helper = await Role.create(name="Helper")  # no level above the manager's own
+    sales = await Department.create(name="Sales")
+    invite = await staff_uc.create_invite(manager, helper.id, sales.id)
+
+    with pytest.raises(PermissionDeniedError):
+        await staff_uc.accept_invite(invite.token, manager_staff.telegram_id)
+
+    assert await _departments_of(manager_staff.id) == []
+    assert (await actor_of(manager_staff)).department_ids == frozenset()
+    # Refused whole: the link still works for the colleague it was meant for.
+    assert (await Invite.get(id=invite.id)).used_at is None
+    colleague = await make_staff("Colleague", level=None)
+    await staff_uc.accept_invite(invite.token, colleague.telegram_id)
+    assert await _departments_of(colleague.id) == [sales.id]
+
+
+async def test_only_an_administrators_invite_puts_an_administrator_in_a_department(db, make_staff):
+    manager = await actor_of(await _settings_manager(make_staff))
+    boss = await make_staff("Boss", admin=True)
+    helper = await Role.create(name="Helper")
+    sales = await Department.create(name="Sales")
+
+    from_manager = await staff_uc.create_invite(manager, helper.id, sales.id)
+    with pytest.raises(PermissionDeniedError):
+        await staff_uc.accept_invite(from_manager.token, boss.telegram_id)
+    assert await _departments_of(boss.id) == []
+
+    from_boss = await staff_uc.create_invite(await actor_of(boss), helper.id, sales.id)
+    await staff_uc.accept_invite(from_boss.token, boss.telegram_id)
+    assert await _departments_of(boss.id) == [sales.id]
+
+
+async def test_a_deactivated_settings_manager_cannot_come_back_through_their_own_invite(
+    db, make_staff
+):
+    manager_staff = await _settings_manager(make_staff)
+    helper = await Role.create(name="Helper")
+    invite = await staff_uc.create_invite(await actor_of(manager_staff), helper.id)
+    await staff_uc.deactivate_staff(CLI, manager_staff.id)
+
+    with pytest.raises(PermissionDeniedError):
+        await staff_uc.accept_invite(invite.token, manager_staff.telegram_id)
+
+    assert not (await Staff.get(id=manager_staff.id)).is_active
+
+
+async def test_a_settings_manager_sets_departments_of_others_only(db, make_staff):
+    manager_staff = await _settings_manager(make_staff)
+    manager = await actor_of(manager_staff)
+    boss = await make_staff("Boss", admin=True)
+    colleague = await make_staff("Colleague")
+    sales = await Department.create(name="Sales")
+
+    for member in (manager_staff, boss):
+        with pytest.raises(PermissionDeniedError):
+            await staff_uc.set_departments(manager, member.id, [sales.id])
+        with pytest.raises(PermissionDeniedError):
+            await staff_uc.add_staff(manager, member.telegram_id, department_ids=[sales.id])
+        assert await _departments_of(member.id) == []
+
+    await staff_uc.set_departments(manager, colleague.id, [sales.id])
+    assert await _departments_of(colleague.id) == [sales.id]
+    admin = await actor_of(boss)
+    await staff_uc.set_departments(admin, boss.id, [sales.id])
+    await staff_uc.set_departments(admin, manager_staff.id, [sales.id])
+    assert await _departments_of(boss.id) == await _departments_of(manager_staff.id) == [sales.id]
+
+
+async def test_a_settings_manager_cannot_head_a_department_or_move_one_under_their_own(
+    db, make_staff
+):
+    manager_staff = await _settings_manager(make_staff)
+    manager = await actor_of(manager_staff)
+    boss = await make_staff("Boss", admin=True)
+    colleague = await make_staff("Colleague")
+    sales = await Department.create(name="Sales")
+    seller = await make_staff("Seller", departments=[sales.id])
+
+    for head in (manager_staff, boss):
+        with pytest.raises(PermissionDeniedError):
+            await staff_uc.create_department(manager, "Mine", head_id=head.id)
+    assert await Department.all().count() == 1
+
+    # Heading one department and member of another, they move neither Sales under them.
+    headed = await staff_uc.create_department(CLI, "Headed", head_id=manager_staff.id)
+    team = await Department.create(name="Team")
+    await StaffDepartment.create(staff=manager_staff, department=team)
+    for parent in (headed, team):
+        with pytest.raises(PermissionDeniedError):
+            await staff_uc.move_department(manager, sales.id, parent.id)
+    assert (await Department.get(id=sales.id)).parent_id is None
+    assert seller.id not in (await actor_of(manager_staff)).reach.tree_staff
+
+    # What does not widen their own reach stays theirs to do.
+    other = await staff_uc.create_department(manager, "Other", head_id=colleague.id)
+    await staff_uc.move_department(manager, sales.id, other.id)
+    sub = await staff_uc.create_department(manager, "Sub", parent_id=headed.id)
+    await staff_uc.move_department(manager, sub.id, team.id)  # within their reach already
+    await staff_uc.move_department(manager, sub.id, None)
+    parents = dict(await Department.all().values_list("name", "parent_id"))
+    assert (parents["Sales"], parents["Sub"]) == (other.id, None)
+    # An administrator may.
+    await staff_uc.move_department(await actor_of(boss), sales.id, headed.id)
+    await staff_uc.create_department(await actor_of(boss), "Boss's", head_id=boss.id)
+
+
+async def test_add_staff_does_not_let_a_settings_manager_bring_back_an_administrator(
+    db, make_staff
+):
+    manager = await actor_of(await _settings_manager(make_staff))
+    boss = await make_staff("Boss", admin=True, active=False)
+    former = await make_staff("Former", level=None, active=False)
+
+    with pytest.raises(PermissionDeniedError):
+        await staff_uc.add_staff(manager, boss.telegram_id)
+    assert not (await Staff.get(id=boss.id)).is_active
+
+    await staff_uc.add_staff(manager, former.telegram_id)
+    assert (await Staff.get(id=former.id)).is_active
