@@ -48,9 +48,9 @@ async def take_lead(actor: Actor, contact_id: int) -> TakeResult:
             .first()
         )
         facts = await record_facts(contact) if contact is not None else None
-        if facts is None or not can(actor, Action.READ, facts):
-            # A contact the actor may not read is answered as one that does not exist: a
-            # refusal would confirm it (button data is never trusted: any id can be sent).
+        # A contact the actor may not read is answered as one that does not exist: a refusal
+        # would confirm it (button data is never trusted: any id can be sent).
+        if contact is None or facts is None or not can(actor, Action.READ, facts):
             raise NotFoundError(f"contact #{contact_id} does not exist")
         require(actor, Action.EDIT, facts)
         if not await FormSubmission.exists(
