@@ -9,7 +9,7 @@ from typing import Any
 from crm.contacts import ContactCard, Dependencies, display_name
 from crm.duplicates import DuplicateMatch
 from crm.errors import CrmError, DuplicateContactError, ValidationError
-from crm.history import HistoryPage
+from crm.history import REFERENCE_FIELDS, HistoryLine, HistoryPage
 from crm.i18n import Markup, Translator, escape
 from crm.layout import LayoutSection
 from crm.search import ContactRow, SearchPage
@@ -219,15 +219,23 @@ def history(t: Translator, page: HistoryPage, custom: dict[str, CustomField]) ->
         )
         detail = ""
         if entry.field:
-            before = shorten(entry.before or "—", 150)
-            after = shorten(entry.after or "—", 150)
-            detail = (
-                f"\n   {field_label(t, entry.field, custom)}: {escape(before)} → {escape(after)}"
-            )
+            before = _history_value(t, entry, entry.before, entry.hidden_before)
+            after = _history_value(t, entry, entry.after, entry.hidden_after)
+            detail = f"\n   {field_label(t, entry.field, custom)}: {before} → {after}"
         elif entry.after or entry.before:
             detail = f"\n   {escape(shorten(entry.after or entry.before or '', 150))}"
         blocks.append(head + detail)
     return split(blocks)[0]
+
+
+def _history_value(t: Translator, entry: HistoryLine, text: str | None, hidden: bool) -> str:
+    """One side of a history change as HTML; a record the reader may not read is named only
+    by its kind ("a company you cannot see"), never by title or id."""
+    shown = escape(shorten(text, 150)) if text else ""
+    if not hidden or entry.field not in REFERENCE_FIELDS:
+        return shown or "—"
+    placeholder = t(f"history-hidden-{REFERENCE_FIELDS[entry.field]}")
+    return f"{shown}, {placeholder}" if shown else placeholder
 
 
 def dependencies(t: Translator, deps: Dependencies) -> str:

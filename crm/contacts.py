@@ -691,13 +691,23 @@ async def link(
 
 
 async def unlink(actor: Actor, contact_id: int, kind: str, target_id: int) -> None:
-    """Remove a link (idempotent); a remaining company becomes primary if needed."""
+    """Remove a link (idempotent); a remaining company becomes primary if needed.
+
+    A company, deal or quote the actor may not read is left linked, as one that was never
+    linked would be: nothing tells them it exists. Raises NotFoundError or
+    PermissionDeniedError (for the contact)."""
     if kind not in LINKS:
         raise ValidationError({"kind": "must be company, deal or quote"})
     contact = await _load_live(contact_id)
     require(actor, Action.EDIT, await record_facts(contact))
     model, link_model, column = LINKS[kind]
-    target = await model.get_or_none(id=target_id)
+    target: Any = await model.get_or_none(id=target_id)
+    if target is not None and not can(
+        actor, Action.READ, RecordFacts(responsible_id=target.responsible_id, opened=target.opened)
+    ):
+        # A record the actor may not read is, for them, one that does not exist: no link to
+        # remove, nothing written (its title would go into the history they read).
+        return
     async with in_transaction():
         await _lock_live(contact_id)
         removed = await link_model.filter(contact_id=contact_id, **{column: target_id}).delete()

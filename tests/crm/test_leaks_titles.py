@@ -4,7 +4,7 @@ leaks 2, 3 and 5)."""
 
 from dataclasses import dataclass
 
-from crm import companies, contacts, search
+from crm import companies, contacts, history, search
 from crm.actors import Actor, system_actor
 from crm.search import parse_filter
 from models import Department, Staff
@@ -142,3 +142,74 @@ async def test_filtering_by_a_company_the_reader_may_not_read_finds_what_a_missi
     assert await found(world.visible_id) == [world.contact_id]
     admin = await search.search_contacts(CLI, "", parse_filter({"company_id": world.hidden_id}))
     assert [row.id for row in admin.items] == [world.contact_id]
+
+
+# --- leak 3: history ---------------------------------------------------------------------------
+
+
+def _texts(page: history.HistoryPage) -> str:
+    return " ".join(f"{e.field} {e.before} {e.after}" for e in page.entries)
+
+
+async def test_history_names_no_company_or_deal_the_reader_may_not_read(db, make_staff):
+    world = await _world(make_staff)
+    lawyer_id = (await Staff.get(name="Lawyer")).id
+    deal = await companies.create(
+        CLI, "deal", {"title": "Project Nightjar", "responsible_id": lawyer_id}
+    )
+    await contacts.link(CLI, world.contact_id, "deal", deal.pk)
+    await contacts.link(CLI, world.contact_id, "company", world.visible_id, primary=True)
+    await contacts.link(CLI, world.contact_id, "company", world.hidden_id, primary=True)
+    await contacts.unlink(CLI, world.contact_id, "deal", deal.pk)
+    await contacts.unlink(CLI, world.contact_id, "company", world.hidden_id)
+
+    page = await history.contact_history(world.reader, world.contact_id, per_page=100)
+
+    shown = _texts(page)
+    for secret in ("Zephyr", "Nightjar", f"#{world.hidden_id})", f"#{deal.pk})"):
+        assert secret not in shown
+    assert "Open Harbour" in shown
+    hidden = [e for e in page.entries if e.hidden_before or e.hidden_after]
+    # linked and unlinked: the company and the deal; twice a primary switch naming it.
+    assert sorted((e.kind.value, e.field) for e in hidden) == [
+        ("changed", "primary_company"),
+        ("changed", "primary_company"),
+        ("linked", "company"),
+        ("linked", "deal"),
+        ("unlinked", "company"),
+        ("unlinked", "deal"),
+    ]
+    everything = _texts(await history.contact_history(CLI, world.contact_id, per_page=100))
+    assert "Zephyr Secret Holdings" in everything
+    assert "Project Nightjar" in everything
+
+
+async def test_history_of_a_companies_edit_hides_the_ids_the_reader_may_not_read(db, make_staff):
+    world = await _world(make_staff)
+    card = await contacts.get_contact(CLI, world.contact_id)
+    await contacts.update_contact(
+        CLI, world.contact_id, {"companies": [world.visible_id]}, card.version
+    )
+
+    page = await history.contact_history(world.reader, world.contact_id, per_page=100)
+
+    (entry,) = [e for e in page.entries if e.field == "companies"]
+    assert str(world.hidden_id) not in f"{entry.before} {entry.after}"
+    assert entry.hidden_before and not entry.hidden_after
+    assert entry.after == str(world.visible_id)
+
+
+async def test_unlinking_a_company_the_reader_may_not_read_is_as_for_one_never_linked(
+    db, make_staff
+):
+    world = await _world(make_staff)
+    colleague = await actor_of(world.colleague)  # may edit the contact, may not read the company
+    missing = world.hidden_id + world.visible_id + 1000
+
+    await contacts.unlink(colleague, world.contact_id, "company", missing)
+    await contacts.unlink(colleague, world.contact_id, "company", world.hidden_id)
+
+    entries = (await history.contact_history(CLI, world.contact_id, per_page=100)).entries
+    assert "unlinked" not in [e.kind.value for e in entries]
+    card = await contacts.get_contact(CLI, world.contact_id)
+    assert {c.company_id for c in card.companies} == {world.hidden_id, world.visible_id}
