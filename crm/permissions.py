@@ -113,8 +113,16 @@ def scope_q(
     return parts
 
 
-def scope_sql(actor: Actor, params: Params, alias: str = "c", action: Action = Action.READ) -> str:
-    """The same filter as `scope_q`, as a parameterised SQL condition for raw search queries.
+def scope_sql(
+    actor: Actor,
+    params: Params,
+    alias: str = "c",
+    action: Action = Action.READ,
+    *,
+    contacts: bool = True,
+) -> str:
+    """The same filter as `scope_q`, as a parameterised SQL condition for raw search queries
+    (`contacts=False`: for companies, which have no observers).
 
     Only the alias and generated placeholders are formatted into the text; values are parameters.
     """
@@ -128,7 +136,7 @@ def scope_sql(actor: Actor, params: Params, alias: str = "c", action: Action = A
         parts.append(f"{alias}.responsible_id IN ({params.many(sorted(s.responsible_ids))})")
     if s.include_opened:
         parts.append(f"{alias}.opened = {params(True)}")
-    if s.observer_id is not None and action == Action.READ:
+    if contacts and s.observer_id is not None and action == Action.READ:
         parts.append(
             f"{alias}.id IN (SELECT contact_id FROM contact_observer"
             f" WHERE staff_id = {params(s.observer_id)})"

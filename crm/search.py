@@ -458,21 +458,6 @@ async def _page_ids(
     return found[:want]
 
 
-def _readable_company_sql(actor: Actor, p: Params, alias: str = "co") -> str:
-    """The companies the actor may read, as an SQL condition: `scope_q(actor, contacts=False)`
-    for raw queries (`scope_sql` is the contacts' form: its observer clause is about contacts).
-    """
-    s = scope(actor)
-    if s.everything:
-        return "1=1"
-    parts = []
-    if s.responsible_ids:
-        parts.append(f"{alias}.responsible_id IN ({p.many(sorted(s.responsible_ids))})")
-    if s.include_opened:
-        parts.append(f"{alias}.opened = {p(True)}")
-    return "(" + " OR ".join(parts) + ")" if parts else "1=0"
-
-
 async def _without_hidden_company_matches(
     actor: Actor, terms: TextTerms, ids: list[int]
 ) -> list[int]:
@@ -489,7 +474,7 @@ async def _without_hidden_company_matches(
     p = Params(dialect())
     sql = (
         "SELECT cc.contact_id, co.title,"
-        f" CASE WHEN {_readable_company_sql(actor, p)} THEN 1 ELSE 0 END AS readable"
+        f" CASE WHEN {scope_sql(actor, p, 'co', contacts=False)} THEN 1 ELSE 0 END AS readable"
         " FROM contact_company cc JOIN company co ON co.id = cc.company_id"
         f" WHERE cc.contact_id IN ({p.many(ids)}) AND co.deleted_at IS NULL"
     )
@@ -536,7 +521,7 @@ async def rows_for(actor: Actor, ids: list[int]) -> list[ContactRow]:
         f"{p(ChannelKind.EMAIL.value)} ORDER BY sort, id LIMIT 1) AS email,"
         " (SELECT co.title FROM contact_company cc JOIN company co ON co.id = cc.company_id"
         " WHERE cc.contact_id = c.id AND co.deleted_at IS NULL"
-        f" AND {_readable_company_sql(actor, p)}"
+        f" AND {scope_sql(actor, p, 'co', contacts=False)}"
         " ORDER BY cc.is_primary DESC, cc.id LIMIT 1) AS company"
         f" FROM contact c WHERE c.id IN ({p.many(ids)})"
     )
