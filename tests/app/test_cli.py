@@ -9,25 +9,11 @@ from pathlib import Path
 
 import pytest
 
+from tests.app.processes import carnet
+
 pytestmark = pytest.mark.own_database
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def carnet(tmp_path: Path, *args: str, env: dict[str, str] | None = None):
-    environment = {
-        k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "DEFAULT_PHONE_REGION")
-    }
-    environment["DATABASE_URL"] = f"sqlite://{tmp_path / 'data' / 'carnet.sqlite3'}"
-    environment.update(env or {})
-    return subprocess.run(
-        [sys.executable, "-m", "app", *args],
-        cwd=tmp_path,
-        env=environment,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
 
 
 FIRST_UPGRADE: list[str] = []
@@ -151,7 +137,8 @@ def test_serve_answers_healthz_says_the_bot_is_off_and_stops_cleanly(upgraded):
     )
     try:
         body = None
-        for _ in range(100):
+        deadline = time.monotonic() + 60  # start-up imports aiogram: slow on a busy machine
+        while time.monotonic() < deadline and process.poll() is None:
             try:
                 with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1) as r:
                     body = r.read().decode()
