@@ -49,7 +49,7 @@ test-postgres: install
 lint: install
 	$(BIN)/ruff format --check .
 	$(BIN)/ruff check .
-	$(BIN)/mypy app crm models scheduler
+	$(BIN)/mypy app crm models scheduler bot forms
 	$(BIN)/lint-imports
 
 # A migration for what changed in models/ (the suite fails while one is missing).
