@@ -243,7 +243,9 @@ async def _require_readable_companies(actor: Actor, company_ids: list[int]) -> N
         return
     for company in await Company.filter(id__in=company_ids):
         facts = RecordFacts(responsible_id=company.responsible_id, opened=company.opened)
-        require(actor, Action.READ, facts, f"company #{company.id}")
+        if not can(actor, Action.READ, facts):
+            # The answer for a company that does not exist (see _check_references).
+            raise ValidationError({"companies": "must be existing companies"})
 
 
 async def _write_channels(contact_id: int, kind: ChannelKind, values: list[ChannelValue]) -> None:
@@ -627,10 +629,12 @@ LINKS = {
 async def _linkable(actor: Actor, kind: str, target_id: int) -> tuple[Any, Any, str]:
     model, link_model, column = LINKS[kind]
     target: Any = await model.get_or_none(id=target_id, deleted_at=None)
-    if target is None:
+    # One answer for a record that is missing and for one the actor may not read: a different
+    # one would tell them which ids exist.
+    if target is None or not can(
+        actor, Action.READ, RecordFacts(responsible_id=target.responsible_id, opened=target.opened)
+    ):
         raise NotFoundError(f"{kind} #{target_id} does not exist")
-    facts = RecordFacts(responsible_id=target.responsible_id, opened=target.opened)
-    require(actor, Action.READ, facts, f"this {kind}")
     return target, link_model, column
 
 

@@ -679,8 +679,14 @@ async def test_it_refuses_to_link_a_company_the_actor_cannot_read(db, make_staff
     other = await make_staff("Other")
     card = await contacts.create_contact(CLI, {"first_name": "Ann", "responsible_id": me.id})
     hidden = await companies.create(CLI, "company", {"title": "X", "responsible_id": other.id})
-    with pytest.raises(PermissionDeniedError):
+    # The same answer as for a company that does not exist: no oracle of which ids exist.
+    with pytest.raises(NotFoundError) as hidden_answer:
         await contacts.link(await actor_of(me), card.id, "company", hidden.pk)
+    with pytest.raises(NotFoundError) as missing_answer:
+        await contacts.link(await actor_of(me), card.id, "company", hidden.pk + 1000)
+    assert str(hidden_answer.value).replace(str(hidden.pk), "N") == str(
+        missing_answer.value
+    ).replace(str(hidden.pk + 1000), "N")
     assert await ContactCompany.all().count() == 0
 
 
@@ -715,13 +721,20 @@ async def test_it_refuses_companies_the_actor_cannot_read_in_create_and_update(d
     hidden = await companies.create(CLI, "company", {"title": "X", "responsible_id": other.id})
     mine = await companies.create(CLI, "company", {"title": "Y", "responsible_id": me.id})
     actor = await actor_of(me)
-    with pytest.raises(PermissionDeniedError):
+    # Refused as a company that does not exist would be (no oracle of which ids exist).
+    missing = {"companies": "must be existing companies"}
+    with pytest.raises(ValidationError) as caught:
         await contacts.create_contact(actor, {"first_name": "Ann", "companies": [hidden.pk]})
+    assert caught.value.errors == missing
+    with pytest.raises(ValidationError) as caught:
+        await contacts.create_contact(actor, {"first_name": "Ann", "companies": [hidden.pk + 99]})
+    assert caught.value.errors == missing
     card = await contacts.create_contact(actor, {"first_name": "Ann", "companies": [mine.pk]})
-    with pytest.raises(PermissionDeniedError):
+    with pytest.raises(ValidationError) as caught:
         await contacts.update_contact(
             actor, card.id, {"companies": [mine.pk, hidden.pk]}, card.version
         )
+    assert caught.value.errors == missing
     assert await ContactCompany.filter(contact_id=card.id).values_list("company_id", flat=True) == [
         mine.pk
     ]
