@@ -252,6 +252,25 @@ async def _write_channels(contact_id: int, kind: ChannelKind, values: list[Chann
     await replace_channels(kind, values, contact_id=contact_id)
 
 
+async def _hidden_companies(actor: Actor, company_ids: list[int]) -> list[int]:
+    """Those of `company_ids` the actor may not read, in their order."""
+    if not company_ids:
+        return []
+    facts = {
+        c.id: RecordFacts(responsible_id=c.responsible_id, opened=c.opened)
+        for c in await Company.filter(id__in=company_ids)
+    }
+    return [i for i in company_ids if i in facts and not can(actor, Action.READ, facts[i])]
+
+
+def _with_hidden(old: list[int], hidden: list[int], requested: list[int]) -> list[int]:
+    """The links to write: what the editor asked for, plus the links they could not see; a
+    hidden primary company stays primary (the editor never saw it to demote it)."""
+    asked = [c for c in requested if c not in hidden]
+    keep_first = old[:1] if old and old[0] in hidden else []
+    return keep_first + asked + [c for c in hidden if c not in keep_first]
+
+
 async def _write_observers(contact_id: int, observers: list[int]) -> None:
     await ContactObserver.filter(contact_id=contact_id).delete()
     await ContactObserver.bulk_create(
@@ -481,11 +500,18 @@ async def update_contact(
         before_card.observer_ids
     )
     old_companies = [c.company_id for c in before_card.companies]
-    companies_changed = clean.companies is not None and clean.companies != old_companies
-    if companies_changed and clean.companies is not None:
-        await _require_readable_companies(
-            actor, [c for c in clean.companies if c not in old_companies]
-        )
+    new_companies: list[int] | None = None
+    if clean.companies is not None:
+        # The editor sends the companies they see; links to companies they may not read stay
+        # as they are (an edit must not erase what the editor could not see).
+        hidden = await _hidden_companies(actor, old_companies)
+        visible_old = [c for c in old_companies if c not in hidden]
+        if clean.companies != visible_old:
+            await _require_readable_companies(
+                actor, [c for c in clean.companies if c not in old_companies]
+            )
+            new_companies = _with_hidden(old_companies, hidden, clean.companies)
+    companies_changed = new_companies is not None and new_companies != old_companies
     if not (diff or channel_diff or custom_diff or observers_changed or companies_changed):
         return before_card
     async with in_transaction():
@@ -504,8 +530,8 @@ async def update_contact(
             await _write_channels(contact_id, kind, clean.channels[kind])
         if observers_changed and clean.observers is not None:
             await _write_observers(contact_id, clean.observers)
-        if companies_changed and clean.companies is not None:
-            await _write_companies(contact_id, clean.companies)
+        if companies_changed and new_companies is not None:
+            await _write_companies(contact_id, new_companies)
         await customfields.write_values(
             contact_id, definitions, {code: clean.custom[code] for code in custom_diff}
         )
@@ -519,7 +545,7 @@ async def update_contact(
         if observers_changed:
             all_changes["observers"] = (before_card.observer_ids, clean.observers)
         if companies_changed:
-            all_changes["companies"] = (old_companies, clean.companies)
+            all_changes["companies"] = (old_companies, new_companies)
         await history.record_changes(actor, ENTITY, contact_id, all_changes)
     return await load_card(contact)
 

@@ -773,3 +773,31 @@ async def test_the_card_leaves_out_companies_the_reader_may_not_see(db, make_sta
         "Open Co",
         "Secret Co",
     }
+
+
+async def test_an_edit_keeps_the_company_links_the_editor_could_not_see(db, make_staff):
+    me = await make_staff("Me", level=Level.OWN)
+    other = await make_staff("Other")
+    hidden = await companies.create(CLI, "company", {"title": "X", "responsible_id": other.id})
+    mine = await companies.create(CLI, "company", {"title": "Y", "responsible_id": me.id})
+    extra = await companies.create(CLI, "company", {"title": "Z", "responsible_id": me.id})
+    card = await contacts.create_contact(
+        CLI, {"first_name": "Ann", "responsible_id": me.id, "companies": [hidden.pk, mine.pk]}
+    )
+    actor = await actor_of(me)
+    seen = await contacts.get_contact(actor, card.id)
+    assert [c.company_id for c in seen.companies] == [mine.pk]
+    # The editor sends back the companies they see, plus one: the hidden link stays, primary.
+    await contacts.update_contact(actor, card.id, {"companies": [mine.pk, extra.pk]}, card.version)
+    links = await ContactCompany.filter(contact_id=card.id).order_by("-is_primary", "id")
+    assert [(link.company_id, link.is_primary) for link in links] == [
+        (hidden.pk, True),
+        (mine.pk, False),
+        (extra.pk, False),
+    ]
+    # Sending back exactly what they see changes nothing.
+    version = (await Contact.get(id=card.id)).version
+    again = await contacts.update_contact(
+        actor, card.id, {"companies": [mine.pk, extra.pk]}, version
+    )
+    assert again.version == version
