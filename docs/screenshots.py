@@ -45,24 +45,16 @@ from crm.setup import ensure_defaults
 from crm.staff import add_staff
 from forms.config import FormsConfig
 from models import Staff, tortoise_config
+from tests.browser import CHROMIUM, CHROMIUM_ARGS
 from tests.telegram_stub import TelegramStub
 
 log = logging.getLogger("carnet.screenshots")
 
 OUT = Path(__file__).parent / "screenshots"
-CHROMIUM = Path("/usr/bin/chromium")
 # Without it the bot's 👤 ✏️ 🔗 🗑 come out as empty boxes (Debian: fonts-noto-color-emoji).
 EMOJI_FONT = Path("/usr/share/fonts/truetype/noto/NotoColorEmoji.ttf")
-# STACK.md §8: without the background-networking flags Chromium keeps calling outside hosts.
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--font-render-hinting=none",  # the same glyph shapes whatever the machine's settings
-]
+# The same glyph shapes whatever the machine's settings.
+SCREENSHOT_ARGS = [*CHROMIUM_ARGS, "--font-render-hinting=none"]
 ADMIN_TELEGRAM_ID = 7001
 ADMIN_FIRST, ADMIN_LAST = "Ada", "Martin"
 
@@ -166,7 +158,7 @@ async def chromium() -> AsyncIterator[Any]:
 
     async with async_playwright() as playwright:
         browser = await playwright.chromium.launch(
-            executable_path=str(CHROMIUM), args=CHROMIUM_ARGS
+            executable_path=str(CHROMIUM), args=SCREENSHOT_ARGS
         )
         try:
             yield browser

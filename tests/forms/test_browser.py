@@ -3,7 +3,6 @@ a host page that embeds the form from another origin."""
 
 import os
 from collections.abc import AsyncIterator
-from pathlib import Path
 
 import pytest
 import pytest_asyncio
@@ -11,18 +10,9 @@ from aiohttp import web
 from aiohttp.test_utils import TestServer
 
 from models import Contact, FormSubmission
+from tests.browser import CHROMIUM, CHROMIUM_ARGS
 from tests.forms.conftest import make_form
 
-CHROMIUM = Path("/usr/bin/chromium")
-# STACK.md §8: without the background-networking flags Chromium keeps calling outside hosts.
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 FILL_SECONDS = 1.0
 
 
