@@ -239,13 +239,9 @@ async def _check_references(clean: CleanContact) -> None:
 async def _require_readable_companies(actor: Actor, company_ids: list[int]) -> None:
     """Linking through create/update is held to the same rule as `link`: only companies the
     actor may see (otherwise the edit form would be a way around it)."""
-    if not company_ids:
-        return
-    for company in await Company.filter(id__in=company_ids):
-        facts = RecordFacts(responsible_id=company.responsible_id, opened=company.opened)
-        if not can(actor, Action.READ, facts):
-            # The answer for a company that does not exist (see _check_references).
-            raise ValidationError({"companies": "must be existing companies"})
+    if await _hidden_companies(actor, company_ids):
+        # The answer for a company that does not exist (see _check_references).
+        raise ValidationError({"companies": "must be existing companies"})
 
 
 async def _write_channels(contact_id: int, kind: ChannelKind, values: list[ChannelValue]) -> None:
