@@ -81,6 +81,8 @@ class TelegramService:
         self.link = TelegramLink(config.token)
         self.bot.session.middleware(self.link)
         self.dispatcher = build_dispatcher(self.catalogue, self.storage, config.public_url)
+        # The update types the routers handle: asked of Telegram when polling or on the webhook.
+        self.allowed_updates = self.dispatcher.resolve_used_update_types()
         self.me: User | None = None
         self.polling: asyncio.Task[None] | None = None
         self.outbox = OutboxSender(self.bot, self.catalogue)
@@ -169,13 +171,12 @@ class TelegramService:
 
     async def _deliver_updates(self) -> None:
         """Webhook mode registers the webhook; long polling removes any webhook first."""
-        allowed = self.dispatcher.resolve_used_update_types()
         if self.webhook_mode:
             assert self.config.webhook_url is not None
             await self.bot.set_webhook(
                 self.config.webhook_url,
                 secret_token=self.config.webhook_secret,
-                allowed_updates=allowed,
+                allowed_updates=self.allowed_updates,
             )
         else:
             await self.bot.delete_webhook(drop_pending_updates=False)
@@ -219,7 +220,7 @@ class TelegramService:
             close_bot_session=False,
             polling_timeout=self.config.polling_timeout,
             handle_as_tasks=self.config.handle_as_tasks,
-            allowed_updates=self.dispatcher.resolve_used_update_types(),
+            allowed_updates=self.allowed_updates,
         )
 
     async def _halt(self) -> None:
