@@ -12,6 +12,7 @@ from crm.errors import CrmError, DuplicateContactError, ValidationError
 from crm.history import REFERENCE_FIELDS, HistoryLine, HistoryPage
 from crm.i18n import Markup, Translator, escape
 from crm.layout import LayoutSection
+from crm.rules.fields import CHANNEL_FIELDS
 from crm.search import ContactRow, SearchPage
 from models import Contact, CustomField
 from models.enums import ChannelKind
@@ -20,13 +21,16 @@ _TAG = re.compile(r"<[^>]*>")
 MESSAGE_LIMIT = 4096  # Telegram refuses longer texts (counted after entity parsing)
 VALUE_LIMIT = 600  # a long comment is cut on the card; the full text is in the edit dialog
 LABEL_LIMIT = 60  # a custom field's label may be 200 characters
+# Widths of one-line parts of a message, in characters: a list row or a card line stays on one
+# line of a phone screen; titles are 255 characters in the core, names 200, details unbounded.
+ROW_WIDTH = 60  # a search row's name, phone, e-mail and company; who made a history entry
+TITLE_WIDTH = 80  # a company title on the card, a duplicate's name
+CHANNEL_WIDTH = 120  # a phone, e-mail, website or messenger value on the card
+ITEM_WIDTH = 100  # a deal, quote or activity in a dependency list
+DETAIL_WIDTH = 150  # the before/after text of a history entry
+CARD_TITLE_WIDTH = 200  # the card's heading (a contact's full name)
+ERROR_WIDTH = 500  # the details of an unexpected error shown to staff
 NAME_FIELDS = ("honorific", "first_name", "middle_name", "last_name")
-CHANNEL_FIELDS = {
-    "phones": ChannelKind.PHONE,
-    "emails": ChannelKind.EMAIL,
-    "websites": ChannelKind.WEB,
-    "messengers": ChannelKind.MESSENGER,
-}
 
 
 def shorten(text: str, limit: int) -> str:
@@ -80,7 +84,7 @@ def error(t: Translator, exc: CrmError, custom: dict[str, CustomField] | None = 
     if isinstance(exc, DuplicateContactError):
         return t("error-duplicate", details=Markup(duplicate_lines(t, exc.matches)))
     key = f"error-{exc.code}"
-    return t(key if t.has(key) else "error-error", details=shorten(exc.message, 500))
+    return t(key if t.has(key) else "error-error", details=shorten(exc.message, ERROR_WIDTH))
 
 
 def duplicate_lines(t: Translator, matches: Sequence[DuplicateMatch]) -> str:
@@ -90,7 +94,7 @@ def duplicate_lines(t: Translator, matches: Sequence[DuplicateMatch]) -> str:
             lines.append(
                 t(
                     f"dup-reason-{m.reason}",
-                    name=shorten(m.display_name, 80),
+                    name=shorten(m.display_name, TITLE_WIDTH),
                     value=m.value,
                     id=str(m.contact_id),
                 )
@@ -101,8 +105,8 @@ def duplicate_lines(t: Translator, matches: Sequence[DuplicateMatch]) -> str:
 
 
 def row_line(index: int, row: ContactRow) -> str:
-    parts = [f"<b>{escape(shorten(row.name, 60))}</b>"]
-    parts += [escape(shorten(v, 60)) for v in (row.phone, row.email, row.company) if v]
+    parts = [f"<b>{escape(shorten(row.name, ROW_WIDTH))}</b>"]
+    parts += [escape(shorten(v, ROW_WIDTH)) for v in (row.phone, row.email, row.company) if v]
     return f"{index}. " + " · ".join(parts)
 
 
@@ -115,7 +119,7 @@ def contact_list(t: Translator, page: SearchPage, heading: str, first_index: int
 
 
 def _channel_line(t: Translator, kind: ChannelKind, view: Any) -> str:
-    shown = escape(shorten(view.value, 120))
+    shown = escape(shorten(view.value, CHANNEL_WIDTH))
     if kind == ChannelKind.PHONE:
         target = view.normalized + (f";ext={view.extension}" if view.extension else "")
         shown = f'<a href="tel:{escape(target)}">{shown}</a>'
@@ -152,7 +156,8 @@ def card_field(
         return [f"{label}:", *(f"  {_channel_line(t, kind, v)}" for v in views)]
     if name == "companies":
         titles = [
-            escape(shorten(c.title, 80)) + (" ★" if c.is_primary else "") for c in card.companies
+            escape(shorten(c.title, TITLE_WIDTH)) + (" ★" if c.is_primary else "")
+            for c in card.companies
         ]
         return [f"{label}: {', '.join(titles)}"] if titles else []
     if name == "type_id":
@@ -188,7 +193,8 @@ def card(
 ) -> list[str]:
     """The contact card as one or more messages, following the layout (sections, hidden)."""
     contact = card.contact
-    blocks = [f"👤 <b>{escape(shorten(card_title(contact), 200))}</b>  <code>#{contact.id}</code>"]
+    title = escape(shorten(card_title(contact), CARD_TITLE_WIDTH))
+    blocks = [f"👤 <b>{title}</b>  <code>#{contact.id}</code>"]
     if contact.deleted_at is not None:
         blocks.append(t("card-in-bin", when=contact.deleted_at))
     for section in layout:
@@ -214,7 +220,7 @@ def history(t: Translator, page: HistoryPage, custom: dict[str, CustomField]) ->
         head = t(
             "history-line",
             when=entry.at,
-            who=shorten(entry.actor_label, 60),
+            who=shorten(entry.actor_label, ROW_WIDTH),
             kind=Markup(t(f"history-{entry.kind.value}")),
         )
         detail = ""
@@ -223,7 +229,7 @@ def history(t: Translator, page: HistoryPage, custom: dict[str, CustomField]) ->
             after = _history_value(t, entry, entry.after, entry.hidden_after)
             detail = f"\n   {field_label(t, entry.field, custom)}: {before} → {after}"
         elif entry.after or entry.before:
-            detail = f"\n   {escape(shorten(entry.after or entry.before or '', 150))}"
+            detail = f"\n   {escape(shorten(entry.after or entry.before or '', DETAIL_WIDTH))}"
         blocks.append(head + detail)
     return split(blocks)[0]
 
@@ -231,7 +237,7 @@ def history(t: Translator, page: HistoryPage, custom: dict[str, CustomField]) ->
 def _history_value(t: Translator, entry: HistoryLine, text: str | None, hidden: bool) -> str:
     """One side of a history change as HTML; a record the reader may not read is named only
     by its kind ("a company you cannot see"), never by title or id."""
-    shown = escape(shorten(text, 150)) if text else ""
+    shown = escape(shorten(text, DETAIL_WIDTH)) if text else ""
     if not hidden or entry.field not in REFERENCE_FIELDS:
         return shown or "—"
     placeholder = t(f"history-hidden-{REFERENCE_FIELDS[entry.field]}")
@@ -246,11 +252,12 @@ def dependencies(t: Translator, deps: Dependencies) -> str:
         ("deps-quotes", deps.quotes),
     ):
         lines.append(f"\n<b>{t(key)}</b>")
-        lines += [f"• {escape(shorten(i.title, 100))} <code>#{i.id}</code>" for i in items] or [
-            t("none")
-        ]
+        lines += [
+            f"• {escape(shorten(i.title, ITEM_WIDTH))} <code>#{i.id}</code>" for i in items
+        ] or [t("none")]
     lines.append(f"\n<b>{t('deps-activities')}</b>")
     lines += [
-        f"• {t.datetime(a.start_at)} {escape(shorten(a.subject, 100))}" for a in deps.activities
+        f"• {t.datetime(a.start_at)} {escape(shorten(a.subject, ITEM_WIDTH))}"
+        for a in deps.activities
     ] or [t("none")]
     return split(lines)[0]
