@@ -8,7 +8,7 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 from bot import keyboards, render
 from bot.callbacks import CardAction
 from bot.messages import edit_or_send, query_message
-from crm import contacts, customfields, duplicates
+from crm import contacts, customfields, merge
 from crm.actors import Actor
 from crm.contacts import ContactCard
 from crm.history import contact_history
@@ -161,7 +161,7 @@ async def on_merge_confirmed(
     query: CallbackQuery, callback_data: CardAction, actor: Actor, t: Translator
 ) -> None:
     message = query_message(query)  # before writing: an old button fails first
-    record = await duplicates.merge_contacts(actor, callback_data.id, [callback_data.p])
+    record = await merge.merge_contacts(actor, callback_data.id, [callback_data.p])
     card = await contacts.get_contact(actor, callback_data.id)
     await query.answer(t.plain("merge-done"))
     kb = InlineKeyboardBuilder()
@@ -177,7 +177,7 @@ async def on_unmerge(
     query: CallbackQuery, callback_data: CardAction, actor: Actor, t: Translator
 ) -> None:
     message = query_message(query)
-    restored = await duplicates.unmerge(actor, callback_data.p)
+    restored = await merge.unmerge(actor, callback_data.p)
     await query.answer()
     await message.edit_text(
         t("unmerge-done", ids=", ".join(f"#{i}" for i in restored)),

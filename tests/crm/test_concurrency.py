@@ -2,7 +2,7 @@
 
 import asyncio
 
-from crm import contacts, duplicates
+from crm import contacts, merge
 from crm.actors import system_actor
 from crm.errors import ConflictError, DuplicateContactError, NotFoundError, StaleEditError
 from models import Activity, Channel, Contact, ContactCompany, HistoryEntry, MergeRecord
@@ -117,8 +117,8 @@ async def test_two_merges_of_overlapping_contacts_one_wins(db):
     for _ in range(ROUNDS):
         a, b, c = await _fresh(3)
         wins, errors = await _outcomes(
-            duplicates.merge_contacts(CLI, a, [b]),
-            duplicates.merge_contacts(CLI, c, [b]),
+            merge.merge_contacts(CLI, a, [b]),
+            merge.merge_contacts(CLI, c, [b]),
         )
         assert len(wins) == 1 and len(errors) == 1
         await _assert_one_merge_won([a, b, c])
@@ -129,8 +129,8 @@ async def test_two_merges_in_opposite_directions_one_wins(db):
     for _ in range(ROUNDS):
         a, b = await _fresh(2)
         wins, errors = await _outcomes(
-            duplicates.merge_contacts(CLI, a, [b]),
-            duplicates.merge_contacts(CLI, b, [a]),
+            merge.merge_contacts(CLI, a, [b]),
+            merge.merge_contacts(CLI, b, [a]),
         )
         assert len(wins) == 1 and len(errors) == 1
         await _assert_one_merge_won([a, b])
@@ -141,8 +141,8 @@ async def test_crossed_merges_of_many_contacts_one_wins_each_time(db):
     for _ in range(ROUNDS):
         ids = await _fresh(4)
         wins, errors = await _outcomes(
-            duplicates.merge_contacts(CLI, ids[0], [ids[2], ids[1]]),
-            duplicates.merge_contacts(CLI, ids[3], [ids[1], ids[0]]),
+            merge.merge_contacts(CLI, ids[0], [ids[2], ids[1]]),
+            merge.merge_contacts(CLI, ids[3], [ids[1], ids[0]]),
         )
         assert len(wins) == 1 and len(errors) == 1
         await _assert_one_merge_won(ids)
@@ -150,10 +150,8 @@ async def test_crossed_merges_of_many_contacts_one_wins_each_time(db):
 
 async def test_concurrent_unmerges_undo_once(db):
     a, b = await _people(2)
-    record = await duplicates.merge_contacts(CLI, a, [b])
-    wins, errors = await _outcomes(
-        duplicates.unmerge(CLI, record.id), duplicates.unmerge(CLI, record.id)
-    )
+    record = await merge.merge_contacts(CLI, a, [b])
+    wins, errors = await _outcomes(merge.unmerge(CLI, record.id), merge.unmerge(CLI, record.id))
     assert len(wins) == 1
     assert [type(e) for e in errors] == [ConflictError]
     assert await Channel.filter(contact_id=b).count() == 2

@@ -111,6 +111,54 @@ async def test_it_reports_a_missing_name_together_with_other_errors(db):
     assert set(caught.value.errors) == {"first_name", "emails"}
 
 
+async def test_clean_input_reports_every_problem_at_once_in_a_fixed_order(db):
+    with pytest.raises(ValidationError) as caught:
+        await contacts.clean_input(
+            {
+                "colour": "red",
+                "custom": ["not", "a", "map"],
+                "companies": "1",
+                "observers": [True],
+                "emails": ["nope"],
+                "responsible_id": "x",
+                "birthdate": "1899-12-31",
+                "opened": "maybe",
+                "position": "P" * 201,
+            },
+            {},
+            creating=True,
+        )
+    assert list(caught.value.errors) == [
+        "colour",
+        "position",
+        "opened",
+        "birthdate",
+        "responsible_id",
+        "emails",
+        "observers",
+        "companies",
+        "custom",
+        "first_name",
+    ]
+    assert caught.value.errors["first_name"] == contacts.NAME_REQUIRED
+
+
+async def test_clean_input_checks_references_only_once_the_input_is_clean(db):
+    with pytest.raises(ValidationError) as caught:
+        await contacts.clean_input({"type_id": 9999}, {}, creating=True)
+    assert caught.value.errors == {"first_name": contacts.NAME_REQUIRED}
+    with pytest.raises(ValidationError) as caught:
+        await contacts.clean_input({"type_id": 9999}, {}, creating=False)
+    assert caught.value.errors == {"type_id": "does not exist"}
+
+
+async def test_clean_input_leaves_lists_it_was_not_given_alone(db):
+    clean = await contacts.clean_input({"observers": None, "birthdate": ""}, {}, creating=False)
+    assert (clean.observers, clean.companies) == ([], None)
+    assert clean.scalars == {"birthdate": None}
+    assert clean.channels == {} and clean.custom == {}
+
+
 async def test_it_refuses_a_birthdate_in_the_future_or_before_1900(db):
     for value in ("2999-01-01", "1899-12-31"):
         with pytest.raises(ValidationError) as caught:

@@ -1,14 +1,19 @@
-"""The Notifier port: messages queued in the durable outbox, against a real database."""
+"""The Notifier port: messages queued in the durable outbox, against a real database, and the
+recording fake that tests plug in at the same port."""
 
 import asyncio
 from datetime import UTC, datetime, timedelta
 
+import pytest
+from tortoise.exceptions import OperationalError
 from tortoise.transactions import in_transaction
 
+from crm import notifier
 from crm.db import utcnow
 from crm.notifier import queue_message
 from models import HistoryEntry, OutboxMessage, Staff
 from models.enums import DeliveryStatus
+from tests.fakes import QueuedMessage, RecordingNotifier
 
 
 async def _rows() -> list[tuple]:
@@ -133,14 +138,11 @@ async def test_it_reads_the_staff_member_as_stored_now(db, make_staff):
     assert await OutboxMessage.all().count() == 0
 
 
-async def test_a_duplicate_inside_a_transaction_does_not_break_it(db, make_staff, monkeypatch):
+async def test_a_duplicate_inside_a_transaction_does_not_break_it(db, make_staff):
     alice = await make_staff("Alice")
     await queue_message(alice, "reminder", "Call Jean", dedupe_key="reminder:1")
 
-    async def not_seen(*args, **kwargs) -> bool:
-        return False  # as when another transaction inserts the key right after the check
-
-    monkeypatch.setattr(OutboxMessage, "exists", not_seen)
+    # The unique key refuses the second row: the change being notified goes on.
     async with in_transaction():
         assert await queue_message(alice, "reminder", "Call Jean", dedupe_key="reminder:1") is None
         await HistoryEntry.create(entity="contact", entity_id=1, actor_label="t", kind="created")
@@ -149,26 +151,10 @@ async def test_a_duplicate_inside_a_transaction_does_not_break_it(db, make_staff
     assert await HistoryEntry.all().count() == 1
 
 
-async def test_concurrent_duplicates_keep_one_row_and_both_transactions(
-    db, make_staff, monkeypatch
-):
+async def test_concurrent_duplicates_keep_one_row_and_both_transactions(db, make_staff):
     alice = await make_staff("Alice")
-    # Let every transaction pass the "already queued?" check before any inserts, when the
-    # database lets them run side by side (PostgreSQL; SQLite runs them one after the other).
-    checked = 0
-    exists = OutboxMessage.exists
-
-    async def exists_then_wait(*args, **kwargs) -> bool:
-        nonlocal checked
-        found = await exists(*args, **kwargs)
-        checked += 1
-        for _ in range(20):
-            if checked >= 3:
-                break
-            await asyncio.sleep(0.01)
-        return found
-
-    monkeypatch.setattr(OutboxMessage, "exists", exists_then_wait)
+    # Three transactions insert the same key side by side (on PostgreSQL; SQLite runs them one
+    # after the other): the unique key keeps one row, and every change still commits.
 
     async def change_and_notify(entity_id: int) -> object:
         # The core queues inside the transaction of the change that causes the message.
@@ -196,3 +182,77 @@ async def test_nul_characters_are_dropped_from_the_text(db, make_staff):
 
     assert message is not None
     assert (await OutboxMessage.get(id=message.id)).text == "Hello"
+
+
+# --- plugging another notifier in: the recording fake ---------------------------------------
+
+
+async def test_a_plugged_in_notifier_gets_the_cores_messages_instead_of_the_outbox(db, make_staff):
+    alice = await make_staff("Alice")
+    later = datetime(2030, 1, 2, 8, 30, tzinfo=UTC)
+
+    with notifier.using(RecordingNotifier()) as sent:
+        queued = await queue_message(
+            alice, "lead", "Jean", payload={"a": 1}, group_key="g", not_before=later
+        )
+
+    assert sent.messages == [QueuedMessage(alice.id, "lead", "Jean", {"a": 1}, None, "g", later)]
+    assert sent.to(alice.id) == sent.messages and sent.to(alice.id + 1) == []
+    assert queued is not None and (queued.chat_id, queued.status) == (
+        alice.telegram_id,
+        DeliveryStatus.PENDING,
+    )
+    assert await OutboxMessage.all().count() == 0
+    # Out of the block the outbox is back.
+    assert await queue_message(alice, "info", "Hello") is not None
+    assert await OutboxMessage.all().count() == 1 and len(sent.messages) == 1
+
+
+async def test_tasks_started_with_a_notifier_plugged_in_keep_it(db, make_staff):
+    # Web forms finish a lead in a task of its own, which outlives a cancelled request.
+    alice = await make_staff("Alice")
+    with notifier.using(RecordingNotifier(delay=0.05)) as sent:
+        task = asyncio.ensure_future(queue_message(alice, "lead", "Jean"))
+        await asyncio.wait_for(sent.started.wait(), 5)
+    await task
+    assert [m.text for m in sent.messages] == ["Jean"]
+    assert await OutboxMessage.all().count() == 0
+
+
+async def test_the_recording_notifier_queues_a_dedupe_key_once(db, make_staff):
+    alice = await make_staff("Alice")
+    with notifier.using(RecordingNotifier()) as sent:
+        first = await queue_message(alice, "lead", "Jean", dedupe_key="lead:1")
+        again = await queue_message(alice, "lead", "Jean again", dedupe_key="lead:1")
+    assert first is not None and again is None
+    assert [m.text for m in sent.messages] == ["Jean"]
+    assert [m.text for m in sent.attempts] == ["Jean", "Jean again"]
+
+
+async def test_the_recording_notifier_fails_permanently_or_transiently_when_told(db, make_staff):
+    alice = await make_staff("Alice")
+    with notifier.using(RecordingNotifier()) as sent:
+        sent.fail_permanently("the outbox is on fire", times=1)
+        with pytest.raises(RuntimeError, match="the outbox is on fire"):
+            await queue_message(alice, "lead", "One")
+        assert await queue_message(alice, "lead", "Two") is not None
+
+        sent.fail_transiently()
+        for text in ("Three", "Four"):
+            with pytest.raises(OperationalError, match="connection lost"):
+                await queue_message(alice, "lead", text)
+        sent.recover()
+        assert await queue_message(alice, "lead", "Five") is not None
+
+    assert [m.text for m in sent.messages] == ["Two", "Five"]
+    assert [m.text for m in sent.attempts] == ["One", "Two", "Three", "Four", "Five"]
+
+
+async def test_the_recording_notifier_fails_only_the_messages_it_was_told_to(db, make_staff):
+    alice = await make_staff("Alice")
+    with notifier.using(RecordingNotifier()) as sent:
+        sent.fail_permanently(only=lambda m: m.dedupe_key == "lead:1")
+        with pytest.raises(RuntimeError):
+            await queue_message(alice, "lead", "First", dedupe_key="lead:1")
+        await queue_message(alice, "lead", "Second", dedupe_key="lead:2")
+    assert [m.dedupe_key for m in sent.messages] == ["lead:2"]

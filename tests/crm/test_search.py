@@ -4,7 +4,7 @@ pagination and read scope. The same expectations hold on SQLite (FTS5) and Postg
 
 import pytest
 
-from crm import companies, contacts, duplicates, search
+from crm import companies, contacts, merge, search
 from crm.actors import system_actor
 from crm.errors import ValidationError
 from models import Contact, ContactObserver
@@ -657,7 +657,7 @@ async def test_deleted_and_merged_contacts_never_appear(db):
     merged = await _new("Jean", "Dupond", phones=["06 12 34 56 79"])
     deleted = await _new("Jean", "Deleted", phones=["06 12 34 56 70"])
     await contacts.delete_contact(CLI, deleted)
-    await duplicates.merge_contacts(CLI, kept, [merged])
+    await merge.merge_contacts(CLI, kept, [merged])
 
     assert await _results(["jean", "", "0612", "dupond", "deleted"]) == {
         "jean": [kept],
