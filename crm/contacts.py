@@ -2,12 +2,13 @@
 
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
+from typing import Any, cast
 
 from tortoise.expressions import F
 from tortoise.models import Model
 from tortoise.transactions import in_transaction
 
+from crm import companies as company_cases
 from crm import config, customfields, history
 from crm.actors import Actor
 from crm.channels import add_channels, replace_channels
@@ -808,3 +809,57 @@ async def duplicates_of(actor: Actor, contact_id: int) -> list[DuplicateMatch]:
         )
     scalars = {"first_name": contact.first_name, "last_name": contact.last_name}
     return await find_duplicates_for(actor, scalars, channels, exclude_id=contact_id)
+
+
+# --- the edit and link dialogs ----------------------------------------------------------------
+
+
+async def get_contact_for_edit(
+    actor: Actor, contact_id: int, expected_version: int | None = None
+) -> ContactCard:
+    """A contact's card for an edit dialog: the actor must be allowed to edit it.
+
+    With `expected_version`, the card must still be at that version (what the user saw).
+    Raises NotFoundError, PermissionDeniedError or StaleEditError.
+    """
+    card = await get_contact(actor, contact_id)
+    require(actor, Action.EDIT, await record_facts(card.contact))
+    if expected_version and card.version != expected_version:
+        raise StaleEditError(ENTITY, contact_id, expected_version, card.version)
+    return card
+
+
+@dataclass(slots=True)
+class ContactLinks:
+    """What the link dialog shows: the card (its companies, which one is primary) and its deals."""
+
+    card: ContactCard
+    deals: list[Deal]
+
+
+async def get_contact_links(actor: Actor, contact_id: int) -> ContactLinks:
+    """The contact's companies and deals the actor may read, for an actor who may edit it.
+
+    Raises NotFoundError or PermissionDeniedError.
+    """
+    card = await get_contact_for_edit(actor, contact_id)
+    linked = await Deal.filter(contact_links__contact_id=contact_id, deleted_at=None).order_by(
+        "title", "id"
+    )
+    deals = [d for d in linked if can(actor, Action.READ, RecordFacts(d.responsible_id, d.opened))]
+    return ContactLinks(card=card, deals=deals)
+
+
+async def create_company_and_link(
+    actor: Actor, contact_id: int, title: str, *, primary: bool = False
+) -> Company:
+    """Create a company by title and link the contact to it, both or neither.
+
+    Raises NotFoundError or PermissionDeniedError (the contact must be editable, checked before
+    anything is written; the company needs the add right) or ValidationError (the title).
+    """
+    await get_contact_for_edit(actor, contact_id)
+    async with in_transaction():
+        company = cast(Company, await company_cases.create(actor, "company", {"title": title}))
+        await link(actor, contact_id, "company", company.id, primary=primary)
+    return company

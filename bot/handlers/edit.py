@@ -27,7 +27,7 @@ from bot import render
 from bot.callbacks import CardAction
 from bot.handlers.card import edit_or_send, send_card
 from bot.messages import query_message
-from crm import catalog, contacts, customfields, linking, staff
+from crm import catalog, companies, contacts, customfields, staff
 from crm.actors import Actor
 from crm.contacts import ChannelView, ContactCard
 from crm.errors import CrmError, StaleEditError, ValidationError
@@ -358,7 +358,7 @@ async def on_edit(
     query: CallbackQuery, callback_data: CardAction, actor: Actor, t: Translator, state: FSMContext
 ) -> None:
     """The card's Edit button: the menu, if the contact is still as the card showed it."""
-    card = await linking.contact_for_edit(actor, callback_data.id, callback_data.v)
+    card = await contacts.get_contact_for_edit(actor, callback_data.id, callback_data.v)
     await _forget(state)
     await query.answer()
     await _menu(query_message(query), actor, t, card)
@@ -368,7 +368,7 @@ async def on_menu(
     query: CallbackQuery, callback_data: EditAction, actor: Actor, t: Translator, state: FSMContext
 ) -> None:
     """Back to the menu: it shows the contact as it is now."""
-    card = await linking.contact_for_edit(actor, callback_data.id)
+    card = await contacts.get_contact_for_edit(actor, callback_data.id)
     await _forget(state)
     await query.answer()
     await _menu(query_message(query), actor, t, card)
@@ -387,7 +387,7 @@ async def on_field(
     query: CallbackQuery, callback_data: EditAction, actor: Actor, t: Translator, state: FSMContext
 ) -> None:
     """A field's button: a question for typed fields, a list of values or choices otherwise."""
-    card = await linking.contact_for_edit(actor, callback_data.id, callback_data.v)
+    card = await contacts.get_contact_for_edit(actor, callback_data.id, callback_data.v)
     definitions = await customfields.active_fields()
     field = resolve(callback_data.f, definitions)
     if field is None or field.kind == "companies":
@@ -500,7 +500,7 @@ async def on_cancel(
     query: CallbackQuery, callback_data: EditAction, actor: Actor, t: Translator, state: FSMContext
 ) -> None:
     await _forget(state)
-    card = await linking.contact_for_edit(actor, callback_data.id)
+    card = await contacts.get_contact_for_edit(actor, callback_data.id)
     await query.answer()
     await _menu(query_message(query), actor, t, card)
 
@@ -565,7 +565,7 @@ async def on_choose(
     query: CallbackQuery, callback_data: EditAction, actor: Actor, t: Translator
 ) -> None:
     """A value button: set it (a single value) or switch it on or off (several values)."""
-    card = await linking.contact_for_edit(actor, callback_data.id, callback_data.v)
+    card = await contacts.get_contact_for_edit(actor, callback_data.id, callback_data.v)
     definitions = await customfields.active_fields()
     field = resolve(callback_data.f, definitions)
     number = callback_data.i
@@ -633,7 +633,7 @@ async def _channel_field(
     query: CallbackQuery, callback_data: EditAction, actor: Actor, t: Translator
 ) -> tuple[ContactCard, EditField, dict[str, CustomField]] | None:
     """The contact (at the version shown) and the channel field a button names, or None."""
-    card = await linking.contact_for_edit(actor, callback_data.id, callback_data.v)
+    card = await contacts.get_contact_for_edit(actor, callback_data.id, callback_data.v)
     definitions = await customfields.active_fields()
     field = resolve(callback_data.f, definitions)
     if field is None or field.kind != "channel":
@@ -809,7 +809,7 @@ async def _show_links(
     message: Message,
     t: Translator,
     state: FSMContext,
-    links: linking.ContactLinks,
+    links: contacts.ContactLinks,
     notice: str = "",
 ) -> None:
     """Current links with Unlink / Make primary buttons; the next text message searches."""
@@ -860,7 +860,7 @@ async def on_link_start(
     query: CallbackQuery, callback_data: CardAction, actor: Actor, t: Translator, state: FSMContext
 ) -> None:
     """The card's Link button."""
-    links = await linking.contact_links(actor, callback_data.id)
+    links = await contacts.get_contact_links(actor, callback_data.id)
     await query.answer()
     await _show_links(query_message(query), t, state, links)
 
@@ -868,7 +868,7 @@ async def on_link_start(
 async def on_link_menu(
     query: CallbackQuery, callback_data: LinkAction, actor: Actor, t: Translator, state: FSMContext
 ) -> None:
-    links = await linking.contact_links(actor, callback_data.id)
+    links = await contacts.get_contact_links(actor, callback_data.id)
     await query.answer()
     await _show_links(query_message(query), t, state, links)
 
@@ -887,7 +887,7 @@ async def process_link_title(
     if not title:
         await message.answer(t("link-ask"))
         return
-    found = await linking.find_targets(actor, title)
+    found = await companies.find_link_targets(actor, title)
     await state.update_data(link={"id": contact_id, "q": title})
     kb = InlineKeyboardBuilder()
     for company in found.companies:
@@ -930,7 +930,7 @@ async def on_link(
         return
     primary = callback_data.a == "p" or callback_data.p == 1
     await contacts.link(actor, callback_data.id, kind, callback_data.to, primary=primary)
-    links = await linking.contact_links(actor, callback_data.id)
+    links = await contacts.get_contact_links(actor, callback_data.id)
     notice = t("link-primary-set") if callback_data.a == "p" else t("link-linked")
     await query.answer(html.unescape(notice))
     await _show_links(query_message(query), t, state, links, notice)
@@ -944,7 +944,7 @@ async def on_unlink(
         await _outdated(query, t)
         return
     await contacts.unlink(actor, callback_data.id, kind, callback_data.to)
-    links = await linking.contact_links(actor, callback_data.id)
+    links = await contacts.get_contact_links(actor, callback_data.id)
     await query.answer(t.plain("link-unlinked"))
     await _show_links(query_message(query), t, state, links, t("link-unlinked"))
 
@@ -961,8 +961,8 @@ async def on_create_company(
     ):
         await query.answer(t.plain("link-expired"), show_alert=True)
         return
-    company = await linking.create_company_and_link(actor, callback_data.id, str(pending["q"]))
-    links = await linking.contact_links(actor, callback_data.id)
+    company = await contacts.create_company_and_link(actor, callback_data.id, str(pending["q"]))
+    links = await contacts.get_contact_links(actor, callback_data.id)
     notice = t("link-created", title=render.shorten(company.title, 100))
     await query.answer(html.unescape(notice))
     await _show_links(query_message(query), t, state, links, notice)

@@ -17,6 +17,7 @@ from crm.errors import (
 from models import (
     Activity,
     Channel,
+    Company,
     Contact,
     ContactCompany,
     ContactDeal,
@@ -801,3 +802,89 @@ async def test_an_edit_keeps_the_company_links_the_editor_could_not_see(db, make
         actor, card.id, {"companies": [mine.pk, extra.pk]}, version
     )
     assert again.version == version
+
+
+# --- the edit and link dialogs' use cases ----------------------------------------------------
+
+
+async def _jean(staff):
+    return await contacts.create_contact(await actor_of(staff), {"first_name": "Jean"})
+
+
+async def test_an_editable_card_is_refused_to_someone_who_may_only_read(db, make_staff):
+    alice = await make_staff("Alice")
+    reader = await make_staff("Reader", level=None, levels={"read": Level.ALL})
+    jean = await _jean(alice)
+    with pytest.raises(PermissionDeniedError):
+        await contacts.get_contact_for_edit(await actor_of(reader), jean.id)
+    card = await contacts.get_contact_for_edit(await actor_of(alice), jean.id, jean.version)
+    assert card.id == jean.id
+
+
+async def test_an_editable_card_at_an_old_version_is_stale(db, make_staff):
+    alice = await make_staff("Alice")
+    actor = await actor_of(alice)
+    jean = await _jean(alice)
+    await contacts.update_contact(actor, jean.id, {"position": "CEO"}, jean.version)
+    with pytest.raises(StaleEditError) as caught:
+        await contacts.get_contact_for_edit(actor, jean.id, jean.version)
+    assert caught.value.current_version == jean.version + 1
+    assert (await contacts.get_contact_for_edit(actor, jean.id)).version == jean.version + 1
+
+
+async def test_contact_links_list_the_deals_one_may_read(db, make_staff):
+    owner = await make_staff("Owner", level=Level.OWN)
+    viewer = await make_staff("Viewer", level=Level.OWN)
+    admin = await actor_of(await make_staff("Admin", admin=True))
+    jean = await _jean(viewer)
+    seen = await companies.create(await actor_of(viewer), "deal", {"title": "Seen"})
+    hidden = await companies.create(await actor_of(owner), "deal", {"title": "Hidden"})
+    await contacts.link(admin, jean.id, "deal", seen.pk)
+    await contacts.link(admin, jean.id, "deal", hidden.pk)
+    links = await contacts.get_contact_links(await actor_of(viewer), jean.id)
+    assert [d.title for d in links.deals] == ["Seen"]
+    assert links.card.id == jean.id
+
+
+async def test_a_company_is_created_and_linked_as_primary(db, make_staff):
+    alice = await make_staff("Alice")
+    actor = await actor_of(alice)
+    jean = await _jean(alice)
+    company = await contacts.create_company_and_link(actor, jean.id, "  Nouvelle  Société ")
+    assert company.title == "Nouvelle Société"
+    assert await ContactCompany.exists(contact_id=jean.id, company_id=company.id, is_primary=True)
+    card = await contacts.get_contact(actor, jean.id)
+    assert card.version == jean.version + 1
+
+
+async def test_no_company_is_created_for_a_contact_one_may_not_edit(db, make_staff):
+    alice = await make_staff("Alice")
+    reader = await make_staff("Reader", level=None, levels={"read": Level.ALL, "add": Level.ALL})
+    jean = await _jean(alice)
+    with pytest.raises(PermissionDeniedError):
+        await contacts.create_company_and_link(await actor_of(reader), jean.id, "Acme")
+    with pytest.raises(NotFoundError):
+        await contacts.create_company_and_link(await actor_of(alice), 99999, "Acme")
+    assert await Company.all().count() == 0
+
+
+async def test_a_bad_title_creates_no_company(db, make_staff):
+    alice = await make_staff("Alice")
+    jean = await _jean(alice)
+    with pytest.raises(ValidationError):
+        await contacts.create_company_and_link(await actor_of(alice), jean.id, "   ")
+    assert await Company.all().count() == 0
+
+
+async def test_the_company_is_not_kept_when_the_link_fails(db, make_staff, monkeypatch):
+    alice = await make_staff("Alice")
+    actor = await actor_of(alice)
+    jean = await _jean(alice)
+
+    async def refused(*args, **kwargs):
+        raise PermissionDeniedError("you may not edit this contact")
+
+    monkeypatch.setattr(contacts, "link", refused)
+    with pytest.raises(PermissionDeniedError):
+        await contacts.create_company_and_link(actor, jean.id, "Acme")
+    assert await Company.all().count() == 0
