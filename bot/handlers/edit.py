@@ -2,7 +2,7 @@
 
 import contextlib
 import html
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -35,7 +35,7 @@ from crm.i18n import Markup, Translator, escape
 from crm.layout import card_layout
 from crm.rules.fields import BOOL_FIELDS, CHANNEL_FIELDS, DATE_FIELDS, TEXT_FIELDS, VALUE_TYPES
 from models import CustomField
-from models.enums import FieldType
+from models.enums import ChannelKind, FieldType
 
 # Telegram allows 100 buttons per message: lists are cut so that the navigation still fits.
 MAX_ITEMS = 90
@@ -115,6 +115,11 @@ class EditField:
     @property
     def multiple(self) -> bool:
         return self.kind == "observers" or bool(self.custom and self.custom.multiple)
+
+    @property
+    def ref(self) -> str:
+        """The field as the core names it (`custom.<code>` for custom fields)."""
+        return f"custom.{self.custom.code}" if self.custom is not None else self.name
 
     def changes(self, value: Any) -> dict[str, Any]:
         """The `update_contact` changes that set this field to `value`."""
@@ -565,7 +570,6 @@ async def on_choose(
     query: CallbackQuery, callback_data: EditAction, actor: Actor, t: Translator
 ) -> None:
     """A value button: set it (a single value) or switch it on or off (several values)."""
-    card = await contacts.get_contact_for_edit(actor, callback_data.id, callback_data.v)
     definitions = await customfields.active_fields()
     field = resolve(callback_data.f, definitions)
     number = callback_data.i
@@ -577,11 +581,12 @@ async def on_choose(
         value = bool(number)
     elif field.kind == "list":
         value = _options(field)[number][0]
+    contact_id, version = callback_data.id, callback_data.v
     if field.multiple:
-        current = _current(card, field)
-        value = [v for v in current if v != value] if value in current else [*current, value]
-    saved = await contacts.update_contact(actor, card.id, field.changes(value), callback_data.v)
-    notice = _notice(t, callback_data.v, saved)
+        saved = await contacts.toggle_value(actor, contact_id, field.ref, value, version)
+    else:
+        saved = await contacts.update_contact(actor, contact_id, field.changes(value), version)
+    notice = _notice(t, version, saved)
     await query.answer(html.unescape(notice))
     if field.multiple:
         await _show_choices(query_message(query), actor, t, saved, field, definitions, notice)
@@ -679,36 +684,81 @@ async def on_channel(
     await edit_or_send(query_message(query), text, kb.as_markup())
 
 
-def _items(views: Sequence[ChannelView]) -> list[dict[str, str]]:
-    """Channel values as `update_contact` takes them: the full list, the first is primary."""
-    return [{"value": v.value, "value_type": v.value_type} for v in views]
-
-
-async def on_channel_change(
-    query: CallbackQuery, callback_data: EditAction, actor: Actor, t: Translator
-) -> None:
-    """Change one value's type, move it first (primary) or remove it; the whole list is saved."""
-    found = await _channel_field(query, callback_data, actor, t)
-    if found is None:
-        return
-    card, field, definitions = found
-    items, i = _items(_channels(card, field)), callback_data.i
-    types = VALUE_TYPES[CHANNEL_FIELDS[field.name]]
-    if not 0 <= i < len(items) or (
-        callback_data.a == "ct" and not 0 <= callback_data.n < len(types)
-    ):
+async def _channel_field_named(
+    query: CallbackQuery, callback_data: EditAction, t: Translator
+) -> tuple[EditField, dict[str, CustomField]] | None:
+    """The channel field a button names, or None (the button is answered as outdated)."""
+    definitions = await customfields.active_fields()
+    field = resolve(callback_data.f, definitions)
+    if field is None or field.kind != "channel":
         await _outdated(query, t)
-        return
-    if callback_data.a == "ct":
-        items[i]["value_type"] = types[callback_data.n]
-    elif callback_data.a == "cp":
-        items.insert(0, items.pop(i))
-    else:
-        items.pop(i)
-    saved = await contacts.update_contact(actor, card.id, {field.name: items}, callback_data.v)
-    notice = _notice(t, callback_data.v, saved)
+        return None
+    return field, definitions
+
+
+async def _show_saved_channels(
+    query: CallbackQuery,
+    t: Translator,
+    shown_version: int,
+    saved: ContactCard,
+    field: EditField,
+    definitions: dict[str, CustomField],
+) -> None:
+    notice = _notice(t, shown_version, saved)
     await query.answer(html.unescape(notice))
     await _show_channels(query_message(query), t, saved, field, definitions, notice)
+
+
+def _value_type(kind: ChannelKind, number: int) -> str | None:
+    """The value type a button's number names, or None for a number no button offers."""
+    types = VALUE_TYPES[kind]
+    return types[number] if 0 <= number < len(types) else None
+
+
+async def on_channel_retype(
+    query: CallbackQuery, callback_data: EditAction, actor: Actor, t: Translator
+) -> None:
+    """Give one value another type."""
+    found = await _channel_field_named(query, callback_data, t)
+    if found is None:
+        return
+    field, definitions = found
+    kind = CHANNEL_FIELDS[field.name]
+    value_type = _value_type(kind, callback_data.n)
+    if value_type is None:
+        await _outdated(query, t)
+        return
+    saved = await contacts.set_channel_type(
+        actor, callback_data.id, kind, callback_data.i, value_type, callback_data.v
+    )
+    await _show_saved_channels(query, t, callback_data.v, saved, field, definitions)
+
+
+async def on_channel_primary(
+    query: CallbackQuery, callback_data: EditAction, actor: Actor, t: Translator
+) -> None:
+    """Make one value the primary one (it moves first)."""
+    found = await _channel_field_named(query, callback_data, t)
+    if found is None:
+        return
+    field, definitions = found
+    saved = await contacts.make_channel_primary(
+        actor, callback_data.id, CHANNEL_FIELDS[field.name], callback_data.i, callback_data.v
+    )
+    await _show_saved_channels(query, t, callback_data.v, saved, field, definitions)
+
+
+async def on_channel_remove(
+    query: CallbackQuery, callback_data: EditAction, actor: Actor, t: Translator
+) -> None:
+    found = await _channel_field_named(query, callback_data, t)
+    if found is None:
+        return
+    field, definitions = found
+    saved = await contacts.remove_channel(
+        actor, callback_data.id, CHANNEL_FIELDS[field.name], callback_data.i, callback_data.v
+    )
+    await _show_saved_channels(query, t, callback_data.v, saved, field, definitions)
 
 
 async def on_channel_add(
@@ -769,26 +819,26 @@ async def on_channel_type(
     ):
         await _outdated(query, t)
         return
-    found = await _channel_field(query, callback_data, actor, t)
+    found = await _channel_field_named(query, callback_data, t)
     if found is None:
         return
-    card, field, definitions = found
-    types = VALUE_TYPES[CHANNEL_FIELDS[field.name]]
-    if not 0 <= callback_data.n < len(types):
+    field, definitions = found
+    kind = CHANNEL_FIELDS[field.name]
+    value_type = _value_type(kind, callback_data.n)
+    if value_type is None:
         await _outdated(query, t)
         return
-    items = [
-        *_items(_channels(card, field)),
-        {"value": str(pending["value"]), "value_type": types[callback_data.n]},
-    ]
+    contact_id, version = callback_data.id, callback_data.v
     try:
-        saved = await contacts.update_contact(actor, card.id, {field.name: items}, callback_data.v)
+        saved = await contacts.add_channel(
+            actor, contact_id, kind, str(pending["value"]), value_type, version
+        )
     except ValidationError as exc:
         await state.set_state(EditForm.channel_value)
         kb = InlineKeyboardBuilder()
         kb.button(
             text=t.plain("edit-btn-cancel"),
-            callback_data=EditAction(a="x", id=card.id, v=card.version),
+            callback_data=EditAction(a="x", id=contact_id, v=version),
         )
         again = t("edit-channel-ask", field=Markup(_label(t, field, definitions)))
         await query.answer()
@@ -797,9 +847,7 @@ async def on_channel_type(
         )
         return
     await _forget(state)
-    notice = _notice(t, callback_data.v, saved)
-    await query.answer(html.unescape(notice))
-    await _show_channels(query_message(query), t, saved, field, definitions, notice)
+    await _show_saved_channels(query, t, version, saved, field, definitions)
 
 
 # --- links to companies and deals -------------------------------------------------------------
@@ -992,7 +1040,9 @@ def build_router() -> Router:
     cb.register(on_clear, EditAction.filter(F.a == "c"))
     cb.register(on_cancel, EditAction.filter(F.a == "x"))
     cb.register(on_channel, EditAction.filter(F.a == "ch"))
-    cb.register(on_channel_change, EditAction.filter(F.a.in_({"ct", "cp", "cr"})))
+    cb.register(on_channel_retype, EditAction.filter(F.a == "ct"))
+    cb.register(on_channel_primary, EditAction.filter(F.a == "cp"))
+    cb.register(on_channel_remove, EditAction.filter(F.a == "cr"))
     cb.register(on_channel_add, EditAction.filter(F.a == "ca"))
     cb.register(on_channel_type, EditAction.filter(F.a == "at"))
     cb.register(on_link_menu, LinkAction.filter(F.a == "m"))

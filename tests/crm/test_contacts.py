@@ -888,3 +888,121 @@ async def test_the_company_is_not_kept_when_the_link_fails(db, make_staff, monke
     with pytest.raises(PermissionDeniedError):
         await contacts.create_company_and_link(actor, jean.id, "Acme")
     assert await Company.all().count() == 0
+
+
+# --- editing one field's values -------------------------------------------------------------
+
+
+async def _phones(contact_id):
+    rows = await Channel.filter(contact_id=contact_id, kind=ChannelKind.PHONE).order_by("sort")
+    return [(c.normalized, c.value_type, c.is_primary) for c in rows]
+
+
+async def _with_two_phones(staff):
+    data = {"first_name": "Jean", "phones": ["06 12 34 56 78", "+33 1 23 45 67 89"]}
+    return await contacts.create_contact(await actor_of(staff), data)
+
+
+async def test_a_channel_is_added_after_the_others_with_its_type(db, make_staff):
+    alice = await make_staff("Alice")
+    jean = await _with_two_phones(alice)
+    card = await contacts.add_channel(
+        await actor_of(alice), jean.id, ChannelKind.PHONE, "01 40 00 00 00", "FAX", jean.version
+    )
+    assert card.version == jean.version + 1
+    assert [p[:2] for p in await _phones(jean.id)] == [
+        ("+33612345678", "WORK"),
+        ("+33123456789", "WORK"),
+        ("+33140000000", "FAX"),
+    ]
+    entry = await HistoryEntry.filter(entity_id=jean.id, field="phones").get()
+    assert "01 40 00 00 00 (FAX)" in (entry.after or "")
+
+
+async def test_an_invalid_channel_is_refused_under_its_position_and_nothing_is_saved(
+    db, make_staff
+):
+    alice = await make_staff("Alice")
+    jean = await _with_two_phones(alice)
+    with pytest.raises(ValidationError) as caught:
+        await contacts.add_channel(
+            await actor_of(alice), jean.id, ChannelKind.PHONE, "12", "WORK", jean.version
+        )
+    assert set(caught.value.errors) == {"phones.2"}
+    assert len(await _phones(jean.id)) == 2
+
+
+async def test_a_channel_is_made_primary_retyped_and_removed(db, make_staff):
+    alice = await make_staff("Alice")
+    actor = await actor_of(alice)
+    jean = await _with_two_phones(alice)
+    card = await contacts.make_channel_primary(actor, jean.id, ChannelKind.PHONE, 1, jean.version)
+    assert await _phones(jean.id) == [
+        ("+33123456789", "WORK", True),
+        ("+33612345678", "WORK", False),
+    ]
+    card = await contacts.set_channel_type(
+        actor, jean.id, ChannelKind.PHONE, 1, "MOBILE", card.version
+    )
+    assert (await _phones(jean.id))[1] == ("+33612345678", "MOBILE", False)
+    card = await contacts.remove_channel(actor, jean.id, ChannelKind.PHONE, 0, card.version)
+    assert await _phones(jean.id) == [("+33612345678", "MOBILE", True)]
+    assert card.version == jean.version + 3
+
+
+async def test_a_channel_position_or_type_that_does_not_exist_is_refused(db, make_staff):
+    alice = await make_staff("Alice")
+    actor = await actor_of(alice)
+    jean = await _with_two_phones(alice)
+    with pytest.raises(ValidationError) as caught:
+        await contacts.remove_channel(actor, jean.id, ChannelKind.PHONE, 2, jean.version)
+    assert caught.value.errors == {"phones": "has no value number 3"}
+    with pytest.raises(ValidationError):
+        await contacts.make_channel_primary(actor, jean.id, ChannelKind.PHONE, -1, jean.version)
+    with pytest.raises(ValidationError):
+        await contacts.set_channel_type(actor, jean.id, ChannelKind.PHONE, 0, "PAGER", jean.version)
+    assert (await contacts.get_contact(actor, jean.id)).version == jean.version
+
+
+async def test_channel_edits_need_the_edit_right_and_the_version_shown(db, make_staff):
+    alice = await make_staff("Alice")
+    reader = await make_staff("Reader", level=None, levels={"read": Level.ALL})
+    jean = await _with_two_phones(alice)
+    with pytest.raises(PermissionDeniedError):
+        await contacts.remove_channel(
+            await actor_of(reader), jean.id, ChannelKind.PHONE, 0, jean.version
+        )
+    actor = await actor_of(alice)
+    await contacts.update_contact(actor, jean.id, {"position": "CEO"}, jean.version)
+    with pytest.raises(StaleEditError):
+        await contacts.remove_channel(actor, jean.id, ChannelKind.PHONE, 0, jean.version)
+    assert len(await _phones(jean.id)) == 2
+
+
+async def test_observers_are_toggled_on_and_off(db, make_staff):
+    alice = await make_staff("Alice")
+    bob = await make_staff("Bob")
+    actor = await actor_of(alice)
+    jean = await _jean(alice)
+    card = await contacts.toggle_value(actor, jean.id, "observers", bob.id, jean.version)
+    assert card.observer_ids == [bob.id]
+    card = await contacts.toggle_value(actor, jean.id, "observers", alice.id, card.version)
+    assert sorted(card.observer_ids) == sorted([alice.id, bob.id])
+    card = await contacts.toggle_value(actor, jean.id, "observers", bob.id, card.version)
+    assert card.observer_ids == [alice.id]
+
+
+async def test_a_multiple_custom_value_is_toggled_and_a_single_field_refused(db, make_staff):
+    alice = await make_staff("Alice", admin=True)
+    actor = await actor_of(alice)
+    options = [{"key": "vip", "label": "VIP"}, {"key": "press", "label": "Press"}]
+    data = {"code": "tags", "label": "Tags", "type": "list", "multiple": True, "options": options}
+    await customfields.create_field(actor, data)
+    jean = await _jean(alice)
+    card = await contacts.toggle_value(actor, jean.id, "custom.tags", "press", jean.version)
+    card = await contacts.toggle_value(actor, jean.id, "custom.tags", "vip", card.version)
+    assert card.custom["tags"] == ["press", "vip"]
+    card = await contacts.toggle_value(actor, jean.id, "custom.tags", "press", card.version)
+    assert card.custom["tags"] == ["vip"]
+    with pytest.raises(ValidationError):
+        await contacts.toggle_value(actor, jean.id, "position", "CEO", card.version)
