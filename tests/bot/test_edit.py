@@ -7,7 +7,7 @@ import pytest
 from aiogram.methods import AnswerCallbackQuery, SendMessage, TelegramMethod
 
 from bot.callbacks import CardAction
-from bot.handlers.edit import EditAction, LinkAction
+from bot.handlers.edit.common import EditAction, LinkAction
 from crm import companies, customfields
 from crm.contacts import ContactCard, create_contact, link, update_contact
 from crm.layout import set_hidden
