@@ -13,6 +13,7 @@ from bot.handlers.card import edit_or_send
 from bot.handlers.edit.common import (
     TYPED_ANSWER,
     EditAction,
+    EditButton,
     EditField,
     EditForm,
     button,
@@ -62,13 +63,19 @@ async def _show_channels(
     ] or [t("edit-channels-empty")]
     kb = InlineKeyboardBuilder()
     for i, view in enumerate(views):
-        data = EditAction(a="ch", id=card.id, v=card.version, f=field.key, i=i)
+        data = EditAction(
+            action=EditButton.CHANNEL, id=card.id, version=card.version, field=field.key, item=i
+        )
         kb.row(button(f"{i + 1}. {_channel_text(t, view)}", data))
     kb.row(
         button(
-            t.plain("edit-btn-add"), EditAction(a="ca", id=card.id, v=card.version, f=field.key)
+            t.plain("edit-btn-add"),
+            EditAction(action=EditButton.ADD, id=card.id, version=card.version, field=field.key),
         ),
-        button(t.plain("btn-back"), EditAction(a="m", id=card.id, v=card.version)),
+        button(
+            t.plain("btn-back"),
+            EditAction(action=EditButton.MENU, id=card.id, version=card.version),
+        ),
     )
     await edit_or_send(message, "\n".join(lines), kb.as_markup())
 
@@ -89,9 +96,9 @@ async def _channel_field(
     query: CallbackQuery, callback_data: EditAction, actor: Actor, t: Translator
 ) -> tuple[ContactCard, EditField, dict[str, CustomField]] | None:
     """The contact (at the version shown) and the channel field a button names, or None."""
-    card = await contacts.get_contact_for_edit(actor, callback_data.id, callback_data.v)
+    card = await contacts.get_contact_for_edit(actor, callback_data.id, callback_data.version)
     definitions = await customfields.active_fields()
-    field = resolve(callback_data.f, definitions)
+    field = resolve(callback_data.field, definitions)
     if field is None or field.kind != "channel":
         await outdated(query, t)
         return None
@@ -106,7 +113,7 @@ async def on_channel(
     if found is None:
         return
     card, field, definitions = found
-    views, i = channel_views(card, field), callback_data.i
+    views, i = channel_views(card, field), callback_data.item
     if not 0 <= i < len(views):
         await outdated(query, t)
         return
@@ -114,17 +121,39 @@ async def on_channel(
     kb = InlineKeyboardBuilder()
     for number, vtype in enumerate(VALUE_TYPES[view.kind]):
         mark = "✓ " if vtype == view.value_type else ""
-        data = EditAction(a="ct", id=card.id, v=card.version, f=field.key, i=i, n=number)
+        data = EditAction(
+            action=EditButton.CHANNEL_TYPE,
+            id=card.id,
+            version=card.version,
+            field=field.key,
+            item=i,
+            type_number=number,
+        )
         kb.add(button(mark + t.plain(f"vtype-{vtype}"), data))
     kb.adjust(3)
     actions = []
     if i > 0:
-        data = EditAction(a="cp", id=card.id, v=card.version, f=field.key, i=i)
+        data = EditAction(
+            action=EditButton.MAKE_PRIMARY,
+            id=card.id,
+            version=card.version,
+            field=field.key,
+            item=i,
+        )
         actions.append(button(t.plain("edit-btn-primary"), data))
-    data = EditAction(a="cr", id=card.id, v=card.version, f=field.key, i=i)
+    data = EditAction(
+        action=EditButton.REMOVE, id=card.id, version=card.version, field=field.key, item=i
+    )
     actions.append(button(t.plain("edit-btn-remove"), data))
     kb.row(*actions)
-    kb.row(button(t.plain("btn-back"), EditAction(a="cl", id=card.id, v=card.version, f=field.key)))
+    kb.row(
+        button(
+            t.plain("btn-back"),
+            EditAction(
+                action=EditButton.CHANNELS, id=card.id, version=card.version, field=field.key
+            ),
+        )
+    )
     text = t(
         "edit-channel",
         field=Markup(label_html(t, field, definitions)),
@@ -140,7 +169,7 @@ async def _channel_field_named(
 ) -> tuple[EditField, dict[str, CustomField]] | None:
     """The channel field a button names, or None (the button is answered as outdated)."""
     definitions = await customfields.active_fields()
-    field = resolve(callback_data.f, definitions)
+    field = resolve(callback_data.field, definitions)
     if field is None or field.kind != "channel":
         await outdated(query, t)
         return None
@@ -175,14 +204,14 @@ async def on_channel_retype(
         return
     field, definitions = found
     kind = CHANNEL_FIELDS[field.name]
-    value_type = _value_type(kind, callback_data.n)
+    value_type = _value_type(kind, callback_data.type_number)
     if value_type is None:
         await outdated(query, t)
         return
     saved = await contacts.set_channel_type(
-        actor, callback_data.id, kind, callback_data.i, value_type, callback_data.v
+        actor, callback_data.id, kind, callback_data.item, value_type, callback_data.version
     )
-    await _show_saved_channels(query, t, callback_data.v, saved, field, definitions)
+    await _show_saved_channels(query, t, callback_data.version, saved, field, definitions)
 
 
 async def on_channel_primary(
@@ -194,9 +223,13 @@ async def on_channel_primary(
         return
     field, definitions = found
     saved = await contacts.make_channel_primary(
-        actor, callback_data.id, CHANNEL_FIELDS[field.name], callback_data.i, callback_data.v
+        actor,
+        callback_data.id,
+        CHANNEL_FIELDS[field.name],
+        callback_data.item,
+        callback_data.version,
     )
-    await _show_saved_channels(query, t, callback_data.v, saved, field, definitions)
+    await _show_saved_channels(query, t, callback_data.version, saved, field, definitions)
 
 
 async def on_channel_remove(
@@ -207,9 +240,13 @@ async def on_channel_remove(
         return
     field, definitions = found
     saved = await contacts.remove_channel(
-        actor, callback_data.id, CHANNEL_FIELDS[field.name], callback_data.i, callback_data.v
+        actor,
+        callback_data.id,
+        CHANNEL_FIELDS[field.name],
+        callback_data.item,
+        callback_data.version,
     )
-    await _show_saved_channels(query, t, callback_data.v, saved, field, definitions)
+    await _show_saved_channels(query, t, callback_data.version, saved, field, definitions)
 
 
 async def on_channel_add(
@@ -223,7 +260,8 @@ async def on_channel_add(
     await state.update_data(edit={"id": card.id, "v": card.version, "f": field.key})
     kb = InlineKeyboardBuilder()
     kb.button(
-        text=t.plain("edit-btn-cancel"), callback_data=EditAction(a="x", id=card.id, v=card.version)
+        text=t.plain("edit-btn-cancel"),
+        callback_data=EditAction(action=EditButton.CANCEL, id=card.id, version=card.version),
     )
     await query.answer()
     await edit_or_send(
@@ -248,10 +286,21 @@ async def process_channel_value(message: Message, t: Translator, state: FSMConte
     contact_id, version = int(pending["id"]), int(pending["v"])
     kb = InlineKeyboardBuilder()
     for number, vtype in enumerate(VALUE_TYPES[CHANNEL_FIELDS[field.name]]):
-        data = EditAction(a="at", id=contact_id, v=version, f=field.key, n=number)
+        data = EditAction(
+            action=EditButton.ADDED_TYPE,
+            id=contact_id,
+            version=version,
+            field=field.key,
+            type_number=number,
+        )
         kb.add(button(t.plain(f"vtype-{vtype}"), data))
     kb.adjust(3)
-    kb.row(button(t.plain("edit-btn-cancel"), EditAction(a="x", id=contact_id, v=version)))
+    kb.row(
+        button(
+            t.plain("edit-btn-cancel"),
+            EditAction(action=EditButton.CANCEL, id=contact_id, version=version),
+        )
+    )
     await message.answer(
         t("edit-channel-type", value=render.shorten(value, 200)), reply_markup=kb.as_markup()
     )
@@ -265,7 +314,7 @@ async def on_channel_type(
     if (
         await state.get_state() != EditForm.channel_type.state
         or pending.get("id") != callback_data.id
-        or pending.get("f") != callback_data.f
+        or pending.get("f") != callback_data.field
         or "value" not in pending
     ):
         await outdated(query, t)
@@ -275,11 +324,11 @@ async def on_channel_type(
         return
     field, definitions = found
     kind = CHANNEL_FIELDS[field.name]
-    value_type = _value_type(kind, callback_data.n)
+    value_type = _value_type(kind, callback_data.type_number)
     if value_type is None:
         await outdated(query, t)
         return
-    contact_id, version = callback_data.id, callback_data.v
+    contact_id, version = callback_data.id, callback_data.version
     try:
         saved = await contacts.add_channel(
             actor, contact_id, kind, str(pending["value"]), value_type, version
@@ -289,7 +338,7 @@ async def on_channel_type(
         kb = InlineKeyboardBuilder()
         kb.button(
             text=t.plain("edit-btn-cancel"),
-            callback_data=EditAction(a="x", id=contact_id, v=version),
+            callback_data=EditAction(action=EditButton.CANCEL, id=contact_id, version=version),
         )
         again = t("edit-channel-ask", field=Markup(label_html(t, field, definitions)))
         await query.answer()
@@ -305,13 +354,13 @@ def get_router() -> Router:
     """A channel field's values: show, retype, make primary, remove, add."""
     router = Router(name="edit-channels")
     cb = router.callback_query
-    cb.register(on_channels, EditAction.filter(F.a == "cl"))
-    cb.register(on_channel, EditAction.filter(F.a == "ch"))
-    cb.register(on_channel_retype, EditAction.filter(F.a == "ct"))
-    cb.register(on_channel_primary, EditAction.filter(F.a == "cp"))
-    cb.register(on_channel_remove, EditAction.filter(F.a == "cr"))
-    cb.register(on_channel_add, EditAction.filter(F.a == "ca"))
-    cb.register(on_channel_type, EditAction.filter(F.a == "at"))
+    cb.register(on_channels, EditAction.filter(F.action == EditButton.CHANNELS))
+    cb.register(on_channel, EditAction.filter(F.action == EditButton.CHANNEL))
+    cb.register(on_channel_retype, EditAction.filter(F.action == EditButton.CHANNEL_TYPE))
+    cb.register(on_channel_primary, EditAction.filter(F.action == EditButton.MAKE_PRIMARY))
+    cb.register(on_channel_remove, EditAction.filter(F.action == EditButton.REMOVE))
+    cb.register(on_channel_add, EditAction.filter(F.action == EditButton.ADD))
+    cb.register(on_channel_type, EditAction.filter(F.action == EditButton.ADDED_TYPE))
     router.message.register(
         process_channel_value,
         StateFilter(EditForm.channel_value, EditForm.channel_type),

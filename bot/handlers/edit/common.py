@@ -4,6 +4,7 @@ widgets."""
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
+from enum import StrEnum
 from typing import Any
 
 from aiogram import F
@@ -26,32 +27,65 @@ BUTTON_LIMIT = 40  # characters of a button label; clients cut longer ones anywa
 TYPED_ANSWER = (F.text, ~F.text.startswith("/"))
 
 
+class EditButton(StrEnum):
+    """The buttons of the edit dialog (short values: callback data holds 64 bytes)."""
+
+    MENU = "m"
+    DONE = "d"
+    FIELD = "f"  # open field `field`
+    CHOOSE = "s"  # choose choice number `item` of it
+    CLEAR = "c"
+    CANCEL = "x"
+    CHANNELS = "cl"  # the values of channel field `field`
+    CHANNEL = "ch"  # its value at position `item`
+    CHANNEL_TYPE = "ct"  # give that value the type number `type_number`
+    MAKE_PRIMARY = "cp"  # move that value first
+    REMOVE = "cr"  # remove that value
+    ADD = "ca"  # add a value: it is asked for
+    ADDED_TYPE = "at"  # give the added value the type number `type_number`
+
+
 class EditAction(CallbackData, prefix="e"):
     """A button of the edit dialog (ids and short codes only, never trusted).
 
-    `a`: m menu, f open field `f`, s choose item `i`, c clear, ch channel `i`, ct give channel
-    `i` the type number `n`, cp make channel `i` primary, cr remove channel `i`, ca add a
-    channel, at give the added channel the type number `n`, x cancel, d done.
-    `f`: a built-in field's name or `u<custom field id>`; `v`: the contact version shown.
+    `version`: the contact version shown; `field`: a built-in field's name or
+    `u<custom field id>`; `item` and `type_number` as `EditButton` says.
     """
 
-    a: str
+    action: EditButton
     id: int
-    v: int
-    f: str = ""
-    i: int = 0
-    n: int = 0
+    version: int
+    field: str = ""
+    item: int = 0
+    type_number: int = 0
+
+
+class LinkButton(StrEnum):
+    """The buttons of the link dialog."""
+
+    MENU = "m"
+    LINK = "l"  # link the found target (as the primary company when `primary`)
+    CREATE = "n"  # create the company titled as the last search, and link it
+    UNLINK = "u"
+    MAKE_PRIMARY = "p"  # make a linked company the primary one
+    DONE = "d"
+
+
+class LinkTarget(StrEnum):
+    """What a contact is linked to."""
+
+    COMPANY = "c"
+    DEAL = "d"
 
 
 class LinkAction(CallbackData, prefix="el"):
-    """A button of the link dialog: `a` m menu, l link, n create the searched company,
-    u unlink, p make primary, d done; `k` c (company) or d (deal), `to` its id, `p` 1 = primary."""
+    """A button of the link dialog about contact `id` and the target `target_id`."""
 
-    a: str
+    action: LinkButton
     id: int
-    k: str = ""
-    to: int = 0
-    p: int = 0
+    target: LinkTarget | None = None
+    target_id: int = 0
+    primary: bool = False
 
 
 class EditForm(StatesGroup):

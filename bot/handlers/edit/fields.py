@@ -12,14 +12,16 @@ from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMar
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot import render
-from bot.callbacks import CardAction
+from bot.callbacks import CardAction, CardButton
 from bot.handlers.card import edit_or_send, send_card
 from bot.handlers.edit.common import (
     TYPED_ANSWER,
     EditAction,
+    EditButton,
     EditField,
     EditForm,
     LinkAction,
+    LinkButton,
     as_typed,
     button,
     channel_views,
@@ -94,10 +96,12 @@ def _summary(
 def _open_field(card: ContactCard, field: EditField) -> CallbackData:
     """The menu button of a field: companies and channels have dialogs of their own."""
     if field.kind == "companies":
-        return LinkAction(a="m", id=card.id)
+        return LinkAction(action=LinkButton.MENU, id=card.id)
     if field.kind == "channel":
-        return EditAction(a="cl", id=card.id, v=card.version, f=field.key)
-    return EditAction(a="f", id=card.id, v=card.version, f=field.key)
+        return EditAction(
+            action=EditButton.CHANNELS, id=card.id, version=card.version, field=field.key
+        )
+    return EditAction(action=EditButton.FIELD, id=card.id, version=card.version, field=field.key)
 
 
 async def _menu(
@@ -133,7 +137,12 @@ async def _menu(
     kb = InlineKeyboardBuilder()
     kb.row(*rows[: MAX_ITEMS + 6])  # two per row below; the Done button makes at most 97
     kb.adjust(2)
-    kb.row(button(t.plain("edit-btn-done"), EditAction(a="d", id=card.id, v=card.version)))
+    kb.row(
+        button(
+            t.plain("edit-btn-done"),
+            EditAction(action=EditButton.DONE, id=card.id, version=card.version),
+        )
+    )
     lines = [notice] if notice else []
     title = render.shorten(render.card_title(card.contact), 100)
     lines.append(t("edit-menu", name=title, id=str(card.id)))
@@ -149,7 +158,7 @@ async def on_edit(
     query: CallbackQuery, callback_data: CardAction, actor: Actor, t: Translator, state: FSMContext
 ) -> None:
     """The card's Edit button: the menu, if the contact is still as the card showed it."""
-    card = await contacts.get_contact_for_edit(actor, callback_data.id, callback_data.v)
+    card = await contacts.get_contact_for_edit(actor, callback_data.id, callback_data.version)
     await forget(state)
     await query.answer()
     await _menu(query_message(query), actor, t, card)
@@ -178,9 +187,9 @@ async def on_field(
     query: CallbackQuery, callback_data: EditAction, actor: Actor, t: Translator, state: FSMContext
 ) -> None:
     """A field's button: a question for typed fields, a list of choices otherwise."""
-    card = await contacts.get_contact_for_edit(actor, callback_data.id, callback_data.v)
+    card = await contacts.get_contact_for_edit(actor, callback_data.id, callback_data.version)
     definitions = await customfields.active_fields()
-    field = resolve(callback_data.f, definitions)
+    field = resolve(callback_data.field, definitions)
     if field is None or field.kind in ("companies", "channel"):
         await outdated(query, t)
         return
@@ -200,8 +209,14 @@ def _prompt_keyboard(
 ) -> InlineKeyboardMarkup:
     kb = InlineKeyboardBuilder()
     kb.row(
-        button(t.plain("edit-btn-clear"), EditAction(a="c", id=contact_id, v=version, f=key)),
-        button(t.plain("edit-btn-cancel"), EditAction(a="x", id=contact_id, v=version)),
+        button(
+            t.plain("edit-btn-clear"),
+            EditAction(action=EditButton.CLEAR, id=contact_id, version=version, field=key),
+        ),
+        button(
+            t.plain("edit-btn-cancel"),
+            EditAction(action=EditButton.CANCEL, id=contact_id, version=version),
+        ),
     )
     return kb.as_markup()
 
@@ -266,16 +281,16 @@ async def on_clear(
     query: CallbackQuery, callback_data: EditAction, actor: Actor, t: Translator, state: FSMContext
 ) -> None:
     definitions = await customfields.active_fields()
-    field = resolve(callback_data.f, definitions)
+    field = resolve(callback_data.field, definitions)
     if field is None or field.kind in ("channel", "companies"):
         await outdated(query, t)
         return
     empty: Any = [] if field.multiple or field.custom is not None else None
     card = await contacts.update_contact(
-        actor, callback_data.id, field.changes(empty), callback_data.v
+        actor, callback_data.id, field.changes(empty), callback_data.version
     )
     await forget(state)
-    notice = saved_notice(t, callback_data.v, card)
+    notice = saved_notice(t, callback_data.version, card)
     await query.answer(html.unescape(notice))
     await _menu(query_message(query), actor, t, card, notice)
 
@@ -330,13 +345,27 @@ async def _show_choices(
         mark = "✓ " if number in chosen else ""
         kb.add(
             button(
-                mark + label, EditAction(a="s", id=card.id, v=card.version, f=field.key, i=number)
+                mark + label,
+                EditAction(
+                    action=EditButton.CHOOSE,
+                    id=card.id,
+                    version=card.version,
+                    field=field.key,
+                    item=number,
+                ),
             )
         )
     kb.adjust(2)
-    nav = [button(t.plain("btn-back"), EditAction(a="m", id=card.id, v=card.version))]
+    nav = [
+        button(
+            t.plain("btn-back"),
+            EditAction(action=EditButton.MENU, id=card.id, version=card.version),
+        )
+    ]
     if field.custom is not None or field.kind in ("type", "source"):
-        clear = EditAction(a="c", id=card.id, v=card.version, f=field.key)
+        clear = EditAction(
+            action=EditButton.CLEAR, id=card.id, version=card.version, field=field.key
+        )
         nav.insert(0, button(t.plain("edit-btn-clear"), clear))
     kb.row(*nav)
     label = Markup(label_html(t, field, definitions))
@@ -350,8 +379,8 @@ async def on_choose(
 ) -> None:
     """A value button: set it (a single value) or switch it on or off (several values)."""
     definitions = await customfields.active_fields()
-    field = resolve(callback_data.f, definitions)
-    number = callback_data.i
+    field = resolve(callback_data.field, definitions)
+    number = callback_data.item
     if field is None or number not in {n for n, _ in await _choices(actor, t, field)}:
         await outdated(query, t)
         return
@@ -360,7 +389,7 @@ async def on_choose(
         value = bool(number)
     elif field.kind == "list":
         value = field_options(field)[number][0]
-    contact_id, version = callback_data.id, callback_data.v
+    contact_id, version = callback_data.id, callback_data.version
     if field.multiple:
         saved = await contacts.toggle_value(actor, contact_id, field.ref, value, version)
     else:
@@ -377,12 +406,12 @@ def get_router() -> Router:
     """The menu, typed values and choices."""
     router = Router(name="edit-fields")
     cb = router.callback_query
-    cb.register(on_edit, CardAction.filter(F.action == "edit"))
-    cb.register(on_menu, EditAction.filter(F.a == "m"))
-    cb.register(on_done, EditAction.filter(F.a == "d"))
-    cb.register(on_field, EditAction.filter(F.a == "f"))
-    cb.register(on_choose, EditAction.filter(F.a == "s"))
-    cb.register(on_clear, EditAction.filter(F.a == "c"))
-    cb.register(on_cancel, EditAction.filter(F.a == "x"))
+    cb.register(on_edit, CardAction.filter(F.action == CardButton.EDIT))
+    cb.register(on_menu, EditAction.filter(F.action == EditButton.MENU))
+    cb.register(on_done, EditAction.filter(F.action == EditButton.DONE))
+    cb.register(on_field, EditAction.filter(F.action == EditButton.FIELD))
+    cb.register(on_choose, EditAction.filter(F.action == EditButton.CHOOSE))
+    cb.register(on_clear, EditAction.filter(F.action == EditButton.CLEAR))
+    cb.register(on_cancel, EditAction.filter(F.action == EditButton.CANCEL))
     router.message.register(process_value, EditForm.value, *TYPED_ANSWER)
     return router

@@ -8,9 +8,18 @@ from aiogram.types import CallbackQuery, Message
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot import render
-from bot.callbacks import CardAction
+from bot.callbacks import CardAction, CardButton
 from bot.handlers.card import edit_or_send, send_card
-from bot.handlers.edit.common import TYPED_ANSWER, LinkAction, LinkForm, button, forget, outdated
+from bot.handlers.edit.common import (
+    TYPED_ANSWER,
+    LinkAction,
+    LinkButton,
+    LinkForm,
+    LinkTarget,
+    button,
+    forget,
+    outdated,
+)
 from bot.messages import query_message
 from crm import companies, contacts
 from crm.actors import Actor
@@ -21,7 +30,8 @@ from crm.i18n import Translator, escape
 MAX_LINKS = 20
 QUERY_LIMIT = 200  # a title longer than this is no search
 
-LINK_KINDS = {"c": "company", "d": "deal"}
+# The core's names of the link targets.
+LINK_KINDS = {LinkTarget.COMPANY: "company", LinkTarget.DEAL: "deal"}
 
 
 async def _show_links(
@@ -53,14 +63,24 @@ async def _show_links(
         row = [
             button(
                 t.plain("link-btn-unlink", title=company.title),
-                LinkAction(a="u", id=card.id, k="c", to=company.company_id),
+                LinkAction(
+                    action=LinkButton.UNLINK,
+                    id=card.id,
+                    target=LinkTarget.COMPANY,
+                    target_id=company.company_id,
+                ),
             )
         ]
         if not company.is_primary:
             row.append(
                 button(
                     t.plain("link-btn-make-primary"),
-                    LinkAction(a="p", id=card.id, k="c", to=company.company_id),
+                    LinkAction(
+                        action=LinkButton.MAKE_PRIMARY,
+                        id=card.id,
+                        target=LinkTarget.COMPANY,
+                        target_id=company.company_id,
+                    ),
                 )
             )
         kb.row(*row)
@@ -68,10 +88,12 @@ async def _show_links(
         kb.row(
             button(
                 t.plain("link-btn-unlink", title=deal.title),
-                LinkAction(a="u", id=card.id, k="d", to=deal.id),
+                LinkAction(
+                    action=LinkButton.UNLINK, id=card.id, target=LinkTarget.DEAL, target_id=deal.id
+                ),
             )
         )
-    kb.row(button(t.plain("link-btn-done"), LinkAction(a="d", id=card.id)))
+    kb.row(button(t.plain("link-btn-done"), LinkAction(action=LinkButton.DONE, id=card.id)))
     await edit_or_send(message, "\n".join(lines), kb.as_markup())
 
 
@@ -113,23 +135,41 @@ async def process_link_title(
         kb.row(
             button(
                 t.plain("link-btn-company", title=company.title),
-                LinkAction(a="l", id=contact_id, k="c", to=company.id),
+                LinkAction(
+                    action=LinkButton.LINK,
+                    id=contact_id,
+                    target=LinkTarget.COMPANY,
+                    target_id=company.id,
+                ),
             ),
             button(
                 t.plain("link-btn-as-primary"),
-                LinkAction(a="l", id=contact_id, k="c", to=company.id, p=1),
+                LinkAction(
+                    action=LinkButton.LINK,
+                    id=contact_id,
+                    target=LinkTarget.COMPANY,
+                    target_id=company.id,
+                    primary=True,
+                ),
             ),
         )
     for deal in found.deals:
         kb.row(
             button(
                 t.plain("link-btn-deal", title=deal.title),
-                LinkAction(a="l", id=contact_id, k="d", to=deal.id),
+                LinkAction(
+                    action=LinkButton.LINK, id=contact_id, target=LinkTarget.DEAL, target_id=deal.id
+                ),
             )
         )
     if title:
-        kb.row(button(t.plain("link-btn-create", title=title), LinkAction(a="n", id=contact_id)))
-    kb.row(button(t.plain("btn-back"), LinkAction(a="m", id=contact_id)))
+        kb.row(
+            button(
+                t.plain("link-btn-create", title=title),
+                LinkAction(action=LinkButton.CREATE, id=contact_id),
+            )
+        )
+    kb.row(button(t.plain("btn-back"), LinkAction(action=LinkButton.MENU, id=contact_id)))
     shown = render.shorten(title, 60)
     text = (
         t("link-found", query=shown)
@@ -143,14 +183,17 @@ async def on_link(
     query: CallbackQuery, callback_data: LinkAction, actor: Actor, t: Translator, state: FSMContext
 ) -> None:
     """Link a found company (maybe as primary) or deal, or make a linked company primary."""
-    kind = LINK_KINDS.get(callback_data.k)
-    if kind is None or (callback_data.a == "p" and kind != "company"):
+    target = callback_data.target
+    make_primary = callback_data.action == LinkButton.MAKE_PRIMARY
+    if target is None or (make_primary and target != LinkTarget.COMPANY):
         await outdated(query, t)
         return
-    primary = callback_data.a == "p" or callback_data.p == 1
-    await contacts.link(actor, callback_data.id, kind, callback_data.to, primary=primary)
+    primary = make_primary or callback_data.primary
+    await contacts.link(
+        actor, callback_data.id, LINK_KINDS[target], callback_data.target_id, primary=primary
+    )
     links = await contacts.get_contact_links(actor, callback_data.id)
-    notice = t("link-primary-set") if callback_data.a == "p" else t("link-linked")
+    notice = t("link-primary-set") if make_primary else t("link-linked")
     await query.answer(html.unescape(notice))
     await _show_links(query_message(query), t, state, links, notice)
 
@@ -158,11 +201,12 @@ async def on_link(
 async def on_unlink(
     query: CallbackQuery, callback_data: LinkAction, actor: Actor, t: Translator, state: FSMContext
 ) -> None:
-    kind = LINK_KINDS.get(callback_data.k)
-    if kind is None:
+    if callback_data.target is None:
         await outdated(query, t)
         return
-    await contacts.unlink(actor, callback_data.id, kind, callback_data.to)
+    await contacts.unlink(
+        actor, callback_data.id, LINK_KINDS[callback_data.target], callback_data.target_id
+    )
     links = await contacts.get_contact_links(actor, callback_data.id)
     await query.answer(t.plain("link-unlinked"))
     await _show_links(query_message(query), t, state, links, t("link-unlinked"))
@@ -200,11 +244,13 @@ def get_router() -> Router:
     """The link dialog."""
     router = Router(name="edit-links")
     cb = router.callback_query
-    cb.register(on_link_start, CardAction.filter(F.action == "link"))
-    cb.register(on_link_menu, LinkAction.filter(F.a == "m"))
-    cb.register(on_link, LinkAction.filter(F.a.in_({"l", "p"})))
-    cb.register(on_unlink, LinkAction.filter(F.a == "u"))
-    cb.register(on_create_company, LinkAction.filter(F.a == "n"))
-    cb.register(on_link_done, LinkAction.filter(F.a == "d"))
+    cb.register(on_link_start, CardAction.filter(F.action == CardButton.LINK))
+    cb.register(on_link_menu, LinkAction.filter(F.action == LinkButton.MENU))
+    cb.register(
+        on_link, LinkAction.filter(F.action.in_({LinkButton.LINK, LinkButton.MAKE_PRIMARY}))
+    )
+    cb.register(on_unlink, LinkAction.filter(F.action == LinkButton.UNLINK))
+    cb.register(on_create_company, LinkAction.filter(F.action == LinkButton.CREATE))
+    cb.register(on_link_done, LinkAction.filter(F.action == LinkButton.DONE))
     router.message.register(process_link_title, LinkForm.title, *TYPED_ANSWER)
     return router

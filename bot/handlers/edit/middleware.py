@@ -11,7 +11,7 @@ from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message, Telegram
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot import render
-from bot.callbacks import CardAction
+from bot.callbacks import CardAction, CardButton
 from bot.handlers.edit.common import error_text, forget
 from crm import customfields
 from crm.errors import CrmError, StaleEditError, ValidationError
@@ -39,7 +39,7 @@ class EditErrorsMiddleware(BaseMiddleware):
             kb = InlineKeyboardBuilder()
             kb.button(
                 text=t.plain("edit-btn-open-current"),
-                callback_data=CardAction(action="open", id=int(exc.params["entity_id"])),
+                callback_data=CardAction(action=CardButton.OPEN, id=int(exc.params["entity_id"])),
             )
             await _reply(event, t("edit-stale"), kb.as_markup(), t.plain("edit-stale-short"))
         except ValidationError as exc:
