@@ -80,11 +80,52 @@ async def _show_channels(
     await edit_or_send(message, "\n".join(lines), kb.as_markup())
 
 
+async def _channel_field(
+    query: CallbackQuery, callback_data: EditAction, t: Translator
+) -> tuple[EditField, dict[str, CustomField]] | None:
+    """The channel field a button names, or None (the button is answered as outdated)."""
+    definitions = await customfields.active_fields()
+    field = resolve(callback_data.field, definitions)
+    if field is None or field.kind != "channel":
+        await outdated(query, t)
+        return None
+    return field, definitions
+
+
+async def _card_and_channel_field(
+    query: CallbackQuery, callback_data: EditAction, actor: Actor, t: Translator
+) -> tuple[ContactCard, EditField, dict[str, CustomField]] | None:
+    """The contact (at the version shown, for its editor) and the channel field a button names,
+    or None."""
+    card = await contacts.get_contact_for_edit(actor, callback_data.id, callback_data.version)
+    found = await _channel_field(query, callback_data, t)
+    return None if found is None else (card, *found)
+
+
+def _value_type(kind: ChannelKind, number: int) -> str | None:
+    """The value type a button's number names, or None for a number no button offers."""
+    types = VALUE_TYPES[kind]
+    return types[number] if 0 <= number < len(types) else None
+
+
+async def _show_saved_channels(
+    query: CallbackQuery,
+    t: Translator,
+    shown_version: int,
+    saved: ContactCard,
+    field: EditField,
+    definitions: dict[str, CustomField],
+) -> None:
+    notice = saved_notice(t, shown_version, saved)
+    await query.answer(html.unescape(notice))
+    await _show_channels(query_message(query), t, saved, field, definitions, notice)
+
+
 async def on_channels(
     query: CallbackQuery, callback_data: EditAction, actor: Actor, t: Translator
 ) -> None:
     """A channel field's menu button: its values, each a button, and Add."""
-    found = await _channel_field(query, callback_data, actor, t)
+    found = await _card_and_channel_field(query, callback_data, actor, t)
     if found is None:
         return
     card, field, definitions = found
@@ -92,24 +133,11 @@ async def on_channels(
     await _show_channels(query_message(query), t, card, field, definitions)
 
 
-async def _channel_field(
-    query: CallbackQuery, callback_data: EditAction, actor: Actor, t: Translator
-) -> tuple[ContactCard, EditField, dict[str, CustomField]] | None:
-    """The contact (at the version shown) and the channel field a button names, or None."""
-    card = await contacts.get_contact_for_edit(actor, callback_data.id, callback_data.version)
-    definitions = await customfields.active_fields()
-    field = resolve(callback_data.field, definitions)
-    if field is None or field.kind != "channel":
-        await outdated(query, t)
-        return None
-    return card, field, definitions
-
-
 async def on_channel(
     query: CallbackQuery, callback_data: EditAction, actor: Actor, t: Translator
 ) -> None:
     """One value: its type, make it primary, remove it."""
-    found = await _channel_field(query, callback_data, actor, t)
+    found = await _card_and_channel_field(query, callback_data, actor, t)
     if found is None:
         return
     card, field, definitions = found
@@ -164,42 +192,11 @@ async def on_channel(
     await edit_or_send(query_message(query), text, kb.as_markup())
 
 
-async def _channel_field_named(
-    query: CallbackQuery, callback_data: EditAction, t: Translator
-) -> tuple[EditField, dict[str, CustomField]] | None:
-    """The channel field a button names, or None (the button is answered as outdated)."""
-    definitions = await customfields.active_fields()
-    field = resolve(callback_data.field, definitions)
-    if field is None or field.kind != "channel":
-        await outdated(query, t)
-        return None
-    return field, definitions
-
-
-async def _show_saved_channels(
-    query: CallbackQuery,
-    t: Translator,
-    shown_version: int,
-    saved: ContactCard,
-    field: EditField,
-    definitions: dict[str, CustomField],
-) -> None:
-    notice = saved_notice(t, shown_version, saved)
-    await query.answer(html.unescape(notice))
-    await _show_channels(query_message(query), t, saved, field, definitions, notice)
-
-
-def _value_type(kind: ChannelKind, number: int) -> str | None:
-    """The value type a button's number names, or None for a number no button offers."""
-    types = VALUE_TYPES[kind]
-    return types[number] if 0 <= number < len(types) else None
-
-
 async def on_channel_retype(
     query: CallbackQuery, callback_data: EditAction, actor: Actor, t: Translator
 ) -> None:
     """Give one value another type."""
-    found = await _channel_field_named(query, callback_data, t)
+    found = await _channel_field(query, callback_data, t)
     if found is None:
         return
     field, definitions = found
@@ -218,7 +215,7 @@ async def on_channel_primary(
     query: CallbackQuery, callback_data: EditAction, actor: Actor, t: Translator
 ) -> None:
     """Make one value the primary one (it moves first)."""
-    found = await _channel_field_named(query, callback_data, t)
+    found = await _channel_field(query, callback_data, t)
     if found is None:
         return
     field, definitions = found
@@ -235,7 +232,8 @@ async def on_channel_primary(
 async def on_channel_remove(
     query: CallbackQuery, callback_data: EditAction, actor: Actor, t: Translator
 ) -> None:
-    found = await _channel_field_named(query, callback_data, t)
+    """Remove one value (the next one becomes primary when the primary goes)."""
+    found = await _channel_field(query, callback_data, t)
     if found is None:
         return
     field, definitions = found
@@ -252,7 +250,8 @@ async def on_channel_remove(
 async def on_channel_add(
     query: CallbackQuery, callback_data: EditAction, actor: Actor, t: Translator, state: FSMContext
 ) -> None:
-    found = await _channel_field(query, callback_data, actor, t)
+    """Add: the value is asked for, then its type."""
+    found = await _card_and_channel_field(query, callback_data, actor, t)
     if found is None:
         return
     card, field, definitions = found
@@ -306,7 +305,7 @@ async def process_channel_value(message: Message, t: Translator, state: FSMConte
     )
 
 
-async def on_channel_type(
+async def on_added_type(
     query: CallbackQuery, callback_data: EditAction, actor: Actor, t: Translator, state: FSMContext
 ) -> None:
     """The added value's type: the value joins the end of the list; bad input is asked again."""
@@ -319,7 +318,7 @@ async def on_channel_type(
     ):
         await outdated(query, t)
         return
-    found = await _channel_field_named(query, callback_data, t)
+    found = await _channel_field(query, callback_data, t)
     if found is None:
         return
     field, definitions = found
@@ -360,7 +359,7 @@ def get_router() -> Router:
     cb.register(on_channel_primary, EditAction.filter(F.action == EditButton.MAKE_PRIMARY))
     cb.register(on_channel_remove, EditAction.filter(F.action == EditButton.REMOVE))
     cb.register(on_channel_add, EditAction.filter(F.action == EditButton.ADD))
-    cb.register(on_channel_type, EditAction.filter(F.action == EditButton.ADDED_TYPE))
+    cb.register(on_added_type, EditAction.filter(F.action == EditButton.ADDED_TYPE))
     router.message.register(
         process_channel_value,
         StateFilter(EditForm.channel_value, EditForm.channel_type),

@@ -89,12 +89,16 @@ class LinkAction(CallbackData, prefix="el"):
 
 
 class EditForm(StatesGroup):
+    """The edit dialog waits for a typed value."""
+
     value = State()  # a field's new value, typed
     channel_value = State()  # a phone, e-mail, website or messenger to add
     channel_type = State()  # ...and then its type, by button
 
 
 class LinkForm(StatesGroup):
+    """The link dialog waits for a title."""
+
     title = State()  # a company or deal title to find, or a new company's title
 
 
@@ -124,6 +128,7 @@ class EditField:
 
     @property
     def multiple(self) -> bool:
+        """Whether the field holds several values (switched on and off one by one)."""
         return self.kind == "observers" or bool(self.custom and self.custom.multiple)
 
     @property
@@ -155,6 +160,7 @@ def _custom_field(definition: CustomField) -> EditField:
 
 
 def layout_field(name: str, definitions: dict[str, CustomField]) -> EditField | None:
+    """The field a card layout names (`uf:<code>` for custom fields), or None if retired."""
     if name.startswith("uf:"):
         definition = definitions.get(name[3:])
         return _custom_field(definition) if definition is not None else None
@@ -162,6 +168,7 @@ def layout_field(name: str, definitions: dict[str, CustomField]) -> EditField | 
 
 
 def current_values(card: ContactCard, field: EditField) -> list[Any]:
+    """The field's values on the card, as a list (empty when unset)."""
     if field.custom is not None:
         return list(card.custom.get(field.custom.code, []))
     if field.kind == "observers":
@@ -198,10 +205,12 @@ def label_html(t: Translator, field: EditField, definitions: dict[str, CustomFie
 
 
 def button(text: str, data: CallbackData) -> InlineKeyboardButton:
+    """A dialog button, its label cut to BUTTON_LIMIT."""
     return InlineKeyboardButton(text=render.shorten(text, BUTTON_LIMIT), callback_data=data.pack())
 
 
 async def outdated(query: CallbackQuery, t: Translator) -> None:
+    """Answer a button that names something no longer offered (or never offered)."""
     await query.answer(t.plain("edit-outdated"), show_alert=True)
 
 
@@ -218,6 +227,7 @@ async def forget(state: FSMContext) -> None:
 
 
 def saved_notice(t: Translator, before: int, card: ContactCard) -> str:
+    """ "Saved" when the card's version moved past `before`, else "Nothing changed"."""
     return t("edit-saved") if card.version != before else t("edit-unchanged")
 
 
@@ -231,10 +241,12 @@ def error_text(t: Translator, exc: ValidationError, definitions: dict[str, Custo
 
 
 async def pending_edit(state: FSMContext) -> dict[str, Any]:
+    """What a typed answer of the edit dialog is for: contact `id`, version `v`, field `f`."""
     pending = (await state.get_data()).get("edit")
     return pending if isinstance(pending, dict) else {}
 
 
 def channel_views(card: ContactCard, field: EditField) -> list[ChannelView]:
+    """The card's values of a channel field, the primary one first."""
     kind = CHANNEL_FIELDS[field.name]
     return [c for c in card.channels if c.kind == kind]

@@ -177,6 +177,7 @@ async def on_menu(
 async def on_done(
     query: CallbackQuery, callback_data: EditAction, actor: Actor, t: Translator, state: FSMContext
 ) -> None:
+    """Done: the card again, as it is now."""
     card = await contacts.get_contact(actor, callback_data.id)
     await forget(state)
     await query.answer()

@@ -45,7 +45,7 @@ async def _show_links(
     card = links.card
     await state.set_state(LinkForm.title)
     await state.update_data(link={"id": card.id})
-    companies = card.companies[:MAX_LINKS]
+    linked_companies = card.companies[:MAX_LINKS]
     deals = links.deals[:MAX_LINKS]
     lines = [notice] if notice else []
     lines.append(
@@ -53,13 +53,14 @@ async def _show_links(
     )
     lines += ["", t("link-companies")]
     lines += [
-        escape(render.shorten(c.title, 80)) + (" ★" if c.is_primary else "") for c in companies
+        escape(render.shorten(c.title, 80)) + (" ★" if c.is_primary else "")
+        for c in linked_companies
     ] or [t("none")]
     lines += ["", t("link-deals")]
     lines += [escape(render.shorten(d.title, 80)) for d in deals] or [t("none")]
     lines += ["", t("link-ask")]
     kb = InlineKeyboardBuilder()
-    for company in companies:
+    for company in linked_companies:
         row = [
             button(
                 t.plain("link-btn-unlink", title=company.title),
@@ -109,6 +110,7 @@ async def on_link_start(
 async def on_link_menu(
     query: CallbackQuery, callback_data: LinkAction, actor: Actor, t: Translator, state: FSMContext
 ) -> None:
+    """Back to the links, as they are now."""
     links = await contacts.get_contact_links(actor, callback_data.id)
     await query.answer()
     await _show_links(query_message(query), t, state, links)
