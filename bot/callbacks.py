@@ -1,15 +1,42 @@
-"""Typed callback data shared by several features (ids only: never search text, never trusted)."""
+"""Typed callback data shared by several features (ids only: never search text, never trusted).
+
+Each button's action is a `StrEnum` member; the short values keep callback data within
+Telegram's 64 bytes (aiogram packs a member as its value).
+"""
+
+from enum import StrEnum
 
 from aiogram.filters.callback_data import CallbackData
 
 
-class CardAction(CallbackData, prefix="c"):
-    """A button on a contact card; `v` is the version shown, `p` a page number."""
+class CardButton(StrEnum):
+    """The buttons on and around a contact card."""
 
-    action: str
+    OPEN = "open"
+    EDIT = "edit"
+    LINK = "link"
+    HISTORY = "hist"
+    DEPENDENCIES = "deps"
+    DUPLICATES = "dups"
+    MERGE = "merge"
+    CONFIRM_MERGE = "mergeok"
+    UNMERGE = "unmerge"
+    DELETE = "del"
+    CONFIRM_DELETE = "delok"
+    RESTORE = "restore"
+
+
+class CardAction(CallbackData, prefix="c"):
+    """A button on a contact card; `version` is the version shown.
+
+    `number` depends on the action: OPEN 1 shows the card in place of the message, HISTORY
+    the page, MERGE and CONFIRM_MERGE the other contact, UNMERGE the merge to undo.
+    """
+
+    action: CardButton
     id: int
-    v: int = 0
-    p: int = 0
+    version: int = 0
+    number: int = 0
 
 
 class ListAction(CallbackData, prefix="l"):
@@ -19,22 +46,50 @@ class ListAction(CallbackData, prefix="l"):
     page: int
 
 
-class FilterAction(CallbackData, prefix="f"):
-    """A filter button: kind is menu, my, all, type, resp, staff, saved, save, drop."""
+class FilterButton(StrEnum):
+    """The buttons of the search filter menu."""
 
-    kind: str
+    MENU = "menu"
+    MY = "my"
+    ALL = "all"
+    TYPE = "type"
+    RESPONSIBLE_MENU = "resp"
+    RESPONSIBLE = "staff"
+    SAVED = "saved"
+    SAVE = "save"
+    RECYCLE_BIN = "bin"
+
+
+class FilterAction(CallbackData, prefix="f"):
+    """A filter button; `id` is the type, staff member or saved filter it applies."""
+
+    action: FilterButton
     id: int = 0
 
 
-class ProfileAction(CallbackData, prefix="p"):
-    """The member's own preferences: `what` is lang, tzask or tz; `value` a code or a zone."""
+class ProfileButton(StrEnum):
+    """The member's own preferences."""
 
-    what: str
+    LANGUAGE = "lang"
+    ASK_TIMEZONE = "tzask"
+    TIMEZONE = "tz"
+
+
+class ProfileAction(CallbackData, prefix="p"):
+    """A preference button; `value` is a language code or a time zone name."""
+
+    action: ProfileButton
     value: str = ""
 
 
-class LeadAction(CallbackData, prefix="ld"):
-    """A button on a new-lead alert: `take` makes the presser the lead's responsible."""
+class LeadButton(StrEnum):
+    """The buttons on a new-lead alert."""
 
-    action: str
+    TAKE = "take"  # the presser becomes the lead's responsible
+
+
+class LeadAction(CallbackData, prefix="ld"):
+    """A button on a new-lead alert about contact `id`."""
+
+    action: LeadButton
     id: int

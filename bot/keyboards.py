@@ -7,7 +7,7 @@ every button: on the search path that copy cost more than the search itself.
 from aiogram.filters.callback_data import CallbackData
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
-from bot.callbacks import CardAction, FilterAction, ListAction
+from bot.callbacks import CardAction, CardButton, FilterAction, FilterButton, ListAction
 from bot.render import shorten
 from crm.contacts import ContactCard
 from crm.i18n import Translator
@@ -28,7 +28,7 @@ def results(
         [
             button(
                 shorten(f"{first_index + i}. {row.name}", BUTTON_TEXT_LIMIT),
-                CardAction(action="open", id=row.id),
+                CardAction(action=CardButton.OPEN, id=row.id),
             )
         ]
         for i, row in enumerate(page.items)
@@ -40,7 +40,7 @@ def results(
         nav.append(button(t.plain("btn-next"), ListAction(serial=serial, page=page_no + 1)))
     if nav:
         rows.append(nav)
-    rows.append([button(t.plain("btn-filters"), FilterAction(kind="menu"))])
+    rows.append([button(t.plain("btn-filters"), FilterAction(action=FilterButton.MENU))])
     return InlineKeyboardMarkup(inline_keyboard=rows)
 
 
@@ -53,20 +53,29 @@ def card(
     them anyway: this only spares a useless tap).
     """
 
-    def act(key: str, action: str) -> InlineKeyboardButton:
-        return button(t.plain(key), CardAction(action=action, id=card.id, v=card.version))
+    def act(key: str, action: CardButton) -> InlineKeyboardButton:
+        return button(t.plain(key), CardAction(action=action, id=card.id, version=card.version))
 
     if card.contact.deleted_at is not None:
-        return InlineKeyboardMarkup(inline_keyboard=[[act("btn-restore", "restore")]])
-    rows = [[act("btn-edit", "edit"), act("btn-link", "link")]] if editable else []
-    rows.append([act("btn-deps", "deps"), act("btn-history", "hist")])
-    rows.append([act("btn-dups", "dups")] + ([act("btn-delete", "del")] if deletable else []))
+        return InlineKeyboardMarkup(inline_keyboard=[[act("btn-restore", CardButton.RESTORE)]])
+    rows = (
+        [[act("btn-edit", CardButton.EDIT), act("btn-link", CardButton.LINK)]] if editable else []
+    )
+    rows.append([act("btn-deps", CardButton.DEPENDENCIES), act("btn-history", CardButton.HISTORY)])
+    rows.append(
+        [act("btn-dups", CardButton.DUPLICATES)]
+        + ([act("btn-delete", CardButton.DELETE)] if deletable else [])
+    )
     return InlineKeyboardMarkup(inline_keyboard=rows)
 
 
 def back_to_card(t: Translator, contact_id: int) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(
         inline_keyboard=[
-            [button(t.plain("btn-back"), CardAction(action="open", id=contact_id, p=1))]
+            [
+                button(
+                    t.plain("btn-back"), CardAction(action=CardButton.OPEN, id=contact_id, number=1)
+                )
+            ]
         ]
     )

@@ -37,7 +37,7 @@ from aiogram.exceptions import (
 from aiogram.filters.callback_data import CallbackData
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
-from bot.callbacks import CardAction, LeadAction
+from bot.callbacks import CardAction, CardButton, LeadAction, LeadButton
 from bot.render import shorten, visible_length
 from crm import outbox
 from crm.db import utcnow, valid_id
@@ -68,8 +68,8 @@ BUTTON_TEXT_LIMIT = 60
 SEPARATOR = "\n\n"
 # Payload buttons: the action, its default label, and the callback data it becomes.
 _ACTIONS: dict[str, tuple[str, Callable[[int], CallbackData]]] = {
-    "open": ("lead-btn-open", lambda contact_id: CardAction(action="open", id=contact_id)),
-    "take": ("lead-btn-take", lambda contact_id: LeadAction(action="take", id=contact_id)),
+    "open": ("lead-btn-open", lambda contact_id: CardAction(action=CardButton.OPEN, id=contact_id)),
+    "take": ("lead-btn-take", lambda contact_id: LeadAction(action=LeadButton.TAKE, id=contact_id)),
 }
 
 

@@ -147,7 +147,7 @@ def build_dispatcher(
     staff_router.include_routers(
         start.build_router(),
         create.build_router(),
-        edit.build_router(),
+        edit.get_router(),
         settings.build_router(),
         settings_forms.build_router(),
         leads.build_router(),

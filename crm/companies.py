@@ -24,7 +24,8 @@ from crm.rules.fields import (
     parse_decimal,
 )
 from crm.rules.permissions import RecordFacts
-from crm.rules.text import words
+from crm.rules.text import title_matches, words
+from crm.search import search_companies
 from crm.searchkeys import refresh_search_keys
 from models import Channel, Company, Contact, Deal, Quote, Staff
 from models.enums import Action, ChannelKind, HistoryKind
@@ -58,6 +59,11 @@ SPECS: dict[str, dict[str, tuple[str, Any]]] = {
     },
 }
 MODELS: dict[str, type[Model]] = {"company": Company, "deal": Deal, "quote": Quote}
+
+
+# Deals have no folded title column (companies do): titles are matched in Python over the most
+# recent readable deals, which keeps accents and non-Latin case folding right on SQLite too.
+DEAL_SCAN = 5000
 
 
 COMPANY_CHANNELS = {
@@ -264,3 +270,39 @@ async def list_records(
     if cursor is not None:
         query = query.filter(id__lt=cursor)
     return await query.order_by("-id").limit(max(1, min(limit, 100)))
+
+
+async def search_deals(actor: Actor, query: str, limit: int = 20) -> list[Deal]:
+    """Readable live deals whose title matches `query` (accent- and case-insensitive), by title.
+
+    Only the DEAL_SCAN most recent readable deals are searched; an empty query finds nothing.
+    """
+    if not words(query):
+        return []
+    recent = (
+        await Deal.filter(scope_q(actor, contacts=False), deleted_at=None)
+        .order_by("-id")
+        .limit(DEAL_SCAN)
+        .values_list("id", "title")
+    )
+    ids = [deal_id for deal_id, title in recent if title_matches(title, query)]
+    found = await Deal.filter(id__in=ids[: max(1, min(limit, 100))])
+    return sorted(found, key=lambda d: (" ".join(words(d.title)), d.id))
+
+
+@dataclass(slots=True)
+class LinkCandidates:
+    """Companies and deals whose title matches a search, among those the actor may read."""
+
+    companies: list[Company]
+    deals: list[Deal]
+
+
+async def find_link_targets(actor: Actor, query: str, limit: int = 8) -> LinkCandidates:
+    """Companies and deals a contact could be linked to, found by title (readable ones only)."""
+    if not words(query):
+        return LinkCandidates(companies=[], deals=[])
+    return LinkCandidates(
+        companies=await search_companies(actor, query, limit),
+        deals=await search_deals(actor, query, limit),
+    )

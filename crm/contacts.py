@@ -1,13 +1,15 @@
 """Contact use cases: create, read, update, delete/restore/purge, links, dependencies (F1, F13)."""
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
+from typing import Any, cast
 
 from tortoise.expressions import F
 from tortoise.models import Model
 from tortoise.transactions import in_transaction
 
+from crm import companies as company_cases
 from crm import config, customfields, history
 from crm.actors import Actor
 from crm.channels import add_channels, replace_channels
@@ -21,6 +23,7 @@ from crm.errors import (
     ValidationError,
 )
 from crm.permissions import can, record_facts, require, require_any, scope_q
+from crm.rules import values as value_rules
 from crm.rules.fields import (
     BOOL_FIELDS,
     CHANNEL_FIELDS,
@@ -862,3 +865,171 @@ async def duplicates_of(actor: Actor, contact_id: int) -> list[DuplicateMatch]:
         )
     scalars = {"first_name": contact.first_name, "last_name": contact.last_name}
     return await find_duplicates_for(actor, scalars, channels, exclude_id=contact_id)
+
+
+# --- the edit and link dialogs ----------------------------------------------------------------
+
+
+async def get_contact_for_edit(
+    actor: Actor, contact_id: int, expected_version: int | None = None
+) -> ContactCard:
+    """A contact's card for an edit dialog: the actor must be allowed to edit it.
+
+    With `expected_version`, the card must still be at that version (what the user saw).
+    Raises NotFoundError, PermissionDeniedError or StaleEditError.
+    """
+    card = await get_contact(actor, contact_id)
+    require(actor, Action.EDIT, await record_facts(card.contact))
+    if expected_version and card.version != expected_version:
+        raise StaleEditError(ENTITY, contact_id, expected_version, card.version)
+    return card
+
+
+@dataclass(slots=True)
+class ContactLinks:
+    """What the link dialog shows: the card (its companies, which one is primary) and its deals."""
+
+    card: ContactCard
+    deals: list[Deal]
+
+
+async def get_contact_links(actor: Actor, contact_id: int) -> ContactLinks:
+    """The contact's companies and deals the actor may read, for an actor who may edit it.
+
+    Raises NotFoundError or PermissionDeniedError.
+    """
+    card = await get_contact_for_edit(actor, contact_id)
+    linked = await Deal.filter(contact_links__contact_id=contact_id, deleted_at=None).order_by(
+        "title", "id"
+    )
+    deals = [d for d in linked if can(actor, Action.READ, RecordFacts(d.responsible_id, d.opened))]
+    return ContactLinks(card=card, deals=deals)
+
+
+async def create_company_and_link(
+    actor: Actor, contact_id: int, title: str, *, primary: bool = False
+) -> Company:
+    """Create a company by title and link the contact to it, both or neither.
+
+    Raises NotFoundError or PermissionDeniedError (the contact must be editable, checked before
+    anything is written; the company needs the add right) or ValidationError (the title).
+    """
+    await get_contact_for_edit(actor, contact_id)
+    async with in_transaction():
+        company = cast(Company, await company_cases.create(actor, "company", {"title": title}))
+        await link(actor, contact_id, "company", company.id, primary=primary)
+    return company
+
+
+# --- editing one field's values (the edit dialog's buttons) -----------------------------------
+
+CHANNEL_NAMES = {kind: name for name, kind in CHANNEL_FIELDS.items()}
+ChannelItems = list[dict[str, str]]
+
+
+async def _edit_channels(
+    actor: Actor,
+    contact_id: int,
+    kind: ChannelKind,
+    expected_version: int,
+    edit: Callable[[ChannelItems], ChannelItems],
+) -> ContactCard:
+    """Save the contact's channels of `kind` as `edit` changes them: the whole list goes through
+    `update_contact`, so every value is checked again and the change is in the history."""
+    card = await get_contact_for_edit(actor, contact_id, expected_version)
+    name = CHANNEL_NAMES[kind]
+    items = [
+        {"value": c.value, "value_type": c.value_type} for c in card.channels if c.kind == kind
+    ]
+    try:
+        edited = edit(items)
+    except FieldError as exc:
+        raise ValidationError({name: str(exc)}) from exc
+    return await update_contact(actor, contact_id, {name: edited}, expected_version)
+
+
+async def add_channel(
+    actor: Actor,
+    contact_id: int,
+    kind: ChannelKind,
+    value: str,
+    value_type: str,
+    expected_version: int,
+) -> ContactCard:
+    """Add a phone, e-mail, website or messenger after the contact's others of its kind (the
+    first one is primary). Raises what `update_contact` raises; returns the saved card."""
+    new = {"value": value, "value_type": value_type}
+    return await _edit_channels(
+        actor, contact_id, kind, expected_version, lambda items: [*items, new]
+    )
+
+
+async def set_channel_type(
+    actor: Actor,
+    contact_id: int,
+    kind: ChannelKind,
+    position: int,
+    value_type: str,
+    expected_version: int,
+) -> ContactCard:
+    """Give the value at `position` among the contact's channels of `kind` another type.
+
+    Raises ValidationError (a position or a type that does not exist) or what
+    `update_contact` raises; returns the saved card.
+    """
+    return await _edit_channels(
+        actor,
+        contact_id,
+        kind,
+        expected_version,
+        lambda items: value_rules.change_at(
+            items, position, lambda item: {**item, "value_type": value_type}
+        ),
+    )
+
+
+async def make_channel_primary(
+    actor: Actor, contact_id: int, kind: ChannelKind, position: int, expected_version: int
+) -> ContactCard:
+    """Make the value at `position` the contact's primary one of its kind (it moves first)."""
+    return await _edit_channels(
+        actor,
+        contact_id,
+        kind,
+        expected_version,
+        lambda items: value_rules.move_first(items, position),
+    )
+
+
+async def remove_channel(
+    actor: Actor, contact_id: int, kind: ChannelKind, position: int, expected_version: int
+) -> ContactCard:
+    """Remove the value at `position` of the contact's channels of `kind` (the next one up
+    becomes primary when the primary goes)."""
+    return await _edit_channels(
+        actor,
+        contact_id,
+        kind,
+        expected_version,
+        lambda items: value_rules.remove_at(items, position),
+    )
+
+
+async def toggle_value(
+    actor: Actor, contact_id: int, field_name: str, value: Any, expected_version: int
+) -> ContactCard:
+    """Switch one value of a field with several values on or off: a staff member among the
+    `observers`, or a value of a multiple custom field (`custom.<code>`).
+
+    Raises NotFoundError, PermissionDeniedError, StaleEditError or ValidationError; returns
+    the saved card.
+    """
+    card = await get_contact_for_edit(actor, contact_id, expected_version)
+    if field_name == "observers":
+        changes: dict[str, Any] = {"observers": value_rules.toggle(card.observer_ids, value)}
+    elif field_name.startswith("custom."):
+        code = field_name.removeprefix("custom.")
+        changes = {"custom": {code: value_rules.toggle(card.custom.get(code, []), value)}}
+    else:
+        raise ValidationError({field_name: "does not take several values"})
+    return await update_contact(actor, contact_id, changes, expected_version)

@@ -6,7 +6,7 @@ from aiogram.types import CallbackQuery, Message
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot import keyboards, render
-from bot.callbacks import CardAction
+from bot.callbacks import CardAction, CardButton
 from bot.messages import edit_or_send, query_message
 from crm import contacts, customfields, merge
 from crm.actors import Actor
@@ -63,14 +63,14 @@ async def on_open(
     card = await contacts.get_contact(actor, callback_data.id)
     await state.set_state(None)
     await query.answer()
-    await send_card(query_message(query), t, card, edit=callback_data.p == 1, actor=actor)
+    await send_card(query_message(query), t, card, edit=callback_data.number == 1, actor=actor)
 
 
 async def on_history(
     query: CallbackQuery, callback_data: CardAction, actor: Actor, t: Translator
 ) -> None:
     # 8 entries of at most ~450 visible characters each fit one message.
-    page = await contact_history(actor, callback_data.id, page=callback_data.p, per_page=8)
+    page = await contact_history(actor, callback_data.id, page=callback_data.number, per_page=8)
     text = render.history(t, page, await customfields.active_fields())
     kb = InlineKeyboardBuilder()
     nav = []
@@ -81,10 +81,11 @@ async def on_history(
     for key, number in nav:
         kb.button(
             text=t.plain(key),
-            callback_data=CardAction(action="hist", id=callback_data.id, p=number),
+            callback_data=CardAction(action=CardButton.HISTORY, id=callback_data.id, number=number),
         )
     kb.button(
-        text=t.plain("btn-back"), callback_data=CardAction(action="open", id=callback_data.id, p=1)
+        text=t.plain("btn-back"),
+        callback_data=CardAction(action=CardButton.OPEN, id=callback_data.id, number=1),
     )
     kb.adjust(len(nav) or 1, 1)
     await query.answer()
@@ -114,14 +115,17 @@ async def on_duplicates(
         name = render.shorten(m.display_name, 30)
         kb.button(
             text=t.plain("btn-open-named", name=name),
-            callback_data=CardAction(action="open", id=m.contact_id),
+            callback_data=CardAction(action=CardButton.OPEN, id=m.contact_id),
         )
         kb.button(
             text=t.plain("btn-merge-named", name=name),
-            callback_data=CardAction(action="merge", id=callback_data.id, p=m.contact_id),
+            callback_data=CardAction(
+                action=CardButton.MERGE, id=callback_data.id, number=m.contact_id
+            ),
         )
     kb.button(
-        text=t.plain("btn-back"), callback_data=CardAction(action="open", id=callback_data.id, p=1)
+        text=t.plain("btn-back"),
+        callback_data=CardAction(action=CardButton.OPEN, id=callback_data.id, number=1),
     )
     kb.adjust(*([2] * sum(m.readable for m in matches)), 1)
     text = (
@@ -134,15 +138,18 @@ async def on_duplicates(
 async def on_merge(
     query: CallbackQuery, callback_data: CardAction, actor: Actor, t: Translator
 ) -> None:
-    """Asks before merging the other contact (`p`) into this one (`id`)."""
+    """Asks before merging the other contact (`number`) into this one (`id`)."""
     keep = await contacts.get_contact(actor, callback_data.id)
-    other = await contacts.get_contact(actor, callback_data.p)
+    other = await contacts.get_contact(actor, callback_data.number)
     kb = InlineKeyboardBuilder()
     kb.button(
         text=t.plain("btn-merge-confirm"),
-        callback_data=CardAction(action="mergeok", id=keep.id, p=other.id),
+        callback_data=CardAction(action=CardButton.CONFIRM_MERGE, id=keep.id, number=other.id),
     )
-    kb.button(text=t.plain("btn-back"), callback_data=CardAction(action="open", id=keep.id, p=1))
+    kb.button(
+        text=t.plain("btn-back"),
+        callback_data=CardAction(action=CardButton.OPEN, id=keep.id, number=1),
+    )
     await query.answer()
     await edit_or_send(
         query_message(query),
@@ -161,13 +168,13 @@ async def on_merge_confirmed(
     query: CallbackQuery, callback_data: CardAction, actor: Actor, t: Translator
 ) -> None:
     message = query_message(query)  # before writing: an old button fails first
-    record = await merge.merge_contacts(actor, callback_data.id, [callback_data.p])
+    record = await merge.merge_contacts(actor, callback_data.id, [callback_data.number])
     card = await contacts.get_contact(actor, callback_data.id)
     await query.answer(t.plain("merge-done"))
     kb = InlineKeyboardBuilder()
     kb.button(
         text=t.plain("btn-unmerge"),
-        callback_data=CardAction(action="unmerge", id=card.id, p=record.id),
+        callback_data=CardAction(action=CardButton.UNMERGE, id=card.id, number=record.id),
     )
     await message.edit_text(t("merge-done-text", id=str(card.id)), reply_markup=kb.as_markup())
     await send_card(message, t, card, actor=actor)
@@ -177,7 +184,7 @@ async def on_unmerge(
     query: CallbackQuery, callback_data: CardAction, actor: Actor, t: Translator
 ) -> None:
     message = query_message(query)
-    restored = await merge.unmerge(actor, callback_data.p)
+    restored = await merge.unmerge(actor, callback_data.number)
     await query.answer()
     await message.edit_text(
         t("unmerge-done", ids=", ".join(f"#{i}" for i in restored)),
@@ -191,9 +198,13 @@ async def on_delete(
     card = await contacts.get_contact(actor, callback_data.id)
     kb = InlineKeyboardBuilder()
     kb.button(
-        text=t.plain("btn-delete-confirm"), callback_data=CardAction(action="delok", id=card.id)
+        text=t.plain("btn-delete-confirm"),
+        callback_data=CardAction(action=CardButton.CONFIRM_DELETE, id=card.id),
     )
-    kb.button(text=t.plain("btn-keep"), callback_data=CardAction(action="open", id=card.id, p=1))
+    kb.button(
+        text=t.plain("btn-keep"),
+        callback_data=CardAction(action=CardButton.OPEN, id=card.id, number=1),
+    )
     await query.answer()
     await edit_or_send(
         query_message(query),
@@ -209,7 +220,8 @@ async def on_delete_confirmed(
     await contacts.delete_contact(actor, callback_data.id)
     kb = InlineKeyboardBuilder()
     kb.button(
-        text=t.plain("btn-restore"), callback_data=CardAction(action="restore", id=callback_data.id)
+        text=t.plain("btn-restore"),
+        callback_data=CardAction(action=CardButton.RESTORE, id=callback_data.id),
     )
     await query.answer(t.plain("delete-done-short"))
     await message.edit_text(t("delete-done", id=str(callback_data.id)), reply_markup=kb.as_markup())
@@ -228,14 +240,14 @@ async def on_restore(
 def build_router() -> Router:
     router = Router(name="card")
     cb = router.callback_query
-    cb.register(on_open, CardAction.filter(F.action == "open"))
-    cb.register(on_history, CardAction.filter(F.action == "hist"))
-    cb.register(on_dependencies, CardAction.filter(F.action == "deps"))
-    cb.register(on_duplicates, CardAction.filter(F.action == "dups"))
-    cb.register(on_merge, CardAction.filter(F.action == "merge"))
-    cb.register(on_merge_confirmed, CardAction.filter(F.action == "mergeok"))
-    cb.register(on_unmerge, CardAction.filter(F.action == "unmerge"))
-    cb.register(on_delete, CardAction.filter(F.action == "del"))
-    cb.register(on_delete_confirmed, CardAction.filter(F.action == "delok"))
-    cb.register(on_restore, CardAction.filter(F.action == "restore"))
+    cb.register(on_open, CardAction.filter(F.action == CardButton.OPEN))
+    cb.register(on_history, CardAction.filter(F.action == CardButton.HISTORY))
+    cb.register(on_dependencies, CardAction.filter(F.action == CardButton.DEPENDENCIES))
+    cb.register(on_duplicates, CardAction.filter(F.action == CardButton.DUPLICATES))
+    cb.register(on_merge, CardAction.filter(F.action == CardButton.MERGE))
+    cb.register(on_merge_confirmed, CardAction.filter(F.action == CardButton.CONFIRM_MERGE))
+    cb.register(on_unmerge, CardAction.filter(F.action == CardButton.UNMERGE))
+    cb.register(on_delete, CardAction.filter(F.action == CardButton.DELETE))
+    cb.register(on_delete_confirmed, CardAction.filter(F.action == CardButton.CONFIRM_DELETE))
+    cb.register(on_restore, CardAction.filter(F.action == CardButton.RESTORE))
     return router

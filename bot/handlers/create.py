@@ -4,6 +4,7 @@
 import contextlib
 from collections.abc import Sequence
 from datetime import date
+from enum import StrEnum
 from typing import Any
 
 from aiogram import Bot, F, Router
@@ -24,7 +25,7 @@ from aiogram.types import (
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot import render
-from bot.callbacks import CardAction
+from bot.callbacks import CardAction, CardButton
 from bot.handlers.card import edit_or_send, send_card
 from bot.messages import query_message
 from crm import catalog, customfields, intake
@@ -50,16 +51,27 @@ class NewContactForm(StatesGroup):
     confirm = State()
 
 
+class NewButton(StrEnum):
+    """The buttons of the create flows."""
+
+    # The step-by-step dialog.
+    SKIP = "q"  # skip the question
+    CHOOSE = "v"  # answer it with choice `id`
+    SAVE = "s"
+    CANCEL = "x"
+    # A pending duplicate.
+    MERGE = "m"  # merge into contact `id`
+    CREATE_ANYWAY = "c"
+    DROP = "k"  # do not add it
+    DROP_ALL = "a"  # do not add any of those left
+
+
 class NewAction(CallbackData, prefix="n"):
-    """A button of the create flows; `s` is the serial of the message it sits on (a button of
-    an older message is outdated), `id` a choice, or the contact to merge into.
+    """A button of the create flows; `serial` is the serial of the message it sits on (a button
+    of an older message is outdated), `id` a choice, or the contact to merge into."""
 
-    Dialog: q skip the question, v choose `id`, s save, x cancel. Pending duplicate: m merge
-    into contact `id`, c create anyway, k do not add it, a do not add any of those left.
-    """
-
-    a: str
-    s: int
+    action: NewButton
+    serial: int
     id: int = 0
 
 
@@ -192,26 +204,30 @@ async def _hold(
         kb.row(
             InlineKeyboardButton(
                 text=t.plain("new-btn-open", name=name),
-                callback_data=CardAction(action="open", id=match.contact_id).pack(),
+                callback_data=CardAction(action=CardButton.OPEN, id=match.contact_id).pack(),
             ),
             InlineKeyboardButton(
                 text=t.plain("new-btn-merge", name=name),
-                callback_data=NewAction(a="m", s=serial, id=match.contact_id).pack(),
+                callback_data=NewAction(
+                    action=NewButton.MERGE, serial=serial, id=match.contact_id
+                ).pack(),
             ),
         )
     kb.row(
         InlineKeyboardButton(
-            text=t.plain("new-btn-create"), callback_data=NewAction(a="c", s=serial).pack()
+            text=t.plain("new-btn-create"),
+            callback_data=NewAction(action=NewButton.CREATE_ANYWAY, serial=serial).pack(),
         ),
         InlineKeyboardButton(
-            text=t.plain("new-btn-drop"), callback_data=NewAction(a="k", s=serial).pack()
+            text=t.plain("new-btn-drop"),
+            callback_data=NewAction(action=NewButton.DROP, serial=serial).pack(),
         ),
     )
     if len(queue) > 1:
         kb.row(
             InlineKeyboardButton(
                 text=t.plain("new-btn-drop-all", count=len(queue)),
-                callback_data=NewAction(a="a", s=serial).pack(),
+                callback_data=NewAction(action=NewButton.DROP_ALL, serial=serial).pack(),
             )
         )
     await target.answer("\n".join(blocks), reply_markup=kb.as_markup())
@@ -264,13 +280,13 @@ async def on_duplicate_button(
     """Merge, Create anyway, or drop the pending draft; then the next one of a file."""
     new = await _load(state)
     queue: list[Draft] = list(new.get("queue") or [])
-    if not queue or new.get("serial") != callback_data.s:
+    if not queue or new.get("serial") != callback_data.serial:
         await _outdated(query, t)
         return
-    draft, action = queue[0], callback_data.a
+    draft, action = queue[0], callback_data.action
     message = query_message(query)
     card = None
-    if action == "m":
+    if action == NewButton.MERGE:
         if callback_data.id not in (new.get("ids") or []):
             await _outdated(query, t)
             return
@@ -283,10 +299,10 @@ async def on_duplicate_button(
             note = t("new-merged", name=name, id=contact_id, fields=Markup(fields))
         else:
             note = t("new-merged-nothing", name=name, id=contact_id)
-    elif action == "c":
+    elif action == NewButton.CREATE_ANYWAY:
         card = await intake.create_from_draft(actor, draft, allow_duplicate=True)
         note = t("new-created-anyway")
-    elif action == "a":
+    elif action == NewButton.DROP_ALL:
         note = t("new-dropped-all", count=len(queue))
         queue = queue[:1]
     else:
@@ -465,7 +481,7 @@ async def _ask(
     choices = [
         InlineKeyboardButton(
             text=t.plain(choice.label) if question.kind == "boolean" else choice.label[:60],
-            callback_data=NewAction(a="v", s=serial, id=choice.id).pack(),
+            callback_data=NewAction(action=NewButton.CHOOSE, serial=serial, id=choice.id).pack(),
         )
         for choice in question.choices[:80]  # Telegram allows 100 buttons
     ]
@@ -475,12 +491,14 @@ async def _ask(
     if not intake.must_answer(question, form["draft"], names[: form["i"]]):
         row.append(
             InlineKeyboardButton(
-                text=t.plain("new-btn-skip"), callback_data=NewAction(a="q", s=serial).pack()
+                text=t.plain("new-btn-skip"),
+                callback_data=NewAction(action=NewButton.SKIP, serial=serial).pack(),
             )
         )
     row.append(
         InlineKeyboardButton(
-            text=t.plain("new-btn-cancel"), callback_data=NewAction(a="x", s=serial).pack()
+            text=t.plain("new-btn-cancel"),
+            callback_data=NewAction(action=NewButton.CANCEL, serial=serial).pack(),
         )
     )
     kb.row(*row)
@@ -498,11 +516,12 @@ async def _summary(target: Message, t: Translator, state: FSMContext, new: dict[
         inline_keyboard=[
             [
                 InlineKeyboardButton(
-                    text=t.plain("new-btn-save"), callback_data=NewAction(a="s", s=serial).pack()
+                    text=t.plain("new-btn-save"),
+                    callback_data=NewAction(action=NewButton.SAVE, serial=serial).pack(),
                 ),
                 InlineKeyboardButton(
                     text=t.plain("new-btn-cancel"),
-                    callback_data=NewAction(a="x", s=serial).pack(),
+                    callback_data=NewAction(action=NewButton.CANCEL, serial=serial).pack(),
                 ),
             ]
         ]
@@ -573,17 +592,17 @@ async def on_dialog_button(
     """Skip, a choice, Save or Cancel."""
     new = await _load(state)
     form = new.get("form")
-    if form is None or new.get("serial") != callback_data.s:
+    if form is None or new.get("serial") != callback_data.serial:
         await _outdated(query, t)
         return
     message = query_message(query)
-    action = callback_data.a
-    if action == "x":
+    action = callback_data.action
+    if action == NewButton.CANCEL:
         await _leave_dialog(state)
         await query.answer()
         await edit_or_send(message, t("new-cancelled"), None)
         return
-    if action == "s":
+    if action == NewButton.SAVE:
         await query.answer()
         await _drop_buttons(message)
         await _save(message, actor, t, state, new)
@@ -597,7 +616,7 @@ async def on_dialog_button(
     if question is None:
         await _outdated(query, t)
         return
-    if action == "q":
+    if action == NewButton.SKIP:
         if intake.must_answer(question, form["draft"], form["names"][: form["i"]]):
             await _outdated(query, t)
             return
@@ -607,7 +626,7 @@ async def on_dialog_button(
         await _advance(message, actor, t, state, new)
         return
     choice = next((c for c in question.choices if c.id == callback_data.id), None)
-    if action != "v" or choice is None:
+    if action != NewButton.CHOOSE or choice is None:
         await _outdated(query, t)
         return
     await query.answer()
@@ -661,9 +680,17 @@ def build_router() -> Router:
         process_confirm_text, NewContactForm.confirm, F.text, ~F.text.startswith("/")
     )
     router.callback_query.register(
-        on_dialog_button, NewAction.filter(F.a.in_({"q", "v", "s", "x"}))
+        on_dialog_button,
+        NewAction.filter(
+            F.action.in_({NewButton.SKIP, NewButton.CHOOSE, NewButton.SAVE, NewButton.CANCEL})
+        ),
     )
     router.callback_query.register(
-        on_duplicate_button, NewAction.filter(F.a.in_({"m", "c", "k", "a"}))
+        on_duplicate_button,
+        NewAction.filter(
+            F.action.in_(
+                {NewButton.MERGE, NewButton.CREATE_ANYWAY, NewButton.DROP, NewButton.DROP_ALL}
+            )
+        ),
     )
     return router

@@ -6,7 +6,7 @@ from aiogram import F, Router
 from aiogram.exceptions import TelegramBadRequest
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 
-from bot.callbacks import LeadAction
+from bot.callbacks import LeadAction, LeadButton
 from bot.render import shorten
 from crm import leads
 from crm.actors import Actor
@@ -50,5 +50,5 @@ async def _drop_take_button(query: CallbackQuery, callback_data: LeadAction) -> 
 
 def build_router() -> Router:
     router = Router(name="leads")
-    router.callback_query.register(on_take, LeadAction.filter(F.action == "take"))
+    router.callback_query.register(on_take, LeadAction.filter(F.action == LeadButton.TAKE))
     return router

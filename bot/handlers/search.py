@@ -16,7 +16,7 @@ from aiogram.types import (
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot import keyboards, render
-from bot.callbacks import CardAction, FilterAction, ListAction
+from bot.callbacks import CardAction, CardButton, FilterAction, FilterButton, ListAction
 from bot.handlers.card import edit_or_send
 from bot.messages import query_message
 from crm import catalog, contacts, search, staff
@@ -119,20 +119,20 @@ async def on_filter_menu(
 ) -> None:
     kb = InlineKeyboardBuilder()
 
-    def add(key: str, kind: str, item_id: int = 0, **args: Any) -> None:
-        kb.button(text=t.plain(key, **args), callback_data=FilterAction(kind=kind, id=item_id))
+    def add(key: str, action: FilterButton, item_id: int = 0, **args: Any) -> None:
+        kb.button(text=t.plain(key, **args), callback_data=FilterAction(action=action, id=item_id))
 
-    add("filter-my", "my")
-    add("filter-all", "all")
+    add("filter-my", FilterButton.MY)
+    add("filter-all", FilterButton.ALL)
     # Telegram refuses keyboards of more than 100 buttons: the lists are capped.
     for ctype in (await catalog.list_types())[:MENU_ITEMS]:
-        add("filter-type", "type", ctype.id, name=render.shorten(ctype.name, 30))
-    add("filter-by-responsible", "resp")
+        add("filter-type", FilterButton.TYPE, ctype.id, name=render.shorten(ctype.name, 30))
+    add("filter-by-responsible", FilterButton.RESPONSIBLE_MENU)
     for saved in (await search.list_filters(actor))[:MENU_ITEMS]:
-        add("filter-saved", "saved", saved.id, name=render.shorten(saved.name, 30))
+        add("filter-saved", FilterButton.SAVED, saved.id, name=render.shorten(saved.name, 30))
     if (await _stored_search(state)).get("filter"):
-        add("filter-save", "save")
-    add("filter-bin", "bin")
+        add("filter-save", FilterButton.SAVE)
+    add("filter-bin", FilterButton.RECYCLE_BIN)
     kb.adjust(2)
     await query.answer()
     await edit_or_send(query_message(query), t("filter-menu"), kb.as_markup())
@@ -146,17 +146,17 @@ async def on_filter(
     state: FSMContext,
 ) -> None:
     """Applies a preset, a type, a responsible or a saved filter to a fresh list."""
-    kind, item_id = callback_data.kind, callback_data.id
+    action, item_id = callback_data.action, callback_data.id
     params: dict[str, Any]
-    if kind == "my":
+    if action == FilterButton.MY:
         params = {"preset": "my"}
-    elif kind == "all":
+    elif action == FilterButton.ALL:
         params = {}
-    elif kind == "type":
+    elif action == FilterButton.TYPE:
         params = {"type_ids": [item_id]}
-    elif kind == "staff":
+    elif action == FilterButton.RESPONSIBLE:
         params = {"responsible_ids": [item_id]}
-    elif kind == "saved":
+    elif action == FilterButton.SAVED:
         params = (await search.load_filter(actor, item_id)).to_params()
     else:
         await query.answer()
@@ -170,7 +170,7 @@ async def on_filter_responsible(query: CallbackQuery, actor: Actor, t: Translato
     for member in (await staff.list_staff(actor))[:90]:
         kb.button(
             text=render.shorten(member.name, 40),
-            callback_data=FilterAction(kind="staff", id=member.id),
+            callback_data=FilterAction(action=FilterButton.RESPONSIBLE, id=member.id),
         )
     kb.adjust(2)
     await query.answer()
@@ -201,7 +201,7 @@ async def on_recycle_bin(query: CallbackQuery, actor: Actor, t: Translator) -> N
         lines.append(t("bin-line", name=name, id=str(contact.id), when=contact.deleted_at))
         kb.button(
             text=t.plain("btn-restore-named", name=name),
-            callback_data=CardAction(action="restore", id=contact.id),
+            callback_data=CardAction(action=CardButton.RESTORE, id=contact.id),
         )
     kb.adjust(1)
     if not deleted:
@@ -244,10 +244,18 @@ def build_router() -> Router:
     router.message.register(cmd_find, Command("find"))
     router.message.register(process_filter_name, SaveFilterForm.name, F.text)
     router.callback_query.register(on_page, ListAction.filter())
-    router.callback_query.register(on_filter_menu, FilterAction.filter(F.kind == "menu"))
-    router.callback_query.register(on_filter_responsible, FilterAction.filter(F.kind == "resp"))
-    router.callback_query.register(on_filter_save, FilterAction.filter(F.kind == "save"))
-    router.callback_query.register(on_recycle_bin, FilterAction.filter(F.kind == "bin"))
+    router.callback_query.register(
+        on_filter_menu, FilterAction.filter(F.action == FilterButton.MENU)
+    )
+    router.callback_query.register(
+        on_filter_responsible, FilterAction.filter(F.action == FilterButton.RESPONSIBLE_MENU)
+    )
+    router.callback_query.register(
+        on_filter_save, FilterAction.filter(F.action == FilterButton.SAVE)
+    )
+    router.callback_query.register(
+        on_recycle_bin, FilterAction.filter(F.action == FilterButton.RECYCLE_BIN)
+    )
     router.callback_query.register(on_filter, FilterAction.filter())
     router.inline_query.register(on_inline)
     return router

@@ -10,7 +10,7 @@ from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, Message, User
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
-from bot.callbacks import ProfileAction
+from bot.callbacks import ProfileAction, ProfileButton
 from bot.handlers.card import show_card
 from crm import staff as staff_cases
 from crm.actors import Actor
@@ -114,11 +114,12 @@ async def cmd_language(message: Message, t: Translator, state: FSMContext) -> No
     kb = InlineKeyboardBuilder()
     for code in LANGUAGES:
         kb.button(
-            text=t.plain(f"language-{code}"), callback_data=ProfileAction(what="lang", value=code)
+            text=t.plain(f"language-{code}"),
+            callback_data=ProfileAction(action=ProfileButton.LANGUAGE, value=code),
         )
     kb.button(
         text=t.plain("timezone-change", zone=t.timezone),
-        callback_data=ProfileAction(what="tzask"),
+        callback_data=ProfileAction(action=ProfileButton.ASK_TIMEZONE),
     )
     kb.adjust(len(LANGUAGES), 1)
     await message.answer(t("language-choose"), reply_markup=kb.as_markup())
@@ -127,7 +128,10 @@ async def cmd_language(message: Message, t: Translator, state: FSMContext) -> No
 async def on_timezone_ask(query: CallbackQuery, t: Translator, state: FSMContext) -> None:
     kb = InlineKeyboardBuilder()
     for zone_name in COMMON_ZONES:
-        kb.button(text=zone_name, callback_data=ProfileAction(what="tz", value=zone_name))
+        kb.button(
+            text=zone_name,
+            callback_data=ProfileAction(action=ProfileButton.TIMEZONE, value=zone_name),
+        )
     kb.adjust(2)
     await state.set_state(TimezoneForm.name)
     await query.answer()
@@ -189,8 +193,14 @@ def build_router() -> Router:
     router.message.register(cmd_start, CommandStart())
     router.message.register(cmd_help, Command("help"))
     router.message.register(cmd_language, Command("language"))
-    router.callback_query.register(on_language, ProfileAction.filter(F.what == "lang"))
-    router.callback_query.register(on_timezone_ask, ProfileAction.filter(F.what == "tzask"))
-    router.callback_query.register(on_timezone_button, ProfileAction.filter(F.what == "tz"))
+    router.callback_query.register(
+        on_language, ProfileAction.filter(F.action == ProfileButton.LANGUAGE)
+    )
+    router.callback_query.register(
+        on_timezone_ask, ProfileAction.filter(F.action == ProfileButton.ASK_TIMEZONE)
+    )
+    router.callback_query.register(
+        on_timezone_button, ProfileAction.filter(F.action == ProfileButton.TIMEZONE)
+    )
     router.message.register(process_timezone, TimezoneForm.name, F.text, ~F.text.startswith("/"))
     return router

@@ -59,3 +59,13 @@ def search_text(names: list[str | None], emails: list[str], companies: list[str]
                 seen.add(token)
                 tokens.append(token)
     return " ".join(tokens)
+
+
+def title_matches(title: str, query: str) -> bool:
+    """The rule titles are found by: the query's words start a run of the title's words.
+
+    The Python twin of the `title_key` match `crm.search.search_companies` makes in SQL.
+    """
+    key = " ".join(words(query))
+    title_key = " ".join(words(title))
+    return bool(key) and (title_key.startswith(key) or f" {key}" in title_key)

@@ -139,6 +139,6 @@ async def test_the_filter_menu_stays_within_telegram_button_limits(make_staff):
         await search.save_filter(actor, f"Saved {i}", {"preset": "my"})
     with pytest.raises(ValidationError):
         await search.save_filter(actor, "One too many", {"preset": "my"})
-    calls = await Harness().click(owner.telegram_id, FilterAction(kind="menu").pack())
+    calls = await Harness().click(owner.telegram_id, FilterAction(action="menu").pack())
     markup = calls[-1].reply_markup
     assert sum(len(row) for row in markup.inline_keyboard) <= 100

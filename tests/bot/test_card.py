@@ -3,7 +3,7 @@
 import pytest
 from aiogram.methods import SendMessage
 
-from bot.callbacks import CardAction
+from bot.callbacks import CardAction, CardButton
 from crm.contacts import create_contact, update_contact
 from crm.layout import set_hidden
 from models import Contact
@@ -64,7 +64,9 @@ async def test_history_is_shown_newest_first_with_before_and_after(alice):
     jean = await _jean(alice)
     actor = await actor_of(alice)
     card = await update_contact(actor, jean.id, {"position": "<CEO>"}, jean.version)
-    calls = await Harness().click(alice.telegram_id, CardAction(action="hist", id=card.id).pack())
+    calls = await Harness().click(
+        alice.telegram_id, CardAction(action=CardButton.HISTORY, id=card.id).pack()
+    )
     text = texts(calls)[0]
     assert text.index("changed") < text.index("created")
     assert "Position: Buyer → &lt;CEO&gt;" in text
@@ -78,7 +80,9 @@ async def test_history_pages(alice):
     for i in range(12):
         version = (await update_contact(actor, jean.id, {"position": f"P{i}"}, version)).version
     h = Harness()
-    first = await h.click(alice.telegram_id, CardAction(action="hist", id=jean.id).pack())
+    first = await h.click(
+        alice.telegram_id, CardAction(action=CardButton.HISTORY, id=jean.id).pack()
+    )
     older = await h.click(alice.telegram_id, buttons(first)["Older ▶"])
     assert "created" in texts(older)[0] and "created" not in texts(first)[0]
 
@@ -87,7 +91,9 @@ async def test_duplicates_can_be_merged_and_the_merge_undone(alice):
     jean = await _jean(alice)
     twin = await _jean(alice, emails=["other@example.fr"], position=None)
     h = Harness()
-    dups = await h.click(alice.telegram_id, CardAction(action="dups", id=jean.id).pack())
+    dups = await h.click(
+        alice.telegram_id, CardAction(action=CardButton.DUPLICATES, id=jean.id).pack()
+    )
     assert "same phone" in texts(dups)[0]
     ask = await h.click(alice.telegram_id, buttons(dups)["Merge Jean Dupont here"])
     assert "You can undo it" in texts(ask)[0]
@@ -102,7 +108,7 @@ async def test_duplicates_can_be_merged_and_the_merge_undone(alice):
 async def test_delete_asks_first_then_restore_brings_the_contact_back(alice):
     jean = await _jean(alice)
     h = Harness()
-    ask = await h.click(alice.telegram_id, CardAction(action="del", id=jean.id).pack())
+    ask = await h.click(alice.telegram_id, CardAction(action=CardButton.DELETE, id=jean.id).pack())
     assert "recycle bin?" in texts(ask)[0]
     assert (await Contact.get(id=jean.id)).deleted_at is None
     done = await h.click(alice.telegram_id, buttons(ask)["Yes, delete"])
@@ -115,14 +121,18 @@ async def test_delete_asks_first_then_restore_brings_the_contact_back(alice):
 
 
 async def test_the_recycle_bin_lists_deleted_contacts_with_restore_buttons(alice):
-    from bot.callbacks import FilterAction
+    from bot.callbacks import FilterAction, FilterButton
     from crm.contacts import delete_contact
 
     jean = await _jean(alice)
     await delete_contact(await actor_of(alice), jean.id)
-    calls = await Harness().click(alice.telegram_id, FilterAction(kind="bin").pack())
+    calls = await Harness().click(
+        alice.telegram_id, FilterAction(action=FilterButton.RECYCLE_BIN).pack()
+    )
     assert "Jean Dupont" in texts(calls)[0]
-    assert buttons(calls)["♻️ Jean Dupont"] == CardAction(action="restore", id=jean.id).pack()
+    assert (
+        buttons(calls)["♻️ Jean Dupont"] == CardAction(action=CardButton.RESTORE, id=jean.id).pack()
+    )
 
 
 async def test_dependencies_list_linked_companies(alice):
@@ -133,7 +143,9 @@ async def test_dependencies_list_linked_companies(alice):
     jean = await _jean(alice)
     acme = await companies.create(actor, "company", {"title": "Acme & <Co>"})
     await link(actor, jean.id, "company", acme.id)
-    calls = await Harness().click(alice.telegram_id, CardAction(action="deps", id=jean.id).pack())
+    calls = await Harness().click(
+        alice.telegram_id, CardAction(action=CardButton.DEPENDENCIES, id=jean.id).pack()
+    )
     assert "Acme &amp; &lt;Co&gt;" in texts(calls)[0]
 
 
@@ -143,8 +155,10 @@ async def test_someone_without_delete_rights_is_told_so(alice, make_staff):
     reader = await make_staff("Reader", level=Level.NONE, levels={"read": Level.ALL})
     jean = await _jean(alice)
     h = Harness()
-    await h.click(reader.telegram_id, CardAction(action="del", id=jean.id).pack())
-    calls = await h.click(reader.telegram_id, CardAction(action="delok", id=jean.id).pack())
+    await h.click(reader.telegram_id, CardAction(action=CardButton.DELETE, id=jean.id).pack())
+    calls = await h.click(
+        reader.telegram_id, CardAction(action=CardButton.CONFIRM_DELETE, id=jean.id).pack()
+    )
     assert "right" in texts(calls)[0]
     assert (await Contact.get(id=jean.id)).deleted_at is None
 
@@ -187,7 +201,9 @@ async def test_a_history_page_of_long_changes_fits_one_message(alice):
     for i in range(12):
         comment = f"{i} " + "<&>" * 3000
         version = (await update_contact(actor, jean.id, {"comment": comment}, version)).version
-    calls = await Harness().click(alice.telegram_id, CardAction(action="hist", id=jean.id).pack())
+    calls = await Harness().click(
+        alice.telegram_id, CardAction(action=CardButton.HISTORY, id=jean.id).pack()
+    )
     text = texts(calls)[0]
     assert text.count("Comment:") == 8  # a full page
     from bot.render import visible_length

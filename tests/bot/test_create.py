@@ -10,7 +10,7 @@ import pytest
 from aiogram.methods import AnswerCallbackQuery, SendMessage, TelegramMethod
 from redis.asyncio import Redis
 
-from bot.handlers.create import NewAction
+from bot.handlers.create import NewAction, NewButton
 from bot.setup import build_storage
 from crm import contacts, customfields
 from crm.actors import system_actor
@@ -125,8 +125,8 @@ async def test_the_last_name_cannot_be_skipped_when_the_first_name_was(alice):
     uid = alice.telegram_id
     calls = await skip_to(h, uid, await h.send(uid, "/new"), "Last name")
     assert "Skip ▶" not in buttons(calls)
-    serial = NewAction.unpack(buttons(calls)["✖ Cancel"]).s
-    forged_skip = NewAction(a="q", s=serial).pack()
+    serial = NewAction.unpack(buttons(calls)["✖ Cancel"]).serial
+    forged_skip = NewAction(action=NewButton.SKIP, serial=serial).pack()
     assert alerts(await h.click(uid, forged_skip)) == ["This button is outdated."]
 
 
@@ -310,8 +310,8 @@ async def test_a_forged_merge_target_is_refused(alice):
     h = Harness()
     uid = alice.telegram_id
     pending = await h.send(uid, "/new Jean Dupont 06 12 34 56 78")
-    serial = NewAction.unpack(buttons(pending)["Create anyway"]).s
-    forged = NewAction(a="m", s=serial, id=other.id).pack()
+    serial = NewAction.unpack(buttons(pending)["Create anyway"]).serial
+    forged = NewAction(action=NewButton.MERGE, serial=serial, id=other.id).pack()
     assert alerts(await h.click(uid, forged)) == ["This button is outdated."]
     assert (await contacts.get_contact(CLI, other.id)).channels == []
 

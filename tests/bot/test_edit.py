@@ -6,8 +6,8 @@ from typing import Any
 import pytest
 from aiogram.methods import AnswerCallbackQuery, SendMessage, TelegramMethod
 
-from bot.callbacks import CardAction
-from bot.handlers.edit import EditAction, LinkAction
+from bot.callbacks import CardAction, CardButton
+from bot.handlers.edit.common import EditAction, EditButton, LinkAction, LinkButton, LinkTarget
 from crm import companies, customfields
 from crm.contacts import ContactCard, create_contact, link, update_contact
 from crm.layout import set_hidden
@@ -49,7 +49,7 @@ def alerts(calls: list[TelegramMethod[Any]]) -> list[str]:
 
 
 async def _open_menu(h: Harness, staff: Staff, card: ContactCard) -> list[TelegramMethod[Any]]:
-    data = CardAction(action="edit", id=card.id, v=card.version).pack()
+    data = CardAction(action=CardButton.EDIT, id=card.id, version=card.version).pack()
     return await h.click(staff.telegram_id, data)
 
 
@@ -376,7 +376,7 @@ async def test_a_stale_edit_is_reported_and_the_other_change_is_kept(alice, make
     calls = await h.send(alice.telegram_id, "Alice's")
     assert "Someone else changed this contact" in texts(calls)[0]
     open_current = buttons(calls)["Open the current card"]
-    assert open_current == CardAction(action="open", id=jean.id).pack()
+    assert open_current == CardAction(action=CardButton.OPEN, id=jean.id).pack()
     assert (await Contact.get(id=jean.id)).position == "Bob's"
     card = await h.click(alice.telegram_id, open_current)
     assert "Position: Bob's" in texts(card)[0]
@@ -394,7 +394,9 @@ async def test_a_button_from_a_menu_shown_before_another_change_is_refused(alice
     phones = await h.click(alice.telegram_id, press(menu, "Phones"))
     assert "Someone else changed this contact" in texts(phones)[0]
     # A removal built on the old list would have removed Bob's new number.
-    forged = EditAction(a="cr", id=jean.id, v=jean.version, f="phones", i=0).pack()
+    forged = EditAction(
+        action=EditButton.REMOVE, id=jean.id, version=jean.version, field="phones", item=0
+    ).pack()
     calls = await h.click(alice.telegram_id, forged)
     assert "Someone else changed this contact" in texts(calls)[0]
     assert await _channels(jean.id, ChannelKind.PHONE) == [("+33781000001", "WORK", True)]
@@ -405,9 +407,11 @@ async def test_someone_who_may_only_read_gets_the_permission_message(alice, make
     jean = await _jean(alice)
     h = Harness()
     for data in (
-        CardAction(action="edit", id=jean.id, v=jean.version).pack(),
-        CardAction(action="link", id=jean.id, v=jean.version).pack(),
-        EditAction(a="s", id=jean.id, v=jean.version, f="opened", i=1).pack(),
+        CardAction(action=CardButton.EDIT, id=jean.id, version=jean.version).pack(),
+        CardAction(action=CardButton.LINK, id=jean.id, version=jean.version).pack(),
+        EditAction(
+            action=EditButton.CHOOSE, id=jean.id, version=jean.version, field="opened", item=1
+        ).pack(),
     ):
         calls = await h.click(reader.telegram_id, data)
         assert "You don't have the right to do that" in texts(calls)[0]
@@ -422,11 +426,21 @@ async def test_forged_buttons_for_a_contact_one_may_not_read_reveal_and_change_n
     jean = await _jean(alice)
     h = Harness()
     for data in (
-        EditAction(a="f", id=jean.id, v=jean.version, f="position").pack(),
-        EditAction(a="s", id=jean.id, v=jean.version, f="opened", i=1).pack(),
-        EditAction(a="c", id=jean.id, v=jean.version, f="position").pack(),
-        EditAction(a="cr", id=jean.id, v=jean.version, f="phones", i=0).pack(),
-        LinkAction(a="u", id=jean.id, k="c", to=1).pack(),
+        EditAction(
+            action=EditButton.FIELD, id=jean.id, version=jean.version, field="position"
+        ).pack(),
+        EditAction(
+            action=EditButton.CHOOSE, id=jean.id, version=jean.version, field="opened", item=1
+        ).pack(),
+        EditAction(
+            action=EditButton.CLEAR, id=jean.id, version=jean.version, field="position"
+        ).pack(),
+        EditAction(
+            action=EditButton.REMOVE, id=jean.id, version=jean.version, field="phones", item=0
+        ).pack(),
+        LinkAction(
+            action=LinkButton.UNLINK, id=jean.id, target=LinkTarget.COMPANY, target_id=1
+        ).pack(),
     ):
         calls = await h.click(nosy.telegram_id, data)
         assert "right" in texts(calls)[0]
@@ -439,12 +453,31 @@ async def test_a_forged_field_or_item_is_refused_as_outdated(alice):
     jean = await _jean(alice)
     h = Harness()
     for data in (
-        EditAction(a="f", id=jean.id, v=jean.version, f="password").pack(),
-        EditAction(a="f", id=jean.id, v=jean.version, f="u999").pack(),
-        EditAction(a="s", id=jean.id, v=jean.version, f="type_id", i=999).pack(),
-        EditAction(a="ch", id=jean.id, v=jean.version, f="phones", i=7).pack(),
-        EditAction(a="ct", id=jean.id, v=jean.version, f="phones", i=0, n=9).pack(),
-        EditAction(a="at", id=jean.id, v=jean.version, f="phones", n=0).pack(),
+        EditAction(
+            action=EditButton.FIELD, id=jean.id, version=jean.version, field="password"
+        ).pack(),
+        EditAction(action=EditButton.FIELD, id=jean.id, version=jean.version, field="u999").pack(),
+        EditAction(
+            action=EditButton.CHOOSE, id=jean.id, version=jean.version, field="type_id", item=999
+        ).pack(),
+        EditAction(
+            action=EditButton.CHANNEL, id=jean.id, version=jean.version, field="phones", item=7
+        ).pack(),
+        EditAction(
+            action=EditButton.CHANNEL_TYPE,
+            id=jean.id,
+            version=jean.version,
+            field="phones",
+            item=0,
+            type_number=9,
+        ).pack(),
+        EditAction(
+            action=EditButton.ADDED_TYPE,
+            id=jean.id,
+            version=jean.version,
+            field="phones",
+            type_number=0,
+        ).pack(),
     ):
         calls = await h.click(alice.telegram_id, data)
         assert alerts(calls) == ["This button is outdated. Open the card again."]
@@ -459,7 +492,7 @@ async def test_an_existing_company_is_found_by_title_and_linked(alice):
     jean = await _jean(alice)
     acme = await companies.create(actor, "company", {"title": "Société Générale Acme"})
     h = Harness()
-    menu = await h.click(alice.telegram_id, CardAction(action="link", id=jean.id).pack())
+    menu = await h.click(alice.telegram_id, CardAction(action=CardButton.LINK, id=jean.id).pack())
     assert "Send a company or deal title" in texts(menu)[0]
     found = await h.send(alice.telegram_id, "generale")
     assert "Results for «generale»" in texts(found)[0]
@@ -475,7 +508,7 @@ async def test_a_deal_is_found_by_title_and_linked(alice):
     jean = await _jean(alice)
     deal = await companies.create(actor, "deal", {"title": "Énorme contrat 2026"})
     h = Harness()
-    await h.click(alice.telegram_id, CardAction(action="link", id=jean.id).pack())
+    await h.click(alice.telegram_id, CardAction(action=CardButton.LINK, id=jean.id).pack())
     found = await h.send(alice.telegram_id, "enorme")
     done = await h.click(alice.telegram_id, buttons(found)["💼 Énorme contrat 2026"])
     assert "Énorme contrat 2026" in texts(done)[0]
@@ -485,7 +518,7 @@ async def test_a_deal_is_found_by_title_and_linked(alice):
 async def test_a_company_is_created_by_title_and_linked(alice):
     jean = await _jean(alice)
     h = Harness()
-    await h.click(alice.telegram_id, CardAction(action="link", id=jean.id).pack())
+    await h.click(alice.telegram_id, CardAction(action=CardButton.LINK, id=jean.id).pack())
     found = await h.send(alice.telegram_id, "Nouvelle   Entreprise")
     assert "No company or deal matches" in texts(found)[0]
     done = await h.click(
@@ -498,7 +531,9 @@ async def test_a_company_is_created_by_title_and_linked(alice):
 
 async def test_creating_from_an_outdated_search_creates_nothing(alice):
     jean = await _jean(alice)
-    calls = await Harness().click(alice.telegram_id, LinkAction(a="n", id=jean.id).pack())
+    calls = await Harness().click(
+        alice.telegram_id, LinkAction(action=LinkButton.CREATE, id=jean.id).pack()
+    )
     assert alerts(calls) == ["This search is outdated. Send the title again."]
     assert await Company.all().count() == 0
 
@@ -511,7 +546,7 @@ async def test_a_company_is_unlinked_and_another_made_primary(alice):
     await link(actor, jean.id, "company", acme.pk)
     await link(actor, jean.id, "company", globex.pk)
     h = Harness()
-    menu = await h.click(alice.telegram_id, CardAction(action="link", id=jean.id).pack())
+    menu = await h.click(alice.telegram_id, CardAction(action=CardButton.LINK, id=jean.id).pack())
     assert "Acme ★" in texts(menu)[0]
     primary = await h.click(alice.telegram_id, buttons(menu)["★ Make primary"])
     assert "Primary company changed" in texts(primary)[0]
@@ -530,7 +565,7 @@ async def test_a_found_company_is_linked_as_primary(alice):
     globex = await companies.create(actor, "company", {"title": "Globex"})
     await link(actor, jean.id, "company", acme.pk)
     h = Harness()
-    await h.click(alice.telegram_id, CardAction(action="link", id=jean.id).pack())
+    await h.click(alice.telegram_id, CardAction(action=CardButton.LINK, id=jean.id).pack())
     found = await h.send(alice.telegram_id, "glob")
     await h.click(alice.telegram_id, buttons(found)["★ As primary"])
     assert await ContactCompany.exists(contact_id=jean.id, company_id=globex.pk, is_primary=True)
@@ -541,7 +576,7 @@ async def test_the_companies_button_of_the_menu_opens_the_links(alice):
     jean = await _jean(alice)
     h = Harness()
     menu = await _open_menu(h, alice, jean)
-    assert press(menu, "Companies") == LinkAction(a="m", id=jean.id).pack()
+    assert press(menu, "Companies") == LinkAction(action=LinkButton.MENU, id=jean.id).pack()
     links = await h.click(alice.telegram_id, press(menu, "Companies"))
     assert "Send a company or deal title" in texts(links)[0]
 
@@ -553,7 +588,7 @@ async def test_search_results_hide_companies_and_deals_one_may_not_read(alice, m
     await companies.create(await actor_of(owner), "company", {"title": "Secret Acme"})
     await companies.create(await actor_of(owner), "deal", {"title": "Secret deal"})
     h = Harness()
-    await h.click(mine.telegram_id, CardAction(action="link", id=jean.id).pack())
+    await h.click(mine.telegram_id, CardAction(action=CardButton.LINK, id=jean.id).pack())
     found = await h.send(mine.telegram_id, "secret")
     assert "No company or deal matches" in texts(found)[0]
     assert not any(label.startswith(("🏢", "💼")) for label in buttons(found))
@@ -572,10 +607,10 @@ async def test_the_dialogs_speak_french(alice):
     ask = await h.click(alice.telegram_id, press(menu, "Date de naissance"))
     assert "Envoyez la nouvelle valeur de <b>Date de naissance</b>" in texts(ask)[0]
     assert set(buttons(ask)) == {"🧹 Vider", "✖ Annuler"}
-    phones = await h.click(alice.telegram_id, CardAction(action="edit", id=jean.id).pack())
+    phones = await h.click(alice.telegram_id, CardAction(action=CardButton.EDIT, id=jean.id).pack())
     phones = await h.click(alice.telegram_id, press(phones, "Téléphones"))
     assert "1. 06 12 34 56 78 (travail)" in buttons(phones)
-    links = await h.click(alice.telegram_id, CardAction(action="link", id=jean.id).pack())
+    links = await h.click(alice.telegram_id, CardAction(action=CardButton.LINK, id=jean.id).pack())
     assert "Envoyez le titre d'une entreprise" in texts(links)[0]
     found = await h.send(alice.telegram_id, "Nouvelle")
     assert "Aucune entreprise ni affaire" in texts(found)[0]
@@ -593,11 +628,11 @@ async def test_user_text_is_escaped_everywhere_in_the_dialogs(alice):
     saved = await h.send(alice.telegram_id, HOSTILE + " again")
     assert isinstance(saved[0], SendMessage)
     assert (await Contact.get(id=jean.id)).position == HOSTILE + " again"
-    await h.click(alice.telegram_id, CardAction(action="link", id=jean.id).pack())
+    await h.click(alice.telegram_id, CardAction(action=CardButton.LINK, id=jean.id).pack())
     found = await h.send(alice.telegram_id, HOSTILE)
     assert f"«{HOSTILE_ESCAPED}»" in texts(found)[0]
     assert HOSTILE not in texts(found)[0]
-    phones = await h.click(alice.telegram_id, CardAction(action="edit", id=jean.id).pack())
+    phones = await h.click(alice.telegram_id, CardAction(action=CardButton.EDIT, id=jean.id).pack())
     phones = await h.click(alice.telegram_id, press(phones, "Phones"))
     await h.click(alice.telegram_id, buttons(phones)["➕ Add"])
     kinds = await h.send(alice.telegram_id, HOSTILE)

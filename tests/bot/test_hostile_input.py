@@ -22,8 +22,8 @@ async def test_absurd_deep_links_get_a_clear_answer(admin, args):
     "data",
     [
         CardAction(action="open", id=2**31).pack(),
-        CardAction(action="hist", id=9_999_999_999, p=10**9).pack(),
-        CardAction(action="merge", id=1, p=2**40).pack(),
+        CardAction(action="hist", id=9_999_999_999, number=10**9).pack(),
+        CardAction(action="merge", id=1, number=2**40).pack(),
         "c:open:-5:0:0",
         "c:nonsense:1:0:0",
         "garbage",

@@ -3,7 +3,7 @@
 import pytest
 from aiogram.methods import AnswerCallbackQuery, AnswerInlineQuery
 
-from bot.callbacks import FilterAction
+from bot.callbacks import FilterAction, FilterButton
 from crm.catalog import list_types
 from crm.contacts import create_contact
 from tests.bot.harness import Harness, buttons, texts
@@ -93,7 +93,7 @@ async def test_my_contacts_and_type_filters(team):
         await actor_of(bob), {"first_name": "Zoé", "last_name": "Bob", "type_id": supplier.id}
     )
     h = Harness()
-    menu = await h.click(bob.telegram_id, FilterAction(kind="menu").pack())
+    menu = await h.click(bob.telegram_id, FilterAction(action=FilterButton.MENU).pack())
     labels = buttons(menu)
     mine = await h.click(bob.telegram_id, labels["My contacts"])
     assert "Zoé Bob" in texts(mine)[0] and "Jean" not in texts(mine)[0]
@@ -104,15 +104,15 @@ async def test_my_contacts_and_type_filters(team):
 async def test_a_filter_by_responsible_and_saving_it(team):
     alice, bob, _ = team
     h = Harness()
-    menu = await h.click(bob.telegram_id, FilterAction(kind="menu").pack())
+    menu = await h.click(bob.telegram_id, FilterAction(action=FilterButton.MENU).pack())
     who = await h.click(bob.telegram_id, buttons(menu)["By responsible…"])
     listed = await h.click(bob.telegram_id, buttons(who)["Alice"])
     assert "Jean Dupont" in texts(listed)[0]
-    menu = await h.click(bob.telegram_id, FilterAction(kind="menu").pack())
+    menu = await h.click(bob.telegram_id, FilterAction(action=FilterButton.MENU).pack())
     await h.click(bob.telegram_id, buttons(menu)["Save this filter"])
     saved = await h.send(bob.telegram_id, "Alice's <b>")
     assert "Alice's &lt;b&gt;" in texts(saved)[0]
-    menu = await h.click(bob.telegram_id, FilterAction(kind="menu").pack())
+    menu = await h.click(bob.telegram_id, FilterAction(action=FilterButton.MENU).pack())
     again = await h.click(bob.telegram_id, buttons(menu)["★ Alice's <b>"])
     assert "Jean Dupont" in texts(again)[0]
 

@@ -52,10 +52,10 @@ async def test_a_dialog_started_on_one_process_is_finished_on_another(make_staff
     one, two = Harness(storage=first_storage), Harness(storage=second_storage)
     try:
         await one.send(alice.telegram_id, "dupont")
-        menu = await one.click(alice.telegram_id, FilterAction(kind="menu").pack())
+        menu = await one.click(alice.telegram_id, FilterAction(action="menu").pack())
         mine = await one.click(alice.telegram_id, buttons(menu)["My contacts"])
         assert "My contacts" in texts(mine)[0]
-        menu = await one.click(alice.telegram_id, FilterAction(kind="menu").pack())
+        menu = await one.click(alice.telegram_id, FilterAction(action="menu").pack())
         await one.click(alice.telegram_id, buttons(menu)["Save this filter"])
         done = await two.send(alice.telegram_id, "Mine")
         assert "saved" in texts(done)[0]

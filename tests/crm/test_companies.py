@@ -285,3 +285,32 @@ async def test_a_company_or_deal_the_actor_may_not_read_is_refused_as_if_it_did_
     assert (await Deal.get(id=my_deal.pk)).company_id == mine.pk
     assert (await Quote.get(id=my_quote.pk)).deal_id == my_deal.pk
     assert await Deal.all().count() == 2 and await Quote.all().count() == 1
+
+
+# --- finding link targets by title ----------------------------------------------------------
+
+
+async def test_deals_are_found_by_title_among_readable_live_deals(db, make_staff):
+    alice = await make_staff("Alice")
+    other = await make_staff("Other", level=Level.OWN)
+    actor = await actor_of(alice)
+    mine = await actor_of(other)
+    big = await companies.create(mine, "deal", {"title": "Énorme contrat"})
+    await companies.create(mine, "deal", {"title": "Petit contrat"})
+    gone = await companies.create(mine, "deal", {"title": "Énorme erreur"})
+    await companies.delete(mine, "deal", gone.pk)
+    await companies.create(actor, "deal", {"title": "Énorme secret"})
+    found = await companies.search_deals(mine, "ENORME")
+    assert [d.id for d in found] == [big.pk]
+    assert await companies.search_deals(mine, "  ") == []
+
+
+async def test_link_targets_are_companies_and_deals(db, make_staff):
+    actor = await actor_of(await make_staff("Alice"))
+    acme = await companies.create(actor, "company", {"title": "Acme"})
+    deal = await companies.create(actor, "deal", {"title": "Acme renewal"})
+    found = await companies.find_link_targets(actor, "acme")
+    assert [c.id for c in found.companies] == [acme.pk]
+    assert [d.id for d in found.deals] == [deal.pk]
+    empty = await companies.find_link_targets(actor, "")
+    assert (empty.companies, empty.deals) == ([], [])

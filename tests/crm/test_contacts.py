@@ -17,6 +17,7 @@ from crm.errors import (
 from models import (
     Activity,
     Channel,
+    Company,
     Contact,
     ContactCompany,
     ContactDeal,
@@ -849,3 +850,207 @@ async def test_an_edit_keeps_the_company_links_the_editor_could_not_see(db, make
         actor, card.id, {"companies": [mine.pk, extra.pk]}, version
     )
     assert again.version == version
+
+
+# --- the edit and link dialogs' use cases ----------------------------------------------------
+
+
+async def _jean(staff):
+    return await contacts.create_contact(await actor_of(staff), {"first_name": "Jean"})
+
+
+async def test_an_editable_card_is_refused_to_someone_who_may_only_read(db, make_staff):
+    alice = await make_staff("Alice")
+    reader = await make_staff("Reader", level=None, levels={"read": Level.ALL})
+    jean = await _jean(alice)
+    with pytest.raises(PermissionDeniedError):
+        await contacts.get_contact_for_edit(await actor_of(reader), jean.id)
+    card = await contacts.get_contact_for_edit(await actor_of(alice), jean.id, jean.version)
+    assert card.id == jean.id
+
+
+async def test_an_editable_card_at_an_old_version_is_stale(db, make_staff):
+    alice = await make_staff("Alice")
+    actor = await actor_of(alice)
+    jean = await _jean(alice)
+    await contacts.update_contact(actor, jean.id, {"position": "CEO"}, jean.version)
+    with pytest.raises(StaleEditError) as caught:
+        await contacts.get_contact_for_edit(actor, jean.id, jean.version)
+    assert caught.value.current_version == jean.version + 1
+    assert (await contacts.get_contact_for_edit(actor, jean.id)).version == jean.version + 1
+
+
+async def test_contact_links_list_the_deals_one_may_read(db, make_staff):
+    owner = await make_staff("Owner", level=Level.OWN)
+    viewer = await make_staff("Viewer", level=Level.OWN)
+    admin = await actor_of(await make_staff("Admin", admin=True))
+    jean = await _jean(viewer)
+    seen = await companies.create(await actor_of(viewer), "deal", {"title": "Seen"})
+    hidden = await companies.create(await actor_of(owner), "deal", {"title": "Hidden"})
+    await contacts.link(admin, jean.id, "deal", seen.pk)
+    await contacts.link(admin, jean.id, "deal", hidden.pk)
+    links = await contacts.get_contact_links(await actor_of(viewer), jean.id)
+    assert [d.title for d in links.deals] == ["Seen"]
+    assert links.card.id == jean.id
+
+
+async def test_a_company_is_created_and_linked_as_primary(db, make_staff):
+    alice = await make_staff("Alice")
+    actor = await actor_of(alice)
+    jean = await _jean(alice)
+    company = await contacts.create_company_and_link(actor, jean.id, "  Nouvelle  Société ")
+    assert company.title == "Nouvelle Société"
+    assert await ContactCompany.exists(contact_id=jean.id, company_id=company.id, is_primary=True)
+    card = await contacts.get_contact(actor, jean.id)
+    assert card.version == jean.version + 1
+
+
+async def test_no_company_is_created_for_a_contact_one_may_not_edit(db, make_staff):
+    alice = await make_staff("Alice")
+    reader = await make_staff("Reader", level=None, levels={"read": Level.ALL, "add": Level.ALL})
+    jean = await _jean(alice)
+    with pytest.raises(PermissionDeniedError):
+        await contacts.create_company_and_link(await actor_of(reader), jean.id, "Acme")
+    with pytest.raises(NotFoundError):
+        await contacts.create_company_and_link(await actor_of(alice), 99999, "Acme")
+    assert await Company.all().count() == 0
+
+
+async def test_a_bad_title_creates_no_company(db, make_staff):
+    alice = await make_staff("Alice")
+    jean = await _jean(alice)
+    with pytest.raises(ValidationError):
+        await contacts.create_company_and_link(await actor_of(alice), jean.id, "   ")
+    assert await Company.all().count() == 0
+
+
+async def test_the_company_is_not_kept_when_the_link_fails(db, make_staff, monkeypatch):
+    alice = await make_staff("Alice")
+    actor = await actor_of(alice)
+    jean = await _jean(alice)
+
+    async def refused(*args, **kwargs):
+        raise PermissionDeniedError("you may not edit this contact")
+
+    monkeypatch.setattr(contacts, "link", refused)
+    with pytest.raises(PermissionDeniedError):
+        await contacts.create_company_and_link(actor, jean.id, "Acme")
+    assert await Company.all().count() == 0
+
+
+# --- editing one field's values -------------------------------------------------------------
+
+
+async def _phones(contact_id):
+    rows = await Channel.filter(contact_id=contact_id, kind=ChannelKind.PHONE).order_by("sort")
+    return [(c.normalized, c.value_type, c.is_primary) for c in rows]
+
+
+async def _with_two_phones(staff):
+    data = {"first_name": "Jean", "phones": ["06 12 34 56 78", "+33 1 23 45 67 89"]}
+    return await contacts.create_contact(await actor_of(staff), data)
+
+
+async def test_a_channel_is_added_after_the_others_with_its_type(db, make_staff):
+    alice = await make_staff("Alice")
+    jean = await _with_two_phones(alice)
+    card = await contacts.add_channel(
+        await actor_of(alice), jean.id, ChannelKind.PHONE, "01 40 00 00 00", "FAX", jean.version
+    )
+    assert card.version == jean.version + 1
+    assert [p[:2] for p in await _phones(jean.id)] == [
+        ("+33612345678", "WORK"),
+        ("+33123456789", "WORK"),
+        ("+33140000000", "FAX"),
+    ]
+    entry = await HistoryEntry.filter(entity_id=jean.id, field="phones").get()
+    assert "01 40 00 00 00 (FAX)" in (entry.after or "")
+
+
+async def test_an_invalid_channel_is_refused_under_its_position_and_nothing_is_saved(
+    db, make_staff
+):
+    alice = await make_staff("Alice")
+    jean = await _with_two_phones(alice)
+    with pytest.raises(ValidationError) as caught:
+        await contacts.add_channel(
+            await actor_of(alice), jean.id, ChannelKind.PHONE, "12", "WORK", jean.version
+        )
+    assert set(caught.value.errors) == {"phones.2"}
+    assert len(await _phones(jean.id)) == 2
+
+
+async def test_a_channel_is_made_primary_retyped_and_removed(db, make_staff):
+    alice = await make_staff("Alice")
+    actor = await actor_of(alice)
+    jean = await _with_two_phones(alice)
+    card = await contacts.make_channel_primary(actor, jean.id, ChannelKind.PHONE, 1, jean.version)
+    assert await _phones(jean.id) == [
+        ("+33123456789", "WORK", True),
+        ("+33612345678", "WORK", False),
+    ]
+    card = await contacts.set_channel_type(
+        actor, jean.id, ChannelKind.PHONE, 1, "MOBILE", card.version
+    )
+    assert (await _phones(jean.id))[1] == ("+33612345678", "MOBILE", False)
+    card = await contacts.remove_channel(actor, jean.id, ChannelKind.PHONE, 0, card.version)
+    assert await _phones(jean.id) == [("+33612345678", "MOBILE", True)]
+    assert card.version == jean.version + 3
+
+
+async def test_a_channel_position_or_type_that_does_not_exist_is_refused(db, make_staff):
+    alice = await make_staff("Alice")
+    actor = await actor_of(alice)
+    jean = await _with_two_phones(alice)
+    with pytest.raises(ValidationError) as caught:
+        await contacts.remove_channel(actor, jean.id, ChannelKind.PHONE, 2, jean.version)
+    assert caught.value.errors == {"phones": "has no value number 3"}
+    with pytest.raises(ValidationError):
+        await contacts.make_channel_primary(actor, jean.id, ChannelKind.PHONE, -1, jean.version)
+    with pytest.raises(ValidationError):
+        await contacts.set_channel_type(actor, jean.id, ChannelKind.PHONE, 0, "PAGER", jean.version)
+    assert (await contacts.get_contact(actor, jean.id)).version == jean.version
+
+
+async def test_channel_edits_need_the_edit_right_and_the_version_shown(db, make_staff):
+    alice = await make_staff("Alice")
+    reader = await make_staff("Reader", level=None, levels={"read": Level.ALL})
+    jean = await _with_two_phones(alice)
+    with pytest.raises(PermissionDeniedError):
+        await contacts.remove_channel(
+            await actor_of(reader), jean.id, ChannelKind.PHONE, 0, jean.version
+        )
+    actor = await actor_of(alice)
+    await contacts.update_contact(actor, jean.id, {"position": "CEO"}, jean.version)
+    with pytest.raises(StaleEditError):
+        await contacts.remove_channel(actor, jean.id, ChannelKind.PHONE, 0, jean.version)
+    assert len(await _phones(jean.id)) == 2
+
+
+async def test_observers_are_toggled_on_and_off(db, make_staff):
+    alice = await make_staff("Alice")
+    bob = await make_staff("Bob")
+    actor = await actor_of(alice)
+    jean = await _jean(alice)
+    card = await contacts.toggle_value(actor, jean.id, "observers", bob.id, jean.version)
+    assert card.observer_ids == [bob.id]
+    card = await contacts.toggle_value(actor, jean.id, "observers", alice.id, card.version)
+    assert sorted(card.observer_ids) == sorted([alice.id, bob.id])
+    card = await contacts.toggle_value(actor, jean.id, "observers", bob.id, card.version)
+    assert card.observer_ids == [alice.id]
+
+
+async def test_a_multiple_custom_value_is_toggled_and_a_single_field_refused(db, make_staff):
+    alice = await make_staff("Alice", admin=True)
+    actor = await actor_of(alice)
+    options = [{"key": "vip", "label": "VIP"}, {"key": "press", "label": "Press"}]
+    data = {"code": "tags", "label": "Tags", "type": "list", "multiple": True, "options": options}
+    await customfields.create_field(actor, data)
+    jean = await _jean(alice)
+    card = await contacts.toggle_value(actor, jean.id, "custom.tags", "press", jean.version)
+    card = await contacts.toggle_value(actor, jean.id, "custom.tags", "vip", card.version)
+    assert card.custom["tags"] == ["press", "vip"]
+    card = await contacts.toggle_value(actor, jean.id, "custom.tags", "press", card.version)
+    assert card.custom["tags"] == ["vip"]
+    with pytest.raises(ValidationError):
+        await contacts.toggle_value(actor, jean.id, "position", "CEO", card.version)

@@ -2,7 +2,7 @@
 
 import pytest
 
-from crm.rules.text import clean_text, fold, name_key, search_text, words
+from crm.rules.text import clean_text, fold, name_key, search_text, title_matches, words
 
 
 def test_it_folds_accents_and_case():
@@ -114,3 +114,18 @@ def test_search_text_folds_every_part():
 
 def test_search_text_is_empty_without_words():
     assert search_text([None, None, None], [], []) == ""
+
+
+@pytest.mark.parametrize(
+    ("title", "query", "expected"),
+    [
+        ("Énorme contrat 2026", "enorme", True),
+        ("Énorme contrat 2026", "CONTRAT 20", True),
+        ("Énorme contrat 2026", "trat", False),
+        ("Énorme contrat 2026", "contrat enorme", False),
+        ("Renouvellement", "", False),
+        ("Renouvellement", "!!", False),
+    ],
+)
+def test_a_title_matches_when_the_query_starts_a_run_of_its_words(title, query, expected):
+    assert title_matches(title, query) is expected
