@@ -1,7 +1,22 @@
-"""Web form leads (F8, F6): a stored submission validated and turned into a contact.
+"""Web form leads (F8, F6): a stored submission becomes a contact, its deal or quote, an alert.
 
-Validation, the duplicate policy, the responsible, the scheme's deal or quote, history and the
-staff alert are one transaction.
+`process` takes a submission `crm.webforms.submissions` has stored and runs these steps, each
+one function below, in this order:
+
+1. `_read`: the answers are checked against the form's fields and mapped to a contact with the
+   core's rules; a bad answer rejects the submission (`_reject`), naming the form field.
+Then one transaction (`_apply`), tried again if staff save the matched contact meanwhile:
+2. `_claim` the submission, so that the request and the sweep never both process it;
+3. `_lock` the person's duplicate keys and the visitor's address, before anything is decided;
+4. `_repeat_of`: an identical post from the same address is the same lead again, settled so;
+5. `_match`: the duplicate the form's policy applies to (`intake.preferred_match`);
+6. `_place` the lead: a new contact with its company and the queue's next responsible, or
+   merged into or replacing the match (`crm.intake`'s duplicate policies);
+7. `_recipient`: who hears of it (a merged contact's responsible, or the queue's next);
+8. `_record_history`: "web form" on the contact's history;
+9. `_scheme_record`: the deal or quote of a deal or quote form, linked to the contact;
+10. the alert (`crm.webforms.alerts`), queued in the outbox;
+11. `_settle`: the submission's outcome.
 """
 
 from collections.abc import Mapping
@@ -17,9 +32,7 @@ from crm.actors import Actor, system_actor
 from crm.db import connection, dialect
 from crm.duplicates import DuplicateMatch, find_duplicates_for, lock_duplicate_keys
 from crm.errors import ConflictError, ValidationError
-from crm.rules.fields import CHANNEL_FIELDS
 from crm.rules.webforms import (
-    MAX_COMMENT,
     FormDraft,
     FormField,
     StaffFacts,
@@ -42,7 +55,6 @@ WEB_FORM_SOURCE = "Web form"  # one of crm.setup.DEFAULT_SOURCES
 REPEAT_WINDOW = timedelta(minutes=10)
 # A contact edited by staff while a submission merges into it: the merge is retried this often.
 ATTEMPTS = 3
-CHANNEL_MATCHES = ("phone", "email", "telegram")
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,44 +73,84 @@ class SubmissionResult:
     errors: dict[str, str] = field(default_factory=dict)
 
 
-async def _reject(submission: FormSubmission, errors: dict[str, str]) -> SubmissionResult | None:
-    """A submission that does not pass validation: kept with the reason. Its key is freed, so
-    that the visitor's corrected post is not answered with these errors again."""
-    reason = "; ".join(f"{name}: {message}" for name, message in errors.items())
-    rejected = await FormSubmission.filter(
-        id=submission.id, status=SubmissionStatus.RECEIVED
-    ).update(status=SubmissionStatus.REJECTED, reason=reason[:10000], idempotency_key=None)
-    if not rejected:  # the sweep (or another process) settled it first
-        return None
-    return SubmissionResult(submission.id, SubmissionStatus.REJECTED.value, errors=dict(errors))
+@dataclass(frozen=True, slots=True)
+class Lead:
+    """A submission whose answers passed the checks, on its way to a contact.
 
-
-@dataclass(slots=True)
-class _Lead:
-    """A validated submission on its way to a contact."""
+    `clean` holds the contact's fields checked by the core, the message as its comment (what a
+    new contact gets); `draft` the answers as mapped, the company title and the message.
+    """
 
     form: WebForm
     submission: FormSubmission
     draft: FormDraft
-    data: dict[str, Any]
     clean: contacts.CleanContact
     definitions: dict[str, Any]
-    utm: dict[str, str]
     actor: Actor
+
+    @property
+    def company_title(self) -> str | None:
+        return self.draft.data.get(intake.COMPANY_TITLE)
+
+    @property
+    def utm(self) -> dict[str, str]:
+        return dict(self.submission.utm or {})
+
+    @property
+    def name(self) -> str:
+        scalars = self.clean.scalars
+        return " ".join(
+            str(scalars[k]) for k in ("honorific", "first_name", "last_name") if scalars.get(k)
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class _Placed:
+    """Where the lead went: the contact, and how (new, twin of `match`, merged, replaced)."""
+
+    contact: Contact
+    kind: str
+    match: DuplicateMatch | None
 
 
 async def process(
     form: WebForm, submission: FormSubmission, payload: Mapping[str, Any]
 ) -> SubmissionResult | None:
-    """Validate the submission and apply it as a lead; None when another process settled it
-    first (its caller reads that outcome)."""
+    """Turn a stored submission into a lead (the steps of this module's docstring).
+
+    Returns its outcome, or None when another process settled the submission first (the
+    caller reads that outcome). A rejected submission is kept with its reason. Raises what
+    is unexpected, and ConflictError when staff kept saving the matched contact.
+    """
+    try:
+        lead = await _read(form, submission, payload)
+    except ValidationError as exc:
+        return await _reject(submission, exc.errors)
+    for attempt in range(1, ATTEMPTS + 1):
+        try:
+            return await _apply(lead)
+        except ValidationError as exc:
+            return await _reject(submission, _by_field(lead.draft, exc))
+        except ConflictError:
+            # Staff saved the matched contact between our read and our write: nothing was
+            # written (the transaction rolled back); read it again and retry.
+            if attempt == ATTEMPTS:
+                raise
+    raise AssertionError("unreachable")
+
+
+# --- 1. the answers -------------------------------------------------------------------------
+
+
+async def _read(form: WebForm, submission: FormSubmission, payload: Mapping[str, Any]) -> Lead:
+    """The answers checked and mapped to a contact; raises ValidationError by form field."""
     region = config.current().default_phone_region
     fields = [FormField.from_spec(spec) for spec in form.fields_spec]
     answers, errors = read_answers(
         fields, payload, consent_required=form.consent_required, region=region
     )
     if errors:
-        return await _reject(submission, errors)
+        raise ValidationError(errors)
     draft = draft_from_answers(fields, answers, region=region, language=default_language())
     data = {k: v for k, v in draft.data.items() if k != intake.COMPANY_TITLE}
     data.update(submission.utm or {})
@@ -106,34 +158,13 @@ async def process(
     if source_id is not None:
         data["source_id"] = source_id
     data["source_description"] = form.title
+    data["comment"] = comment_with(None, draft.message)
     definitions = await customfields.active_fields()
     try:
-        clean = await contacts.clean_input(
-            {**data, "comment": comment_with(None, draft.message)}, definitions, creating=True
-        )
+        clean = await contacts.clean_input(data, definitions, creating=True)
     except ValidationError as exc:
-        return await _reject(submission, _by_field(draft, exc))
-    lead = _Lead(
-        form,
-        submission,
-        draft,
-        data,
-        clean,
-        definitions,
-        submission.utm or {},
-        system_actor(f"web form {form.slug}"),
-    )
-    for attempt in range(1, ATTEMPTS + 1):
-        try:
-            return await _apply(lead)
-        except ValidationError as exc:
-            return await _reject(submission, _by_field(draft, exc))
-        except ConflictError:
-            # Staff saved the matched contact between our read and our write: nothing was
-            # written (the transaction rolled back); read it again and retry.
-            if attempt == ATTEMPTS:
-                raise
-    raise AssertionError("unreachable")
+        raise ValidationError(_by_field(draft, exc)) from exc
+    return Lead(form, submission, draft, clean, definitions, system_actor(f"web form {form.slug}"))
 
 
 def _by_field(draft: FormDraft, exc: ValidationError) -> dict[str, str]:
@@ -144,15 +175,68 @@ def _by_field(draft: FormDraft, exc: ValidationError) -> dict[str, str]:
     return errors
 
 
-async def _lock_visitor(form_id: int, address_hash: str | None) -> None:
-    """Serialize the posts of one address to one form (PostgreSQL; SQLite transactions are
-    serial already), so that a double click is seen as a repeat even when the visitor gave
-    nothing the duplicate keys lock (a first name and a message)."""
+async def _reject(submission: FormSubmission, errors: dict[str, str]) -> SubmissionResult | None:
+    """A submission that does not pass validation: kept with the reason. Its key is freed, so
+    that the visitor's corrected post is not answered with these errors again. None if it was
+    settled elsewhere first."""
+    reason = "; ".join(f"{name}: {message}" for name, message in errors.items())
+    rejected = await FormSubmission.filter(
+        id=submission.id, status=SubmissionStatus.RECEIVED
+    ).update(status=SubmissionStatus.REJECTED, reason=reason[:10000], idempotency_key=None)
+    if not rejected:  # the sweep (or another process) settled it first
+        return None
+    return SubmissionResult(submission.id, SubmissionStatus.REJECTED.value, errors=dict(errors))
+
+
+# --- 2 to 11: one transaction ---------------------------------------------------------------
+
+
+async def _apply(lead: Lead) -> SubmissionResult | None:
+    """Steps 2 to 11 in one transaction; None when the submission was no longer waiting."""
+    async with in_transaction():
+        if not await _claim(lead.submission):
+            return None
+        await _lock(lead)
+        repeat = await _repeat_of(lead)
+        if repeat is not None:
+            return await _settle_repeat(lead, repeat)
+        match = await _match(lead)
+        placed = await _place(lead, match)
+        recipient = await _recipient(lead, placed)
+        await _record_history(lead, placed.contact)
+        record = await _scheme_record(
+            lead, placed.contact.id, placed.contact.responsible_id or recipient
+        )
+        await alerts.alert_lead(_news(lead, placed, record), recipient)
+        return await _settle(lead, placed)
+
+
+async def _claim(submission: FormSubmission) -> bool:
+    """Claim the submission: a conditional write that holds its row until commit, so that the
+    request and the stranded-submission sweep (or two processes) never both process it. The
+    loser writes nothing and answers with the winner's outcome."""
+    claimed = await FormSubmission.filter(
+        id=submission.id, status=SubmissionStatus.RECEIVED
+    ).update(reason=None)
+    return bool(claimed)
+
+
+async def _lock(lead: Lead) -> None:
+    """Serialize, until commit, the writers of this person and the posts of this visitor.
+
+    Under the lock on the person's duplicate keys (the one `create_contact` takes), two
+    submissions of the same person at once cannot both decide "new" (F6: no silent twins).
+    The posts of one address to one form are serialized too (PostgreSQL; SQLite transactions
+    are serial already), so that a double click is seen as a repeat even when the visitor gave
+    nothing the duplicate keys lock (a first name and a message).
+    """
+    await lock_duplicate_keys(lead.clean.scalars, lead.clean.channels)
+    address_hash = lead.submission.address_hash
     if address_hash is None or dialect() == "sqlite":
         return
     await connection().execute_query(
         "SELECT pg_advisory_xact_lock(hashtextextended($1, 0))",
-        [f"web_form:{form_id}:{address_hash}"],
+        [f"web_form:{lead.form.id}:{address_hash}"],
     )
 
 
@@ -164,7 +248,7 @@ class _Repeat:
     contact_id: int
 
 
-async def _repeat_of(lead: _Lead) -> _Repeat | None:
+async def _repeat_of(lead: Lead) -> _Repeat | None:
     """An earlier processed submission of exactly the same payload from the same address."""
     submission = lead.submission
     if submission.address_hash is None:
@@ -190,14 +274,65 @@ async def _repeat_of(lead: _Lead) -> _Repeat | None:
     return None
 
 
-def _preferred(matches: list[DuplicateMatch]) -> DuplicateMatch | None:
-    """The contact a lead goes to: the first sharing a phone, e-mail or Telegram username,
-    else the first with the same full name."""
-    readable = [m for m in matches if m.readable]
-    for match in readable:
-        if match.reason in CHANNEL_MATCHES:
-            return match
-    return readable[0] if readable else None
+async def _settle_repeat(lead: Lead, repeat: _Repeat) -> SubmissionResult:
+    """A repeat goes to the contact its first post went to; nothing else is written."""
+    submission = lead.submission
+    await FormSubmission.filter(id=submission.id).update(
+        status=SubmissionStatus.MERGED,
+        contact_id=repeat.contact_id,
+        reason=f"repeat of submission #{repeat.id}",
+    )
+    return SubmissionResult(
+        submission.id, SubmissionStatus.MERGED.value, repeat.contact_id, duplicate=True
+    )
+
+
+async def _match(lead: Lead) -> DuplicateMatch | None:
+    """The existing contact the lead looks like (under the lock of step 3), if any."""
+    clean = lead.clean
+    matches = await find_duplicates_for(lead.actor, clean.scalars, clean.channels)
+    return intake.preferred_match(matches)
+
+
+async def _place(lead: Lead, match: DuplicateMatch | None) -> _Placed:
+    """The contact the lead goes to, by the form's duplicate policy: a new one (also next to
+    its look-alike under "allow") whose responsible is the queue's next, with its company, in
+    one call; or the match, merged into or replaced, the message appended to its comment."""
+    policy = DedupPolicy(lead.form.dedup_policy)
+    if match is None or policy == DedupPolicy.ALLOW:
+        responsible = await _next_responsible(lead.form.id)
+        # The responsible is active staff, picked from the queue's active members.
+        clean = replace(lead.clean, scalars={**lead.clean.scalars, "responsible_id": responsible})
+        card = await intake.create_with_company(
+            lead.actor,
+            clean,
+            lead.definitions,
+            lead.company_title,
+            allow_duplicate=True,  # decided above, under the lock
+            web_form_id=lead.form.id,
+        )
+        return _Placed(card.contact, "new" if match is None else "twin", match)
+    # The message is appended, not a value to fill or replace the contact's comment with.
+    fields = replace(
+        lead.clean, scalars={k: v for k, v in lead.clean.scalars.items() if k != "comment"}
+    )
+    if policy == DedupPolicy.MERGE:
+        merged = await intake.merge_into(
+            lead.actor,
+            match.contact_id,
+            fields,
+            company_title=lead.company_title,
+            message=lead.draft.message,
+        )
+        return _Placed(merged.card.contact, "merged", match)
+    card = await intake.replace_into(
+        lead.actor,
+        match.contact_id,
+        fields,
+        company_title=lead.company_title,
+        message=lead.draft.message,
+    )
+    return _Placed(card.contact, "replaced", match)
 
 
 async def _staff_facts(queue: list[int]) -> list[StaffFacts]:
@@ -232,184 +367,76 @@ async def _next_responsible(form_id: int) -> int | None:
     raise ConflictError("the form's responsible queue is too busy; try again")
 
 
-async def _reachable(staff_id: int | None) -> bool:
-    return staff_id is not None and await Staff.exists(
-        id=staff_id, is_active=True, is_unreachable=False
-    )
+async def _recipient(lead: Lead, placed: _Placed) -> int | None:
+    """Who hears of the lead: the contact's responsible; for a merged or replaced contact whose
+    responsible is unreachable, the queue's next, who may then take it."""
+    contact = placed.contact
+    if placed.kind in ("new", "twin"):
+        return contact.responsible_id
+    if contact.responsible_id is not None and await Staff.exists(
+        id=contact.responsible_id, is_active=True, is_unreachable=False
+    ):
+        return contact.responsible_id
+    # The contact keeps its responsible; someone who can act still hears about it, and may
+    # take this new lead even if the contact was taken once before.
+    recipient = await _next_responsible(lead.form.id)
+    await Contact.filter(id=contact.id).update(taken_at=None)
+    return recipient
 
 
-async def _apply(lead: _Lead) -> SubmissionResult | None:
-    """Steps (d) to (h), in one transaction: the contact, its responsible, history, the deal
-    or quote, the alert, and the submission's outcome. None when the submission was no longer
-    waiting (processed elsewhere meanwhile)."""
-    form, submission, actor = lead.form, lead.submission, lead.actor
-    async with in_transaction():
-        # Claim the submission first: a conditional write that holds its row until commit, so
-        # that the request and the stranded-submission sweep (or two processes) never both
-        # process it. The loser writes nothing and answers with the winner's outcome.
-        claimed = await FormSubmission.filter(
-            id=submission.id, status=SubmissionStatus.RECEIVED
-        ).update(reason=None)
-        if not claimed:
-            return None
-        # As create_contact does: under a lock on the person's keys, two submissions of the
-        # same person at once cannot both decide "new" (F6: no silent twins).
-        await lock_duplicate_keys(lead.clean.scalars, lead.clean.channels)
-        await _lock_visitor(form.id, submission.address_hash)
-        repeat = await _repeat_of(lead)
-        if repeat is not None:
-            reason = f"repeat of submission #{repeat.id}"
-            await FormSubmission.filter(id=submission.id).update(
-                status=SubmissionStatus.MERGED, contact_id=repeat.contact_id, reason=reason
-            )
-            return SubmissionResult(
-                submission.id, SubmissionStatus.MERGED.value, repeat.contact_id, duplicate=True
-            )
-        matches = await find_duplicates_for(actor, lead.clean.scalars, lead.clean.channels)
-        match = _preferred(matches)
-        policy = DedupPolicy(form.dedup_policy)
-        if match is None or policy == DedupPolicy.ALLOW:
-            responsible = await _next_responsible(form.id)
-            card = await _create(lead, responsible)
-            recipient = responsible
-            status, outcome = SubmissionStatus.CREATED, "new" if match is None else "twin"
-        else:
-            card = await (
-                _merge(lead, match) if policy == DedupPolicy.MERGE else _replace(lead, match)
-            )
-            recipient = card.contact.responsible_id
-            if not await _reachable(recipient):
-                # The contact keeps its responsible; someone who can act still hears about it,
-                # and may take this new lead even if the contact was taken once before.
-                recipient = await _next_responsible(form.id)
-                await Contact.filter(id=card.contact.id).update(taken_at=None)
-            status = SubmissionStatus.MERGED
-            outcome = "merged" if policy == DedupPolicy.MERGE else "replaced"
-        contact_id = card.contact.id
-        await history.record(
-            actor,
-            contacts.ENTITY,
-            contact_id,
-            HistoryKind.CHANGED,
-            field=ENTITY,
-            after=f"{form.title} (submission #{submission.id})",
-        )
-        record = await _scheme_record(lead, contact_id, card.contact.responsible_id or recipient)
-        await alerts.alert_lead(
-            alerts.LeadNews(
-                form=form,
-                submission_id=submission.id,
-                contact=card.contact,
-                kind=outcome,
-                match=match,
-                record=record,
-                name=_lead_name(lead),
-                channels=lead.clean.channels,
-                company_title=lead.draft.data.get(intake.COMPANY_TITLE),
-                message=lead.draft.message,
-                utm=lead.utm,
-            ),
-            recipient,
-        )
-        await FormSubmission.filter(id=submission.id).update(
-            status=status,
-            contact_id=contact_id,
-            reason=f"possible duplicate of #{match.contact_id}"
-            if outcome == "twin" and match
-            else None,
-        )
-    return SubmissionResult(
-        submission.id, status.value, contact_id, duplicate=status == SubmissionStatus.MERGED
-    )
-
-
-async def _link_company(lead: _Lead, contact_id: int) -> None:
-    title = lead.draft.data.get(intake.COMPANY_TITLE)
-    if title:
-        # merge_draft finds the company by title (or creates it) and links it if needed.
-        await intake.merge_draft(lead.actor, contact_id, {intake.COMPANY_TITLE: title})
-
-
-async def _create(lead: _Lead, responsible: int | None) -> contacts.ContactCard:
-    # `lead.clean` holds the answers checked in _process (the message in the comment); the
-    # responsible is active staff, picked from the queue's active members.
-    clean = replace(lead.clean, scalars={**lead.clean.scalars, "responsible_id": responsible})
-    card = await contacts.create_checked_contact(
-        lead.actor, clean, lead.definitions, allow_duplicate=True, web_form_id=lead.form.id
-    )
-    await _link_company(lead, card.id)
-    return card
-
-
-async def _append_message(lead: _Lead, card: contacts.ContactCard) -> contacts.ContactCard:
-    comment = comment_with(card.contact.comment, lead.draft.message, MAX_COMMENT)
-    if comment is None:
-        return card
-    return await contacts.update_contact(lead.actor, card.id, {"comment": comment}, card.version)
-
-
-async def _merge(lead: _Lead, match: DuplicateMatch) -> contacts.ContactCard:
-    """Fill the contact's empty fields and add the channels it lacks; the message is appended
-    to its comment."""
-    draft = dict(lead.data)
-    title = lead.draft.data.get(intake.COMPANY_TITLE)
-    if title:
-        draft[intake.COMPANY_TITLE] = title
-    merged = await intake.merge_draft(lead.actor, match.contact_id, draft)
-    return await _append_message(lead, merged.card)
-
-
-async def _replace(lead: _Lead, match: DuplicateMatch) -> contacts.ContactCard:
-    """Overwrite the contact's fields with the submitted values. A submitted phone, e-mail,
-    site or username becomes the primary one of its kind; the others stay after it (a
-    number is not thrown away because the visitor typed another). The message is appended."""
-    card = await contacts.get_contact(lead.actor, match.contact_id)
-    clean = lead.clean
-    changes: dict[str, Any] = {}
-    for name, value in clean.scalars.items():
-        if name in ("comment", "responsible_id") or value in (None, ""):
-            continue
-        if name in ("source_id", "source_description") and getattr(card.contact, name):
-            continue  # where the contact came from first stays
-        changes[name] = value
-    for name, kind in CHANNEL_FIELDS.items():
-        submitted = clean.channels.get(kind, [])
-        if not submitted:
-            continue
-        known = {v.normalized for v in submitted}
-        changes[name] = [{"value": v.value, "value_type": v.value_type} for v in submitted] + [
-            {"value": c.value, "value_type": c.value_type}
-            for c in card.channels
-            if c.kind == kind and c.normalized not in known
-        ]
-    custom = {code: values for code, values in clean.custom.items() if values}
-    if custom:
-        changes["custom"] = custom  # typed values pass the core's checks again unchanged
-    card = await contacts.update_contact(lead.actor, card.id, changes, card.version)
-    await _link_company(lead, card.id)
-    if lead.draft.data.get(intake.COMPANY_TITLE):
-        card = await contacts.get_contact(lead.actor, card.id)
-    return await _append_message(lead, card)
-
-
-def _lead_name(lead: _Lead) -> str:
-    scalars = lead.clean.scalars
-    return " ".join(
-        str(scalars[k]) for k in ("honorific", "first_name", "last_name") if scalars.get(k)
+async def _record_history(lead: Lead, contact: Contact) -> None:
+    """The contact's history says which form and submission brought the lead."""
+    await history.record(
+        lead.actor,
+        contacts.ENTITY,
+        contact.id,
+        HistoryKind.CHANGED,
+        field=ENTITY,
+        after=f"{lead.form.title} (submission #{lead.submission.id})",
     )
 
 
 async def _scheme_record(
-    lead: _Lead, contact_id: int, responsible: int | None
+    lead: Lead, contact_id: int, responsible: int | None
 ) -> Deal | Quote | None:
     """The deal or quote of a deal or quote form, linked to the contact; returns it."""
     scheme = FormScheme(lead.form.scheme)
     if scheme == FormScheme.CONTACT:
         return None
     entity = "deal" if scheme == FormScheme.DEAL else "quote"
-    title = deal_title(lead.form.title, _lead_name(lead))
+    title = deal_title(lead.form.title, lead.name)
     active = responsible is not None and await Staff.exists(id=responsible, is_active=True)
     owner = responsible if active else None
     record = await companies.create(lead.actor, entity, {"title": title, "responsible_id": owner})
     await contacts.link(lead.actor, contact_id, entity, record.pk)
     return cast(Deal | Quote, record)
+
+
+def _news(lead: Lead, placed: _Placed, record: Deal | Quote | None) -> alerts.LeadNews:
+    """What the alert is to tell, before it is fitted to its reader."""
+    return alerts.LeadNews(
+        form=lead.form,
+        submission_id=lead.submission.id,
+        contact=placed.contact,
+        kind=placed.kind,
+        match=placed.match,
+        record=record,
+        name=lead.name,
+        channels=lead.clean.channels,
+        company_title=lead.company_title,
+        message=lead.draft.message,
+        utm=lead.utm,
+    )
+
+
+async def _settle(lead: Lead, placed: _Placed) -> SubmissionResult:
+    """The submission's outcome, on its row and for the caller."""
+    merged = placed.kind in ("merged", "replaced")
+    status = SubmissionStatus.MERGED if merged else SubmissionStatus.CREATED
+    twin_of = placed.match.contact_id if placed.kind == "twin" and placed.match else None
+    await FormSubmission.filter(id=lead.submission.id).update(
+        status=status,
+        contact_id=placed.contact.id,
+        reason=f"possible duplicate of #{twin_of}" if twin_of is not None else None,
+    )
+    return SubmissionResult(lead.submission.id, status.value, placed.contact.id, duplicate=merged)
