@@ -9,6 +9,7 @@ Telegram and adds the Open / Take it buttons from its payload.
 import functools
 from collections.abc import Mapping
 from dataclasses import dataclass
+from enum import StrEnum
 
 from crm import contacts, notifier
 from crm.actors import Actor, actor_for_staff_id
@@ -33,18 +34,28 @@ CHANNEL_LINES = (
 )
 
 
+class Placement(StrEnum):
+    """Where a lead went: a new contact, a new one next to a look-alike (the form allows
+    duplicates), or an existing contact it was merged into or replaced the fields of."""
+
+    NEW = "new"
+    TWIN = "twin"
+    MERGED = "merged"
+    REPLACED = "replaced"
+
+
 @dataclass(frozen=True, slots=True)
 class LeadNews:
     """What happened to a lead, before it is told to anyone.
 
-    `kind`: new, twin (created next to a look-alike, `match`), merged or replaced (into
-    `contact`). `record` is the deal or quote of a deal or quote form.
+    `match` is the look-alike of a twin, or the contact merged into or replaced; `record` the
+    deal or quote of a deal or quote form.
     """
 
     form: WebForm
     submission_id: int
     contact: Contact
-    kind: str
+    kind: Placement
     match: DuplicateMatch | None
     record: Deal | Quote | None
     name: str
@@ -59,7 +70,7 @@ class _Seen:
     """The news as one reader may see it: the look-alike and the record's title only if they
     may read them."""
 
-    kind: str
+    kind: Placement
     contact_name: str
     match: DuplicateMatch | None
     record_title: str | None
@@ -119,7 +130,7 @@ async def _as_seen_by(reader: Actor, news: LeadNews) -> _Seen:
     if match is not None:
         look_alike = await Contact.get_or_none(id=match.contact_id)
         if look_alike is None or not can(reader, Action.READ, await record_facts(look_alike)):
-            kind, match = ("new" if kind == "twin" else kind), None
+            kind, match = (Placement.NEW if kind == Placement.TWIN else kind), None
     record, title = news.record, None
     if record is not None and can(
         reader, Action.READ, RecordFacts(responsible_id=record.responsible_id, opened=record.opened)
@@ -131,11 +142,11 @@ async def _as_seen_by(reader: Actor, news: LeadNews) -> _Seen:
 def _text(t: Translator, news: LeadNews, seen: _Seen) -> str:
     """The alert as plain text (the outbox sender escapes it for Telegram)."""
     form_title = news.form.title
-    if seen.kind == "twin" and seen.match is not None:
+    if seen.kind == Placement.TWIN and seen.match is not None:
         head = t.plain("form-alert-twin", form=form_title, id=str(seen.match.contact_id))
-    elif seen.kind in ("merged", "replaced"):
+    elif seen.kind in (Placement.MERGED, Placement.REPLACED):
         head = t.plain(
-            f"form-alert-{seen.kind}",
+            f"form-alert-{seen.kind.value}",
             form=form_title,
             id=str(news.contact.id),
             name=seen.contact_name,

@@ -45,6 +45,7 @@ from crm.rules.webforms import (
     read_answers,
 )
 from crm.webforms import alerts
+from crm.webforms.alerts import Placement
 from crm.webforms.definitions import ENTITY, default_language
 from models import Contact, Deal, FormSubmission, Quote, Source, Staff, WebForm
 from models.enums import DedupPolicy, FormScheme, HistoryKind, SubmissionStatus
@@ -106,10 +107,10 @@ class Lead:
 
 @dataclass(frozen=True, slots=True)
 class _Placed:
-    """Where the lead went: the contact, and how (new, twin of `match`, merged, replaced)."""
+    """Where the lead went: the contact, and how (a twin of `match`, merged into it...)."""
 
     contact: Contact
-    kind: str
+    kind: Placement
     match: DuplicateMatch | None
 
 
@@ -311,7 +312,7 @@ async def _place(lead: Lead, match: DuplicateMatch | None) -> _Placed:
             allow_duplicate=True,  # decided above, under the lock
             web_form_id=lead.form.id,
         )
-        return _Placed(card.contact, "new" if match is None else "twin", match)
+        return _Placed(card.contact, Placement.NEW if match is None else Placement.TWIN, match)
     # The message is appended, not a value to fill or replace the contact's comment with.
     fields = replace(
         lead.clean, scalars={k: v for k, v in lead.clean.scalars.items() if k != "comment"}
@@ -324,7 +325,7 @@ async def _place(lead: Lead, match: DuplicateMatch | None) -> _Placed:
             company_title=lead.company_title,
             message=lead.draft.message,
         )
-        return _Placed(merged.card.contact, "merged", match)
+        return _Placed(merged.card.contact, Placement.MERGED, match)
     card = await intake.replace_into(
         lead.actor,
         match.contact_id,
@@ -332,7 +333,7 @@ async def _place(lead: Lead, match: DuplicateMatch | None) -> _Placed:
         company_title=lead.company_title,
         message=lead.draft.message,
     )
-    return _Placed(card.contact, "replaced", match)
+    return _Placed(card.contact, Placement.REPLACED, match)
 
 
 async def _staff_facts(queue: list[int]) -> list[StaffFacts]:
@@ -371,7 +372,7 @@ async def _recipient(lead: Lead, placed: _Placed) -> int | None:
     """Who hears of the lead: the contact's responsible; for a merged or replaced contact whose
     responsible is unreachable, the queue's next, who may then take it."""
     contact = placed.contact
-    if placed.kind in ("new", "twin"):
+    if placed.kind in (Placement.NEW, Placement.TWIN):
         return contact.responsible_id
     if contact.responsible_id is not None and await Staff.exists(
         id=contact.responsible_id, is_active=True, is_unreachable=False
@@ -431,9 +432,9 @@ def _news(lead: Lead, placed: _Placed, record: Deal | Quote | None) -> alerts.Le
 
 async def _settle(lead: Lead, placed: _Placed) -> SubmissionResult:
     """The submission's outcome, on its row and for the caller."""
-    merged = placed.kind in ("merged", "replaced")
+    merged = placed.kind in (Placement.MERGED, Placement.REPLACED)
     status = SubmissionStatus.MERGED if merged else SubmissionStatus.CREATED
-    twin_of = placed.match.contact_id if placed.kind == "twin" and placed.match else None
+    twin_of = placed.match.contact_id if placed.kind == Placement.TWIN and placed.match else None
     await FormSubmission.filter(id=lead.submission.id).update(
         status=status,
         contact_id=placed.contact.id,

@@ -460,6 +460,21 @@ async def test_a_deal_or_quote_form_creates_the_record_linked_to_the_contact(
     assert alert and "Offer: Jean Dupont" in alert.text
 
 
+async def test_a_lead_with_a_company_is_created_with_it_in_one_write(db):
+    fields = [
+        {"name": "name", "type": "text", "label": "Name", "required": True, "maps_to": "name"},
+        {"name": "org", "type": "text", "label": "Company", "maps_to": "company"},
+    ]
+    await make_form(fields=fields, consent_required=False, consent_text=None)
+    result = await submit({"name": "Anne Martin", "org": "Acme"}, "leads")
+    card = await contacts.get_contact(CLI, result.contact_id)
+    assert [(c.title, c.is_primary) for c in card.companies] == [("Acme", True)]
+    assert card.version == 1  # created with its company: no link, no empty update after it
+    again = await submit({"name": "Anne Martin", "org": "acme"}, "leads")
+    assert again.contact_id == card.id  # merged: the same company, not linked twice
+    assert [c.title for c in (await contacts.get_contact(CLI, card.id)).companies] == ["Acme"]
+
+
 async def test_a_contact_form_creates_no_deal(db):
     await submit(jean())
     assert await Deal.all().count() == 0 and await Quote.all().count() == 0
