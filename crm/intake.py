@@ -467,7 +467,8 @@ async def merge_into(
 ) -> DraftMerge:
     """The "merge" duplicate policy, as Bitrix24's: fill the contact's empty fields and add the
     phones, e-mails, websites, messengers, custom values and company it lacks; never replace a
-    value it has. `message` is appended to its comment.
+    value it has. `message` is appended to its comment. `clean` holds only values that came
+    in (checked as for an update: a create's check adds the custom fields' defaults).
 
     One update at the version read here (or `expected_version`, checked even when nothing
     changes, so the caller learns that the contact changed since the duplicate was shown):
@@ -533,7 +534,8 @@ async def replace_into(
     (empty ones are not values). An incoming phone, e-mail, site or username becomes the
     primary one of its kind; the others stay after it (a number is not thrown away because
     the visitor typed another). The contact keeps its responsible, where it came from first
-    (source) and its comment, to which `message` is appended; the company is linked.
+    (source) and its comment, to which `message` is appended; the company is linked. `clean`
+    holds only values that came in, as for `merge_into`.
 
     One update at the version read here (or `expected_version`). Raises NotFoundError,
     PermissionDeniedError, ValidationError or StaleEditError. Returns the card after it.

@@ -313,10 +313,7 @@ async def _place(lead: Lead, match: DuplicateMatch | None) -> _Placed:
             web_form_id=lead.form.id,
         )
         return _Placed(card.contact, Placement.NEW if match is None else Placement.TWIN, match)
-    # The message is appended, not a value to fill or replace the contact's comment with.
-    fields = replace(
-        lead.clean, scalars={k: v for k, v in lead.clean.scalars.items() if k != "comment"}
-    )
+    fields = _sent(lead)
     if policy == DedupPolicy.MERGE:
         merged = await intake.merge_into(
             lead.actor,
@@ -334,6 +331,18 @@ async def _place(lead: Lead, match: DuplicateMatch | None) -> _Placed:
         message=lead.draft.message,
     )
     return _Placed(card.contact, Placement.REPLACED, match)
+
+
+def _sent(lead: Lead) -> contacts.CleanContact:
+    """What the visitor sent, to merge or replace with: `clean` less the comment (the message
+    is appended instead) and less the custom fields' defaults (a new contact's starting
+    values, not answers to fill or overwrite a known contact's fields with)."""
+    answered = lead.draft.data.get("custom") or {}
+    return replace(
+        lead.clean,
+        scalars={k: v for k, v in lead.clean.scalars.items() if k != "comment"},
+        custom={code: v for code, v in lead.clean.custom.items() if code in answered},
+    )
 
 
 async def _staff_facts(queue: list[int]) -> list[StaffFacts]:

@@ -530,6 +530,20 @@ async def test_merge_matches_an_e_mail_in_another_case(db):
     assert len(await live_contacts()) == 1
 
 
+@pytest.mark.parametrize("policy", ["merge", "replace"])
+async def test_a_known_contact_gets_the_answers_not_the_custom_fields_defaults(db, policy):
+    card = await existing_jean()
+    await customfields.create_field(
+        CLI, {"code": "tier", "label": "Tier", "type": "string", "default": "bronze"}
+    )
+    await make_form(dedup_policy=policy)
+    result = await submit(jean(), "leads")
+    assert (result.status, result.contact_id) == ("merged", card.id)
+    assert (await contacts.get_contact(CLI, card.id)).custom.get("tier", []) == []
+    new = await submit(jean(name="Paul Martin", phone="0611111111", email="p@x.fr"), "leads")
+    assert (await contacts.get_contact(CLI, new.contact_id)).custom["tier"] == ["bronze"]
+
+
 async def test_allow_creates_a_twin_and_says_it_looks_like_the_other(db, make_staff):
     await make_staff("Admin", admin=True)
     card = await existing_jean()
