@@ -13,7 +13,7 @@ from crm.errors import ValidationError
 from models.enums import SubmissionStatus
 
 if TYPE_CHECKING:
-    from crm.webforms import FormDetails
+    from crm.webforms.definitions import FormDetails
 
 # `forms list`: what became of the posts. A spam post or a refused one is not a lead.
 OUTCOME_COLUMNS = (
@@ -177,9 +177,9 @@ def _describe(details: "FormDetails", verb: str = "") -> str:
 
 
 async def forms_list(settings: Settings, args: argparse.Namespace) -> int:
-    from crm import webforms
+    from crm.webforms import definitions
 
-    every = await webforms.form_details(system_actor("cli"))
+    every = await definitions.form_details(system_actor("cli"))
     if args.json:
         print_json(
             [
@@ -213,33 +213,33 @@ async def forms_list(settings: Settings, args: argparse.Namespace) -> int:
 
 
 async def forms_show(settings: Settings, args: argparse.Namespace) -> int:
-    from crm import webforms
+    from crm.webforms import definitions
 
-    print_json(_document(await webforms.get_form(system_actor("cli"), args.slug)))
+    print_json(_document(await definitions.get_form(system_actor("cli"), args.slug)))
     return 0
 
 
 async def forms_create(settings: Settings, args: argparse.Namespace) -> int:
-    from crm import webforms
+    from crm.webforms import definitions
 
     values = {"slug": args.slug, **_form_changes(args)}
-    say(_describe(await webforms.create_form(system_actor("cli"), values), "created "))
+    say(_describe(await definitions.create_form(system_actor("cli"), values), "created "))
     return 0
 
 
 async def forms_edit(settings: Settings, args: argparse.Namespace) -> int:
-    from crm import webforms
+    from crm.webforms import definitions
 
     changes = _form_changes(args)
     if not changes:
         raise ValidationError({"options": "give at least one setting to change"})
-    say(_describe(await webforms.edit_form(system_actor("cli"), args.slug, changes)))
+    say(_describe(await definitions.edit_form(system_actor("cli"), args.slug, changes)))
     return 0
 
 
 async def forms_disable(settings: Settings, args: argparse.Namespace) -> int:
-    from crm import webforms
+    from crm.webforms import definitions
 
-    await webforms.disable_form(system_actor("cli"), args.slug)
+    await definitions.disable_form(system_actor("cli"), args.slug)
     say(f"form '{args.slug}' is disabled (its submissions are kept)")
     return 0

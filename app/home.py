@@ -9,9 +9,9 @@ from pathlib import Path
 from aiohttp import web
 
 from app.version import carnet_version
-from crm import webforms
 from crm.db import unavailable_reason
 from crm.i18n import Catalogue, Markup, Translator, escape
+from crm.webforms import definitions
 from forms.page import negotiate_language
 
 log = logging.getLogger(__name__)
@@ -41,14 +41,14 @@ FORMS_TTL = 30.0
 class HomeState:
     config: HomeConfig
     catalogue: Catalogue
-    forms: list[webforms.PublicForm] | None = None
+    forms: list[definitions.PublicForm] | None = None
     read_at: float = float("-inf")
 
-    async def active_forms(self) -> list[webforms.PublicForm]:
+    async def active_forms(self) -> list[definitions.PublicForm]:
         """The active forms, from the database at most every FORMS_TTL seconds; raises when
         the database cannot answer and nothing was read yet."""
         if self.forms is None or time.monotonic() - self.read_at > FORMS_TTL:
-            self.forms = await webforms.active_forms()
+            self.forms = await definitions.active_forms()
             self.read_at = time.monotonic()
         return self.forms
 
@@ -69,7 +69,7 @@ async def home(request: web.Request) -> web.Response:
     language = negotiate_language(
         request.query.get("lang"), request.headers.get("Accept-Language"), config.default_language
     )
-    forms: list[webforms.PublicForm] | None
+    forms: list[definitions.PublicForm] | None
     try:
         forms = await state.active_forms()
     except Exception as exc:
@@ -90,7 +90,7 @@ async def home(request: web.Request) -> web.Response:
 
 
 def render_home(
-    t: Translator, forms: list[webforms.PublicForm] | None, bot: str | None, *, has_bot: bool
+    t: Translator, forms: list[definitions.PublicForm] | None, bot: str | None, *, has_bot: bool
 ) -> str:
     """The page's HTML (forms None: they could not be listed; no staff line without a bot);
     every title and name is escaped."""

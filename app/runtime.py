@@ -20,10 +20,11 @@ from app.logs import quiet_library_logs, redact_everywhere, secrets_of
 from app.settings import Settings, SettingsError, core_config
 from app.telegram import TelegramService, bot_config
 from app.web import build_app
-from crm import config, webforms
+from crm import config
 from crm.secrets import shared_secret
 from crm.setup import ensure_defaults
 from crm.staff import ensure_admins
+from crm.webforms import definitions
 from forms.config import FormsConfig
 from scheduler.clock import Clock
 
@@ -85,7 +86,7 @@ async def listen(runner: web.AppRunner, settings: Settings) -> None:
 
 async def log_forms(settings: Settings) -> None:
     """Say where the active forms are, so a newcomer finds them from the start log."""
-    forms = await webforms.active_forms()
+    forms = await definitions.active_forms()
     root = base_url(settings)
     for form in forms:
         log.info("web form %r: %s/forms/%s", form.title, root, form.slug)

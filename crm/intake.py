@@ -4,12 +4,17 @@ or merged into the contact they duplicate.
 A draft is a JSON-serialisable dict in the shape `crm.contacts.create_contact` takes, plus
 `company_title`: a company named by its title, found among the companies the actor may read or
 created. Adapters keep drafts between two messages (e.g. in Redis) and hand them back here.
+
+A contact coming in already validated (a web form lead, an import row) goes through the same
+operations: `preferred_match` picks the duplicate it goes to, then `create_with_company`, or the
+duplicate policies `merge_into` and `replace_into` (each appends the incoming message to the
+comment, as `append_message` does alone).
 """
 
 import asyncio
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, cast
@@ -18,7 +23,7 @@ from tortoise.transactions import in_transaction
 
 from crm import catalog, companies, config, contacts, customfields
 from crm.actors import Actor
-from crm.contacts import ContactCard
+from crm.contacts import CleanContact, ContactCard
 from crm.duplicates import FILLABLE, DuplicateMatch
 from crm.errors import DuplicateContactError, PermissionDeniedError, ValidationError
 from crm.layout import card_layout
@@ -27,6 +32,7 @@ from crm.rules import freetext, vcard
 from crm.rules.fields import CHANNEL_FIELDS, FieldError, clean_string
 from crm.rules.text import words
 from crm.rules.vcard import VCardEntry
+from crm.rules.webforms import comment_with
 from models import Company, CustomField
 from models.enums import Action, ChannelKind, FieldType
 
@@ -51,6 +57,8 @@ NOT_ASKED = {
 DATE_LIKE = {"birthdate"}
 MULTILINE_FIELDS = {"comment", "source_description"}
 _LIST_SEPARATORS = re.compile(r"[\n,;]+")
+# What makes a duplicate the one an incoming contact goes to, before a same full name.
+CHANNEL_MATCHES = ("phone", "email", "telegram")
 
 
 # --- drafts from each way in ----------------------------------------------------------------
@@ -375,15 +383,58 @@ async def create_from_draft(
     """
     data, title = _split_draft(draft)
     if not allow_duplicate:
-        # Checked before the company is made; create_contact checks again under a lock.
+        # Checked before the company is made; create_checked_contact checks again under a lock.
         matches = await contacts.check_duplicates(actor, data)
         if matches:
             raise DuplicateContactError(matches)
+    definitions = await customfields.active_fields()
+    clean = await contacts.clean_input(data, definitions, creating=True)
+    return await create_with_company(
+        actor, clean, definitions, title, allow_duplicate=allow_duplicate
+    )
+
+
+async def create_with_company(
+    actor: Actor,
+    clean: CleanContact,
+    definitions: dict[str, CustomField],
+    company_title: str | None,
+    *,
+    allow_duplicate: bool = False,
+    web_form_id: int | None = None,
+    import_job_id: int | None = None,
+) -> ContactCard:
+    """Create a validated contact with the company its title names (found among those the
+    actor may read, or created) as its primary company, in one call: one transaction, one
+    "created" history entry.
+
+    Raises PermissionDeniedError, ValidationError, or DuplicateContactError (unless
+    `allow_duplicate`); nothing is written then, not even the company. Returns the new card.
+    """
     async with in_transaction():
-        if title:
-            company_id = await _company_for(actor, title)
-            data["companies"] = [company_id, *(data.get("companies") or [])]
-        return await contacts.create_contact(actor, data, allow_duplicate=allow_duplicate)
+        if company_title:
+            company_id = await _company_for(actor, _company_title(company_title))
+            others = [c for c in clean.companies or [] if c != company_id]
+            clean = replace(clean, companies=[company_id, *others])
+        return await contacts.create_checked_contact(
+            actor,
+            clean,
+            definitions,
+            allow_duplicate=allow_duplicate,
+            web_form_id=web_form_id,
+            import_job_id=import_job_id,
+        )
+
+
+def preferred_match(matches: Sequence[DuplicateMatch]) -> DuplicateMatch | None:
+    """The duplicate an incoming contact goes to under the merge or replace policy: the first
+    the actor may read sharing a phone, e-mail or Telegram username, else the first readable
+    one with the same full name; None if they may read none."""
+    readable = [m for m in matches if m.readable]
+    for match in readable:
+        if match.reason in CHANNEL_MATCHES:
+            return match
+    return readable[0] if readable else None
 
 
 @dataclass(slots=True)
@@ -397,18 +448,55 @@ class DraftMerge:
 async def merge_draft(
     actor: Actor, contact_id: int, draft: Draft, expected_version: int | None = None
 ) -> DraftMerge:
-    """Merge a draft into an existing contact the way Bitrix24's "merge" duplicate policy does:
-    fill the contact's empty fields and add the phones, e-mails, websites, messengers, custom
-    values and company it lacks; never replace a value it has.
+    """`merge_into` for a draft (checked here with the core's rules)."""
+    data, title = _split_draft(draft)
+    clean = await contacts.clean_input(data, await customfields.active_fields(), creating=False)
+    return await merge_into(
+        actor, contact_id, clean, company_title=title, expected_version=expected_version
+    )
 
-    Writes through `update_contact` at the version read here (or `expected_version`), so a
-    concurrent edit is a StaleEditError and nothing is overwritten. Raises NotFoundError,
+
+async def merge_into(
+    actor: Actor,
+    contact_id: int,
+    clean: CleanContact,
+    *,
+    company_title: str | None = None,
+    message: str | None = None,
+    expected_version: int | None = None,
+) -> DraftMerge:
+    """The "merge" duplicate policy, as Bitrix24's: fill the contact's empty fields and add the
+    phones, e-mails, websites, messengers, custom values and company it lacks; never replace a
+    value it has. `message` is appended to its comment. `clean` holds only values that came
+    in (checked as for an update: a create's check adds the custom fields' defaults).
+
+    One update at the version read here (or `expected_version`, checked even when nothing
+    changes, so the caller learns that the contact changed since the duplicate was shown):
+    a concurrent edit is a StaleEditError and nothing is overwritten. Raises NotFoundError,
     PermissionDeniedError (the contact must be editable), ValidationError or StaleEditError.
     """
-    data, title = _split_draft(draft)
     card = await contacts.get_contact(actor, contact_id)
+    changes = _filled(card, clean)
+    added = [k for k in changes if k != "custom"] + [
+        f"custom.{c}" for c in changes.get("custom", {})
+    ]
+    note = comment_with(changes.get("comment", card.contact.comment), message)
+    if note is not None:
+        changes["comment"] = note
     version = expected_version if expected_version is not None else card.version
-    clean = await contacts.clean_input(data, await customfields.active_fields(), creating=False)
+    async with in_transaction():
+        if changes or expected_version is not None:
+            await contacts.update_contact(actor, contact_id, changes, version)
+        linked = await _link_company(actor, card, company_title)
+    if linked:
+        added.append("companies")
+    if not (changes or linked):
+        return DraftMerge(card=card, added=added)
+    return DraftMerge(card=await contacts.get_contact(actor, contact_id), added=added)
+
+
+def _filled(card: ContactCard, clean: CleanContact) -> dict[str, Any]:
+    """The changes that fill the card's empty fields and add what it lacks (merge)."""
     changes: dict[str, Any] = {}
     for name in FILLABLE:
         value = clean.scalars.get(name)
@@ -430,18 +518,90 @@ async def merge_draft(
     }
     if custom:
         changes["custom"] = custom
-    added = [k for k in changes if k != "custom"] + [f"custom.{code}" for code in custom]
+    return changes
+
+
+async def replace_into(
+    actor: Actor,
+    contact_id: int,
+    clean: CleanContact,
+    *,
+    company_title: str | None = None,
+    message: str | None = None,
+    expected_version: int | None = None,
+) -> ContactCard:
+    """The "replace" duplicate policy: overwrite the contact's fields with the incoming values
+    (empty ones are not values). An incoming phone, e-mail, site or username becomes the
+    primary one of its kind; the others stay after it (a number is not thrown away because
+    the visitor typed another). The contact keeps its responsible, where it came from first
+    (source) and its comment, to which `message` is appended; the company is linked. `clean`
+    holds only values that came in, as for `merge_into`.
+
+    One update at the version read here (or `expected_version`). Raises NotFoundError,
+    PermissionDeniedError, ValidationError or StaleEditError. Returns the card after it.
+    """
+    card = await contacts.get_contact(actor, contact_id)
+    changes = _replacing(card, clean)
+    note = comment_with(card.contact.comment, message)
+    if note is not None:
+        changes["comment"] = note
+    version = expected_version if expected_version is not None else card.version
     async with in_transaction():
-        # Called even without changes: it refuses a stale version, so the caller learns that
-        # the contact changed since the duplicate was shown.
-        await contacts.update_contact(actor, contact_id, changes, version)
-        if title:
-            company_id = await _company_for(actor, title)
-            linked = {c.company_id for c in card.companies}
-            if company_id not in linked:
-                await contacts.link(actor, contact_id, "company", company_id)
-                added.append("companies")
-    return DraftMerge(card=await contacts.get_contact(actor, contact_id), added=added)
+        if changes or expected_version is not None:
+            await contacts.update_contact(actor, contact_id, changes, version)
+        linked = await _link_company(actor, card, company_title)
+    return await contacts.get_contact(actor, contact_id) if changes or linked else card
+
+
+def _replacing(card: ContactCard, clean: CleanContact) -> dict[str, Any]:
+    """The changes that put the incoming values in the card's place (replace)."""
+    changes: dict[str, Any] = {}
+    for name, value in clean.scalars.items():
+        if name in ("comment", "responsible_id") or value in (None, ""):
+            continue
+        if name in ("source_id", "source_description") and getattr(card.contact, name):
+            continue  # where the contact came from first stays
+        changes[name] = value
+    for name, kind in CHANNEL_FIELDS.items():
+        incoming = clean.channels.get(kind, [])
+        if not incoming:
+            continue
+        known = {v.normalized for v in incoming}
+        changes[name] = [{"value": v.value, "value_type": v.value_type} for v in incoming] + [
+            {"value": c.value, "value_type": c.value_type}
+            for c in card.channels
+            if c.kind == kind and c.normalized not in known
+        ]
+    custom = {code: values for code, values in clean.custom.items() if values}
+    if custom:
+        changes["custom"] = custom  # typed values pass the core's checks again unchanged
+    return changes
+
+
+async def append_message(
+    actor: Actor, contact_id: int, message: str | None, expected_version: int | None = None
+) -> ContactCard:
+    """Append `message` to the contact's comment, after a blank line, unless it is there
+    already (a message sent twice adds nothing); the staff's own notes are never cut, a message
+    that does not fit is. Raises as `merge_into`; returns the card (unchanged if nothing was
+    added)."""
+    return (
+        await merge_into(
+            actor, contact_id, CleanContact(), message=message, expected_version=expected_version
+        )
+    ).card
+
+
+async def _link_company(actor: Actor, card: ContactCard, title: str | None) -> bool:
+    """Link the company the title names (found or created) if the contact lacks it; call inside
+    a transaction. Whether a link was made."""
+    if not title:
+        return False
+    company_id = await _company_for(actor, _company_title(title))
+    if company_id in {c.company_id for c in card.companies}:
+        return False
+    await contacts.link(actor, card.id, "company", company_id)
+    return True
 
 
 @dataclass(slots=True)

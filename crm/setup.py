@@ -2,7 +2,7 @@
 web form (idempotent)."""
 
 from crm.layout import ensure_default_layout
-from crm.webforms import ensure_default_form
+from crm.webforms.definitions import ensure_default_form
 from models import ContactType, Role, Source
 from models.enums import Level
 

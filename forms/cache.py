@@ -17,10 +17,10 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
-from crm import webforms
 from crm.db import unavailable_as_error
 from crm.errors import NotFoundError, UnavailableError
-from crm.webforms import PublicForm
+from crm.webforms import definitions
+from crm.webforms.definitions import PublicForm
 
 MAX_ENTRIES = 1000
 T = TypeVar("T")
@@ -48,7 +48,7 @@ class FormCache:
         if cached is not None and cached[0] > now:
             return cached[1]
         try:
-            form = await self._ask(webforms.get_public_form(slug))
+            form = await self._ask(definitions.get_public_form(slug))
         except NotFoundError:
             self._forms.pop(slug, None)
             return None
@@ -73,7 +73,7 @@ class FormCache:
         expires = self._keys.get(entry)
         if expires is not None and expires > now:
             return True
-        if not await self._ask(webforms.verify_api_key(slug, key)):
+        if not await self._ask(definitions.verify_api_key(slug, key)):
             self._keys.pop(entry, None)
             return False
         if self._ttl > 0:

@@ -7,7 +7,7 @@ label, option or error message can inject markup into the host page.
 from typing import Any
 
 from crm.i18n import Translator
-from crm.webforms import PublicForm
+from crm.webforms.definitions import PublicForm
 from forms.page import AUTOCOMPLETE, localized
 
 TEXT_KEYS = {

@@ -12,7 +12,8 @@ from urllib.parse import quote
 
 from crm.i18n import LANGUAGES, Translator, escape, pick_language
 from crm.rules.webforms import CONSENT_FIELD as CONSENT
-from crm.webforms import FormField, PublicForm
+from crm.rules.webforms import FormField
+from crm.webforms.definitions import PublicForm
 
 FORMS_LOCALES = Path(__file__).parent / "locales"
 TRUE_VALUES = (True, "on", "true", "1", "yes")

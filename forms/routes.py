@@ -18,12 +18,14 @@ from urllib.parse import urlsplit
 
 from aiohttp import web
 
-from crm import webforms
 from crm.db import unavailable_as_error
 from crm.errors import ConflictError, NotFoundError, UnavailableError, ValidationError
 from crm.i18n import Catalogue, Translator
 from crm.rules.webforms import MAX_IDEMPOTENCY_KEY, UTM_KEYS
-from crm.webforms import PublicForm, SubmissionMeta, SubmissionResult
+from crm.webforms import submissions
+from crm.webforms.definitions import PublicForm
+from crm.webforms.leads import SubmissionResult
+from crm.webforms.submissions import SubmissionMeta
 from forms.body import BodyError, Value, is_json, read_payload
 from forms.cache import FormCache
 from forms.config import FormsConfig
@@ -241,7 +243,7 @@ async def _submit(request: web.Request, form: PublicForm, post: "Post") -> web.S
         meta = replace(meta, spam_reason=UNAUTHENTICATED, idempotency_key=None)
     try:
         with unavailable_as_error():
-            result = await webforms.submit(form.slug, post.payload, meta)
+            result = await submissions.submit(form.slug, post.payload, meta)
     except NotFoundError:
         return _not_found(post.t, post.as_json)
     except ConflictError:  # the same idempotency key raced past every attempt

@@ -5,12 +5,12 @@ from datetime import UTC, datetime
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
-from crm import webforms
+from crm.webforms import submissions
 
 log = logging.getLogger(__name__)
 
 # How often each sweep looks for work. A stranded web form lead waits at most
-# webforms.STRANDED_AFTER plus this.
+# submissions.STRANDED_AFTER plus this.
 SWEEP_SECONDS = 30
 
 
@@ -47,7 +47,7 @@ async def resume_web_forms(failures: Failures | None = None) -> int:
     """Process web form submissions a stopped process left unprocessed; a failure is logged
     (see `Failures`) and the sweep runs again at its next tick."""
     try:
-        count = await webforms.resume_stranded()
+        count = await submissions.resume_stranded()
     except Exception as exc:
         (failures or Failures("web form sweep")).failed(exc)
         return 0

@@ -80,7 +80,7 @@ async def test_the_home_page_names_no_bot_when_there_is_none_and_survives_a_data
     db, monkeypatch
 ):
     from app.home import HOME
-    from crm import webforms
+    from crm.webforms import definitions
 
     app = build_app()
     async with TestClient(TestServer(app)) as client:
@@ -90,7 +90,7 @@ async def test_the_home_page_names_no_bot_when_there_is_none_and_survives_a_data
         async def down():
             raise ConnectionRefusedError("database is down")
 
-        monkeypatch.setattr(webforms, "active_forms", down)
+        monkeypatch.setattr(definitions, "active_forms", down)
         response = await client.get("/")
         page = await response.text()
         # Read half a minute ago: the page shows the forms it read last.

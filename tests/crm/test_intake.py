@@ -7,6 +7,7 @@ import pytest
 
 from crm import catalog, companies, contacts, customfields, intake, layout
 from crm.actors import system_actor
+from crm.duplicates import DuplicateMatch
 from crm.errors import (
     DuplicateContactError,
     PermissionDeniedError,
@@ -15,7 +16,7 @@ from crm.errors import (
 )
 from crm.rules.vcard import VCardEntry
 from models import Channel, Company, Contact, ContactCompany, HistoryEntry
-from models.enums import HistoryKind, Level
+from models.enums import ChannelKind, HistoryKind, Level
 from tests.conftest import actor_of
 
 CLI = system_actor("cli")
@@ -238,6 +239,98 @@ async def test_a_merge_keeps_links_to_companies_the_actor_cannot_see(db, make_st
     await intake.merge_draft(actor, jean.id, {"company_title": "Acme", "position": "CEO"})
     linked = await ContactCompany.filter(contact_id=jean.id).values_list("company_id", flat=True)
     assert hidden.pk in linked and len(linked) == 2
+
+
+# --- contacts coming in validated (web forms, imports): create and the duplicate policies ---
+
+
+async def _incoming(**data):
+    """An incoming contact checked with the core's rules, as a web form or an import has it."""
+    definitions = await customfields.active_fields()
+    return await contacts.clean_input(data, definitions, creating=True), definitions
+
+
+async def test_a_validated_contact_is_created_with_its_company_in_one_call(db):
+    acme = await companies.create(CLI, "company", {"title": "Acme"})
+    clean, definitions = await _incoming(first_name="Anne", last_name="Martin")
+    card = await intake.create_with_company(CLI, clean, definitions, "ACME")
+    assert [(c.company_id, c.is_primary) for c in card.companies] == [(acme.pk, True)]
+    assert card.version == 1  # one write: no link and no empty update after the create
+    kinds = await HistoryEntry.filter(entity="contact", entity_id=card.id).values_list(
+        "kind", flat=True
+    )
+    assert kinds == [HistoryKind.CREATED]
+    twin, definitions = await _incoming(first_name="Anne", last_name="Martin")
+    with pytest.raises(DuplicateContactError):
+        await intake.create_with_company(CLI, twin, definitions, "New Co")
+    assert await Company.all().count() == 1  # refused before the company was made
+
+
+def test_an_incoming_contact_goes_to_a_readable_channel_match_before_a_same_name():
+    def match(contact_id, reason, readable=True):
+        return DuplicateMatch(contact_id, "x", reason, "v", readable)
+
+    name, phone, hidden = match(1, "name"), match(2, "phone"), match(3, "email", False)
+    assert intake.preferred_match([name, hidden, phone]) == phone
+    assert intake.preferred_match([hidden, name]) == name
+    assert intake.preferred_match([hidden]) is None
+    assert intake.preferred_match([]) is None
+
+
+async def test_merge_fills_adds_links_and_appends_the_message_in_one_update(db):
+    jean = await _jean(position="CEO", comment="Met at the fair")
+    clean, _ = await _incoming(
+        first_name="Jean-Marie", last_name="Dupont", position="Intern", emails=["jd@x.fr"]
+    )
+    merged = await intake.merge_into(
+        CLI, jean.id, clean, company_title="Acme", message="Send a quote"
+    )
+    contact = merged.card.contact
+    assert (contact.first_name, contact.position) == ("Jean", "CEO")
+    assert contact.comment == "Met at the fair\n\nSend a quote"
+    assert merged.card.values(ChannelKind.EMAIL) == ["jd@x.fr"]
+    assert [c.title for c in merged.card.companies] == ["Acme"]
+    assert merged.added == ["emails", "companies"]
+    assert contact.version == jean.version + 2  # the fields in one update, then the link
+    again = await intake.merge_into(CLI, jean.id, clean, message="Send a quote")
+    assert again.added == [] and again.card.version == contact.version  # nothing new
+
+
+async def test_replace_overwrites_puts_the_incoming_phone_first_keeps_responsible_and_source(
+    db, make_staff
+):
+    ann = await make_staff("Ann")
+    source = (await catalog.list_sources())[0]
+    jean = await _jean(
+        phones=["0142685300"], source_id=source.id, responsible_id=ann.id, comment="VIP"
+    )
+    other = (await catalog.list_sources())[1]
+    clean, _ = await _incoming(
+        first_name="Jean-Pierre",
+        last_name="Durand",
+        phones=["06 12 34 56 78"],
+        source_id=other.id,
+        comment="not a value to replace",
+    )
+    card = await intake.replace_into(CLI, jean.id, clean, company_title="Acme", message="New")
+    contact = card.contact
+    assert (contact.first_name, contact.last_name) == ("Jean-Pierre", "Durand")
+    assert (contact.source_id, contact.responsible_id) == (source.id, ann.id)
+    assert contact.comment == "VIP\n\nNew"
+    phones = [c.normalized for c in card.channels if c.kind == ChannelKind.PHONE]
+    assert phones == ["+33612345678", "+33142685300"]
+    assert [c.title for c in card.companies] == ["Acme"]
+
+
+async def test_a_message_is_appended_once(db):
+    jean = await _jean(comment="Met at the fair")
+    card = await intake.append_message(CLI, jean.id, "Call me")
+    assert card.contact.comment == "Met at the fair\n\nCall me"
+    again = await intake.append_message(CLI, jean.id, "Call me")
+    assert again.contact.comment == card.contact.comment
+    assert again.version == card.version  # nothing written
+    with pytest.raises(StaleEditError):
+        await intake.append_message(CLI, jean.id, "Later", expected_version=jean.version)
 
 
 # --- the dialog -----------------------------------------------------------------------------

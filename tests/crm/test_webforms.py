@@ -7,11 +7,12 @@ from typing import Any
 
 import pytest
 
-from crm import contacts, customfields, leads, webforms
+from crm import contacts, customfields, leads
 from crm.actors import system_actor
 from crm.db import utcnow
 from crm.errors import NotFoundError, PermissionDeniedError, ValidationError
-from crm.webforms import SubmissionMeta
+from crm.webforms import alerts, definitions, submissions
+from crm.webforms.submissions import SubmissionMeta
 from models import (
     Channel,
     Contact,
@@ -45,11 +46,11 @@ def jean(**extra: Any) -> dict[str, Any]:
 
 
 async def submit(payload: dict[str, Any], slug: str = "contact", **meta: Any):
-    return await webforms.submit(slug, payload, SubmissionMeta(**meta))
+    return await submissions.submit(slug, payload, SubmissionMeta(**meta))
 
 
-async def make_form(slug: str = "leads", **settings: Any) -> webforms.FormDetails:
-    return await webforms.create_form(CLI, {"slug": slug, "title": "Leads", **settings})
+async def make_form(slug: str = "leads", **settings: Any) -> definitions.FormDetails:
+    return await definitions.create_form(CLI, {"slug": slug, "title": "Leads", **settings})
 
 
 async def live_contacts() -> list[Contact]:
@@ -60,7 +61,7 @@ async def live_contacts() -> list[Contact]:
 
 
 async def test_the_contact_form_exists_after_the_first_start(db):
-    form = await webforms.get_public_form("contact")
+    form = await definitions.get_public_form("contact")
     assert [(f.name, f.type, f.required, f.maps_to) for f in form.fields] == [
         ("name", "text", True, "name"),
         ("phone", "tel", False, "phone"),
@@ -70,7 +71,7 @@ async def test_the_contact_form_exists_after_the_first_start(db):
     assert all(set(f.label) == {"en", "fr"} for f in form.fields)
     assert form.consent_required and form.consent_text
     assert (form.scheme, form.has_api_key, form.is_active) == ("contact", False, True)
-    await webforms.ensure_default_form()
+    await definitions.ensure_default_form()
     assert await WebForm.filter(slug="contact").count() == 1
 
 
@@ -78,7 +79,7 @@ async def test_a_form_is_created_with_the_contact_forms_defaults(db):
     details = await make_form(
         scheme="deal", dedup_policy="replace", allowed_origins="https://A.example/"
     )
-    assert details.form.fields == (await webforms.get_public_form("contact")).fields
+    assert details.form.fields == (await definitions.get_public_form("contact")).fields
     assert (details.form.scheme, details.dedup_policy) == ("deal", "replace")
     assert details.form.allowed_origins == ["https://a.example"]
     assert details.form.consent_required and details.form.consent_text
@@ -116,7 +117,7 @@ async def test_a_form_is_created_with_the_contact_forms_defaults(db):
 async def test_a_bad_definition_is_refused_with_the_setting_named(db, settings, key):
     data = {"slug": "leads", "title": "Leads", **settings}
     with pytest.raises(ValidationError) as err:
-        await webforms.create_form(CLI, data)
+        await definitions.create_form(CLI, data)
     assert key in err.value.errors or any(k.startswith(key) for k in err.value.errors)
     assert not await WebForm.exists(slug="leads")
 
@@ -134,18 +135,18 @@ async def test_a_custom_field_target_must_exist(db):
 async def test_only_staff_with_the_settings_right_manage_forms(db, make_staff):
     clerk = await actor_of(await make_staff("Clerk", level=Level.ALL))
     with pytest.raises(PermissionDeniedError):
-        await webforms.create_form(clerk, {"slug": "x", "title": "X"})
+        await definitions.create_form(clerk, {"slug": "x", "title": "X"})
     with pytest.raises(PermissionDeniedError):
-        await webforms.list_forms(clerk)
+        await definitions.list_forms(clerk)
     with pytest.raises(PermissionDeniedError):
-        await webforms.edit_form(clerk, "contact", {"title": "Hacked"})
+        await definitions.edit_form(clerk, "contact", {"title": "Hacked"})
     boss = await actor_of(await make_staff("Boss", admin=True))
-    assert [f.slug for f in await webforms.list_forms(boss)] == ["contact"]
+    assert [f.slug for f in await definitions.list_forms(boss)] == ["contact"]
 
 
 async def test_editing_changes_only_the_given_settings_and_is_audited(db):
     await make_form(api_key="k" * 32)
-    details = await webforms.edit_form(
+    details = await definitions.edit_form(
         CLI, "leads", {"title": "Hot leads", "api_key": "z" * 32, "consent_required": False}
     )
     assert (details.form.title, details.form.has_api_key) == ("Hot leads", True)
@@ -158,45 +159,48 @@ async def test_editing_changes_only_the_given_settings_and_is_audited(db):
     )
     assert changes == {"title": "Hot leads", "api_key_hash": "set", "consent_required": "no"}
     with pytest.raises(ValidationError) as err:
-        await webforms.edit_form(CLI, "leads", {"slug": "other"})
+        await definitions.edit_form(CLI, "leads", {"slug": "other"})
     assert "slug" in err.value.errors
     with pytest.raises(NotFoundError):
-        await webforms.edit_form(CLI, "nope", {"title": "X"})
+        await definitions.edit_form(CLI, "nope", {"title": "X"})
 
 
 async def test_queue_members_toggled_at_once_all_keep_their_change(db, make_staff):
     """Two admins ticking staff at the same moment: no tick is lost (the row is locked)."""
     members = [await make_staff(f"S{i}") for i in range(6)]
     await make_form()
-    await asyncio.gather(*(webforms.set_queue_member(CLI, "leads", m.id, True) for m in members))
-    details = await webforms.get_form(CLI, "leads")
+    await asyncio.gather(*(definitions.set_queue_member(CLI, "leads", m.id, True) for m in members))
+    details = await definitions.get_form(CLI, "leads")
     assert sorted(details.responsible_queue) == sorted(m.id for m in members)
     # A double tap keeps the place; taking out keeps the others' order.
     first = details.responsible_queue[0]
-    again = await webforms.set_queue_member(CLI, "leads", first, True)
+    again = await definitions.set_queue_member(CLI, "leads", first, True)
     assert again.responsible_queue == details.responsible_queue
     await asyncio.gather(
-        *(webforms.set_queue_member(CLI, "leads", m, False) for m in details.responsible_queue[:3])
+        *(
+            definitions.set_queue_member(CLI, "leads", m, False)
+            for m in details.responsible_queue[:3]
+        )
     )
-    left = (await webforms.get_form(CLI, "leads")).responsible_queue
+    left = (await definitions.get_form(CLI, "leads")).responsible_queue
     assert left == details.responsible_queue[3:]
     with pytest.raises(ValidationError):
-        await webforms.set_queue_member(CLI, "leads", 999_999, True)
+        await definitions.set_queue_member(CLI, "leads", 999_999, True)
     with pytest.raises(NotFoundError):
-        await webforms.set_queue_member(CLI, "nope", first, True)
+        await definitions.set_queue_member(CLI, "nope", first, True)
     assert await HistoryEntry.filter(entity="web_form", field="responsible_queue").count() == 9
 
 
 async def test_a_disabled_form_is_neither_served_nor_accepting_posts(db):
     await make_form()
-    await webforms.disable_form(CLI, "leads")
+    await definitions.disable_form(CLI, "leads")
     with pytest.raises(NotFoundError):
-        await webforms.get_public_form("leads")
+        await definitions.get_public_form("leads")
     with pytest.raises(NotFoundError):
         await submit(jean(), "leads")
-    assert [f.is_active for f in await webforms.list_forms(CLI)] == [True, False]
-    await webforms.edit_form(CLI, "leads", {"is_active": True})
-    assert (await webforms.get_public_form("leads")).is_active
+    assert [f.is_active for f in await definitions.list_forms(CLI)] == [True, False]
+    await definitions.edit_form(CLI, "leads", {"is_active": True})
+    assert (await definitions.get_public_form("leads")).is_active
 
 
 async def test_the_api_key_is_stored_hashed_and_checked(db):
@@ -204,19 +208,19 @@ async def test_the_api_key_is_stored_hashed_and_checked(db):
     await make_form(api_key=key)
     stored = await WebForm.get(slug="leads")
     assert stored.api_key_hash and key not in stored.api_key_hash
-    assert await webforms.verify_api_key("leads", key)
-    assert not await webforms.verify_api_key("leads", key + "x")
-    assert not await webforms.verify_api_key("leads", None)
-    assert not await webforms.verify_api_key("contact", key)  # a form without a key
-    assert not await webforms.verify_api_key("nope", key)
-    await webforms.edit_form(CLI, "leads", {"api_key": None})
-    assert not await webforms.verify_api_key("leads", key)
+    assert await definitions.verify_api_key("leads", key)
+    assert not await definitions.verify_api_key("leads", key + "x")
+    assert not await definitions.verify_api_key("leads", None)
+    assert not await definitions.verify_api_key("contact", key)  # a form without a key
+    assert not await definitions.verify_api_key("nope", key)
+    await definitions.edit_form(CLI, "leads", {"api_key": None})
+    assert not await definitions.verify_api_key("leads", key)
 
 
 async def test_unknown_forms_are_not_found(db):
     for slug in ("nope", "../etc", "", "x" * 300):
         with pytest.raises(NotFoundError):
-            await webforms.get_public_form(slug)
+            await definitions.get_public_form(slug)
         with pytest.raises(NotFoundError):
             await submit(jean(), slug)
     assert await FormSubmission.all().count() == 0
@@ -260,7 +264,7 @@ async def test_a_submission_creates_a_contact_with_history_and_source(db, make_s
         "https://site.example/",
     )
     assert stored.utm == {"utm_source": "google", "utm_campaign": "spring"}
-    assert stored.consent_text == (await webforms.get_public_form("contact")).consent_text
+    assert stored.consent_text == (await definitions.get_public_form("contact")).consent_text
 
 
 async def all_types_form() -> None:
@@ -456,6 +460,21 @@ async def test_a_deal_or_quote_form_creates_the_record_linked_to_the_contact(
     assert alert and "Offer: Jean Dupont" in alert.text
 
 
+async def test_a_lead_with_a_company_is_created_with_it_in_one_write(db):
+    fields = [
+        {"name": "name", "type": "text", "label": "Name", "required": True, "maps_to": "name"},
+        {"name": "org", "type": "text", "label": "Company", "maps_to": "company"},
+    ]
+    await make_form(fields=fields, consent_required=False, consent_text=None)
+    result = await submit({"name": "Anne Martin", "org": "Acme"}, "leads")
+    card = await contacts.get_contact(CLI, result.contact_id)
+    assert [(c.title, c.is_primary) for c in card.companies] == [("Acme", True)]
+    assert card.version == 1  # created with its company: no link, no empty update after it
+    again = await submit({"name": "Anne Martin", "org": "acme"}, "leads")
+    assert again.contact_id == card.id  # merged: the same company, not linked twice
+    assert [c.title for c in (await contacts.get_contact(CLI, card.id)).companies] == ["Acme"]
+
+
 async def test_a_contact_form_creates_no_deal(db):
     await submit(jean())
     assert await Deal.all().count() == 0 and await Quote.all().count() == 0
@@ -509,6 +528,20 @@ async def test_merge_matches_an_e_mail_in_another_case(db):
     result = await submit({"name": "Someone", "email": "ZOE@Example.Fr", **CONSENT})
     assert (result.contact_id, result.duplicate) == (card.id, True)
     assert len(await live_contacts()) == 1
+
+
+@pytest.mark.parametrize("policy", ["merge", "replace"])
+async def test_a_known_contact_gets_the_answers_not_the_custom_fields_defaults(db, policy):
+    card = await existing_jean()
+    await customfields.create_field(
+        CLI, {"code": "tier", "label": "Tier", "type": "string", "default": "bronze"}
+    )
+    await make_form(dedup_policy=policy)
+    result = await submit(jean(), "leads")
+    assert (result.status, result.contact_id) == ("merged", card.id)
+    assert (await contacts.get_contact(CLI, card.id)).custom.get("tier", []) == []
+    new = await submit(jean(name="Paul Martin", phone="0611111111", email="p@x.fr"), "leads")
+    assert (await contacts.get_contact(CLI, new.contact_id)).custom["tier"] == ["bronze"]
 
 
 async def test_allow_creates_a_twin_and_says_it_looks_like_the_other(db, make_staff):
@@ -815,7 +848,7 @@ async def test_an_unexpected_failure_leaves_the_raw_submission_as_failed(
     async def broken(*args: Any, **kwargs: Any) -> None:
         raise RuntimeError("the outbox is on fire")
 
-    monkeypatch.setattr(webforms, "_alert", broken)
+    monkeypatch.setattr(alerts, "alert_lead", broken)
     with pytest.raises(RuntimeError):
         await submit(jean(), idempotency_key="k1")
     stored = await FormSubmission.get()
@@ -887,14 +920,14 @@ async def test_nobody_to_alert_still_creates_the_contact(db):
 async def test_a_cancelled_request_still_finishes_the_lead(db, make_staff, monkeypatch):
     await make_staff("Admin", admin=True)
     started = asyncio.Event()
-    original = webforms._alert
+    original = alerts.alert_lead
 
     async def slow_alert(*args: Any, **kwargs: Any) -> None:
         started.set()
         await asyncio.sleep(0.2)
         await original(*args, **kwargs)
 
-    monkeypatch.setattr(webforms, "_alert", slow_alert)
+    monkeypatch.setattr(alerts, "alert_lead", slow_alert)
     request = asyncio.ensure_future(submit(jean()))
     await asyncio.wait_for(started.wait(), 10)
     request.cancel()  # the visitor closed the page
@@ -915,7 +948,7 @@ async def test_a_cancelled_request_still_finishes_the_lead(db, make_staff, monke
 async def stranded(payload: dict[str, Any], minutes: float = 5, **meta: Any) -> FormSubmission:
     """A submission stored by a process that stopped before processing it."""
     form = await WebForm.get(slug="contact")
-    submission = await webforms._store(form, payload, SubmissionMeta(**meta), None, None)
+    submission = await submissions._store(form, payload, SubmissionMeta(**meta), None, None)
     await FormSubmission.filter(id=submission.id).update(
         received_at=submission.received_at - timedelta(minutes=minutes)
     )
@@ -925,23 +958,23 @@ async def stranded(payload: dict[str, Any], minutes: float = 5, **meta: Any) -> 
 async def test_the_sweep_processes_a_stranded_submission_once(db, make_staff):
     await make_staff("Admin", admin=True)
     submission = await stranded(jean(), address_hash="a1")
-    assert await webforms.resume_stranded() == 1
+    assert await submissions.resume_stranded() == 1
     stored = await FormSubmission.get(id=submission.id)
     assert stored.status == SubmissionStatus.CREATED and stored.contact_id is not None
     assert [c.id for c in await live_contacts()] == [stored.contact_id]
     assert await OutboxMessage.all().count() == 1
-    assert await webforms.resume_stranded() == 0  # nothing left
+    assert await submissions.resume_stranded() == 0  # nothing left
 
 
 async def test_the_sweep_leaves_a_submission_being_processed_now_alone(db):
     submission = await stranded(jean(), minutes=0)
-    assert await webforms.resume_stranded() == 0
+    assert await submissions.resume_stranded() == 0
     assert (await FormSubmission.get(id=submission.id)).status == SubmissionStatus.RECEIVED
 
 
 async def test_a_stranded_submission_with_bad_answers_is_rejected_by_the_sweep(db):
     submission = await stranded(jean(email="not an address"))
-    assert await webforms.resume_stranded() == 1
+    assert await submissions.resume_stranded() == 1
     stored = await FormSubmission.get(id=submission.id)
     assert stored.status == SubmissionStatus.REJECTED and "email" in (stored.reason or "")
     assert await Contact.all().count() == 0
@@ -953,8 +986,10 @@ async def test_two_sweeps_and_the_request_at_once_process_a_submission_once(db, 
     await make_staff("Admin", admin=True)
     submission = await stranded(jean(), address_hash="a2")
     form = await WebForm.get(slug="contact")
-    request = webforms._process_or_fail(form, submission, submission.payload)
-    results = await asyncio.gather(request, webforms.resume_stranded(), webforms.resume_stranded())
+    request = submissions._process_or_fail(form, submission, submission.payload)
+    results = await asyncio.gather(
+        request, submissions.resume_stranded(), submissions.resume_stranded()
+    )
     contact_id = results[0].contact_id
     assert contact_id is not None and results[0].status == "created"
     assert [c.id for c in await live_contacts()] == [contact_id]
@@ -970,15 +1005,15 @@ async def test_the_sweep_goes_on_past_a_failing_submission(db, make_staff, monke
     await make_staff("Admin", admin=True)
     first = await stranded(jean(), address_hash="a3")
     second = await stranded(jean(name="Paul Martin", phone="0611111111", email="p@example.fr"))
-    original = webforms._alert
+    original = alerts.alert_lead
 
-    async def broken_once(lead: Any, *args: Any) -> None:
-        if lead.submission.id == first.id:
+    async def broken_once(news: Any, *args: Any) -> None:
+        if news.submission_id == first.id:
             raise RuntimeError("the outbox is on fire")
-        await original(lead, *args)
+        await original(news, *args)
 
-    monkeypatch.setattr(webforms, "_alert", broken_once)
-    assert await webforms.resume_stranded() == 1
+    monkeypatch.setattr(alerts, "alert_lead", broken_once)
+    assert await submissions.resume_stranded() == 1
     statuses = dict(await FormSubmission.all().values_list("id", "status"))
     assert statuses == {first.id: SubmissionStatus.FAILED, second.id: SubmissionStatus.CREATED}
 
@@ -994,19 +1029,19 @@ async def test_a_database_error_in_the_sweep_leaves_the_lead_for_the_next_one(
     async def unreachable(*args: Any) -> None:
         raise OperationalError("connection lost")
 
-    monkeypatch.setattr(webforms, "_alert", unreachable)
-    assert await webforms.resume_stranded() == 0
+    monkeypatch.setattr(alerts, "alert_lead", unreachable)
+    assert await submissions.resume_stranded() == 0
     assert (await FormSubmission.get(id=submission.id)).status == SubmissionStatus.RECEIVED
     assert await Contact.all().count() == 0
     monkeypatch.undo()
-    assert await webforms.resume_stranded() == 1
+    assert await submissions.resume_stranded() == 1
     assert (await FormSubmission.get(id=submission.id)).status == SubmissionStatus.CREATED
 
 
 async def test_a_failure_never_overwrites_an_outcome_settled_elsewhere(db, make_staff):
     await make_staff("Admin", admin=True)
     result = await submit(jean())
-    await webforms._mark_failed(result.submission_id, RuntimeError("late"))
+    await submissions._mark_failed(result.submission_id, RuntimeError("late"))
     stored = await FormSubmission.get(id=result.submission_id)
     assert (stored.status, stored.reason) == (SubmissionStatus.CREATED, None)
 
@@ -1014,7 +1049,7 @@ async def test_a_failure_never_overwrites_an_outcome_settled_elsewhere(db, make_
 def test_a_form_in_a_language_translates_only_the_stock_texts_nobody_changed():
     from dataclasses import replace
 
-    from crm.webforms import DEFAULT_TEXTS, PublicForm
+    from crm.webforms.definitions import DEFAULT_TEXTS, PublicForm
 
     en, fr = DEFAULT_TEXTS["en"], DEFAULT_TEXTS["fr"]
     form = PublicForm(

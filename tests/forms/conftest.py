@@ -13,15 +13,15 @@ from aiohttp.test_utils import TestClient, TestServer
 from tortoise.context import TortoiseContext
 
 from app.web import build_app
-from crm import webforms
 from crm.actors import system_actor
 from crm.db import dialect
+from crm.webforms import definitions
 from forms.config import FormsConfig
 from forms.spam import Signer
 from models import Contact, FormSubmission, OutboxMessage, tortoise_config
 
 SECRET = "test-forms-secret-0123456789"
-CONTACT = webforms.DEFAULT_SLUG
+CONTACT = definitions.DEFAULT_SLUG
 API_KEY = "k" * 24 + "-server-key"
 
 
@@ -144,9 +144,9 @@ async def admin(make_staff):
     return await make_staff("Alice Admin", admin=True)
 
 
-async def make_form(**settings: Any) -> webforms.FormDetails:
+async def make_form(**settings: Any) -> definitions.FormDetails:
     """A form created through the core, with the contact form's defaults for what is not given."""
-    return await webforms.create_form(system_actor("test"), settings)
+    return await definitions.create_form(system_actor("test"), settings)
 
 
 async def submissions(**filters: Any) -> list[FormSubmission]:

@@ -1,7 +1,7 @@
 """The forms cache: a post reads no form or key the core already gave within the TTL."""
 
-from crm import webforms
 from crm.actors import system_actor
+from crm.webforms import definitions
 from forms.cache import FormCache
 from tests.forms.conftest import CONTACT, make_form
 
@@ -10,13 +10,13 @@ KEY = "c" * 30
 
 async def test_a_form_is_read_once_per_ttl(db, monkeypatch):
     calls = []
-    real = webforms.get_public_form
+    real = definitions.get_public_form
 
     async def counting(slug):
         calls.append(slug)
         return await real(slug)
 
-    monkeypatch.setattr(webforms, "get_public_form", counting)
+    monkeypatch.setattr(definitions, "get_public_form", counting)
     now = [0.0]
     cache = FormCache(2.0, clock=lambda: now[0])
     assert (await cache.form(CONTACT)).slug == CONTACT
@@ -43,7 +43,7 @@ async def test_a_disabled_form_stops_within_the_ttl(db):
     await make_form(slug="soon-off", title="Soon off", api_key=KEY)
     assert await cache.form("soon-off") is not None
     assert await cache.key_is_valid("soon-off", KEY)
-    await webforms.disable_form(system_actor("test"), "soon-off")
+    await definitions.disable_form(system_actor("test"), "soon-off")
     now[0] = 2.1
     assert await cache.form("soon-off") is None
     assert await cache.key_is_valid("soon-off", KEY) is False
@@ -53,5 +53,5 @@ async def test_a_zero_ttl_never_caches(db):
     cache = FormCache(0.0)
     await make_form(slug="live", title="Live")
     assert await cache.form("live") is not None
-    await webforms.disable_form(system_actor("test"), "live")
+    await definitions.disable_form(system_actor("test"), "live")
     assert await cache.form("live") is None

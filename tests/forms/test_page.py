@@ -158,10 +158,10 @@ async def test_the_stock_texts_of_the_contact_form_speak_the_visitors_language(c
 
 
 async def test_texts_an_administrator_wrote_are_shown_as_written_in_every_language(client, db):
-    from crm import webforms
     from crm.actors import system_actor
+    from crm.webforms import definitions
 
-    await webforms.edit_form(
+    await definitions.edit_form(
         system_actor("test"), CONTACT, {"title": "Écrivez-nous", "consent_text": "OK pour moi."}
     )
     english = await page_of(client, **{"Accept-Language": "en"})

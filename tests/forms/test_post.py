@@ -433,13 +433,13 @@ async def test_concurrent_retries_with_one_key_never_fail(client, db):
 async def test_an_unexpected_outcome_is_a_500_in_the_callers_format(
     client, db, monkeypatch, as_json
 ):
-    from crm import webforms
-    from crm.webforms import SubmissionResult
+    from crm.webforms import submissions
+    from crm.webforms.leads import SubmissionResult
 
     async def odd(*args, **kwargs):
         return SubmissionResult(7, "failed")
 
-    monkeypatch.setattr(webforms, "submit", odd)
+    monkeypatch.setattr(submissions, "submit", odd)
     if as_json:
         response = await client.post(f"/forms/{CONTACT}", json=lead())
         assert response.status == 500

@@ -10,9 +10,10 @@ import asyncpg
 import pytest
 from tortoise.exceptions import DBConnectionError, OperationalError
 
-from crm import webforms
 from crm.db import is_unavailable, unavailable_as_error, unavailable_reason
 from crm.errors import UnavailableError
+from crm.webforms import definitions
+from crm.webforms import submissions as core_submissions
 from forms.cache import FormCache
 from tests.forms.conftest import (
     CONTACT,
@@ -178,7 +179,7 @@ async def test_an_unexpected_error_shows_a_browser_a_page_not_json(client, db, m
     async def broken(slug):
         raise RuntimeError("a bug")
 
-    monkeypatch.setattr(webforms, "get_public_form", broken)
+    monkeypatch.setattr(definitions, "get_public_form", broken)
     page = await client.get(f"/forms/{CONTACT}", headers={"Accept-Language": "fr"})
     assert page.status == 500 and "text/html" in page.headers["Content-Type"]
     assert "Une erreur s’est produite de notre côté" in await page.text()
@@ -193,7 +194,7 @@ async def test_a_post_that_fails_unexpectedly_comes_back_with_its_values(client,
     async def broken(*args, **kwargs):
         raise RuntimeError("a bug")
 
-    monkeypatch.setattr(webforms, "submit", broken)
+    monkeypatch.setattr(core_submissions, "submit", broken)
     response = await client.post(f"/forms/{CONTACT}", data=form_fields(lead(name="Ana Lopez")))
     assert response.status == 500 and "text/html" in response.headers["Content-Type"]
     page = await response.text()
@@ -263,7 +264,7 @@ async def test_a_form_read_that_hangs_counts_as_unavailable(db, monkeypatch):
     async def hangs(slug):
         await asyncio.sleep(10)
 
-    monkeypatch.setattr(webforms, "get_public_form", hangs)
+    monkeypatch.setattr(definitions, "get_public_form", hangs)
     cache = FormCache(2.0, timeout=0.05)
     with pytest.raises(UnavailableError, match=re.escape("within 0.05 s")):
         await cache.form(CONTACT)

@@ -32,7 +32,7 @@ async def test_a_sweep_that_keeps_failing_logs_one_traceback_then_one_line_each(
 ):
     import logging
 
-    from crm import webforms
+    from crm.webforms import submissions
     from scheduler.clock import Failures, resume_web_forms
 
     caplog.set_level(logging.INFO, logger="scheduler.clock")
@@ -40,7 +40,7 @@ async def test_a_sweep_that_keeps_failing_logs_one_traceback_then_one_line_each(
     async def down(*args, **kwargs):
         raise ConnectionRefusedError("[Errno 111] Connect call failed ('127.0.0.1', 5432)")
 
-    monkeypatch.setattr(webforms, "resume_stranded", down)
+    monkeypatch.setattr(submissions, "resume_stranded", down)
     failures = Failures("web form sweep")
     for _ in range(3):
         assert await resume_web_forms(failures) == 0
