@@ -454,10 +454,13 @@ async def create_checked_contact(
     allow_duplicate: bool = False,
     web_form_id: int | None = None,
     import_job_id: int | None = None,
+    keys_locked: bool = False,
 ) -> ContactCard:
     """`create_contact` for input its caller has just validated with `clean_input` against
     `definitions` (web forms and imports validate first to report errors by their own field
     names; validating again would only cost the time). Rights and duplicates are checked here.
+    `keys_locked`: the caller holds `lock_duplicate_keys` for this input in the transaction it
+    calls from (a web-form lead decides new-or-merge under it), so it is not taken twice.
     """
     scalars = clean.scalars
     if "responsible_id" not in scalars or scalars["responsible_id"] is None:
@@ -470,7 +473,8 @@ async def create_checked_contact(
     async with in_transaction():
         # Checked inside the transaction, under a lock on the contact's keys, so that two
         # creates of the same person at once cannot both pass the check (F6: no silent twins).
-        await lock_duplicate_keys(scalars, clean.channels)
+        if not keys_locked:
+            await lock_duplicate_keys(scalars, clean.channels)
         if not allow_duplicate:
             matches = await find_duplicates_for(actor, scalars, clean.channels)
             if matches:

@@ -403,6 +403,7 @@ async def create_with_company(
     allow_duplicate: bool = False,
     web_form_id: int | None = None,
     import_job_id: int | None = None,
+    keys_locked: bool = False,
 ) -> ContactCard:
     """Create a validated contact with the company its title names (found among those the
     actor may read, or created) as its primary company, in one call: one transaction, one
@@ -423,6 +424,7 @@ async def create_with_company(
             allow_duplicate=allow_duplicate,
             web_form_id=web_form_id,
             import_job_id=import_job_id,
+            keys_locked=keys_locked,
         )
 
 

@@ -310,6 +310,7 @@ async def _place(lead: Lead, match: DuplicateMatch | None) -> _Placed:
             lead.definitions,
             lead.company_title,
             allow_duplicate=True,  # decided above, under the lock
+            keys_locked=True,
             web_form_id=lead.form.id,
         )
         return _Placed(card.contact, Placement.NEW if match is None else Placement.TWIN, match)

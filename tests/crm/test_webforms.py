@@ -7,11 +7,11 @@ from typing import Any
 
 import pytest
 
-from crm import contacts, customfields, leads
+from crm import contacts, customfields, leads, notifier
 from crm.actors import system_actor
 from crm.db import utcnow
 from crm.errors import NotFoundError, PermissionDeniedError, ValidationError
-from crm.webforms import alerts, definitions, submissions
+from crm.webforms import definitions, submissions
 from crm.webforms.submissions import SubmissionMeta
 from models import (
     Channel,
@@ -28,6 +28,7 @@ from models import (
 )
 from models.enums import HistoryKind, Level, SubmissionStatus
 from tests.conftest import actor_of
+from tests.fakes import RecordingNotifier
 
 CLI = system_actor("cli")
 CONSENT = {"consent": "on"}
@@ -840,26 +841,21 @@ async def test_spam_is_stored_with_its_reason_and_never_alerted(db, make_staff):
     assert await Contact.all().count() == 0 and await OutboxMessage.all().count() == 0
 
 
-async def test_an_unexpected_failure_leaves_the_raw_submission_as_failed(
-    db, make_staff, monkeypatch
-):
+async def test_an_unexpected_failure_leaves_the_raw_submission_as_failed(db, make_staff):
     await make_staff("Admin", admin=True)
-
-    async def broken(*args: Any, **kwargs: Any) -> None:
-        raise RuntimeError("the outbox is on fire")
-
-    monkeypatch.setattr(alerts, "alert_lead", broken)
-    with pytest.raises(RuntimeError):
-        await submit(jean(), idempotency_key="k1")
-    stored = await FormSubmission.get()
-    assert stored.status == SubmissionStatus.FAILED
-    assert stored.reason == "RuntimeError: the outbox is on fire"
-    assert stored.payload == jean()
-    assert await Contact.all().count() == 0  # the transaction left nothing half-written
-    assert await HistoryEntry.filter(entity="contact").count() == 0
-    monkeypatch.undo()
-    retried = await submit(jean(), idempotency_key="k1")  # a retry with the key works now
+    with notifier.using(RecordingNotifier().fail_permanently("the outbox is on fire")) as sent:
+        with pytest.raises(RuntimeError):
+            await submit(jean(), idempotency_key="k1")
+        stored = await FormSubmission.get()
+        assert stored.status == SubmissionStatus.FAILED
+        assert stored.reason == "RuntimeError: the outbox is on fire"
+        assert stored.payload == jean()
+        assert await Contact.all().count() == 0  # the transaction left nothing half-written
+        assert await HistoryEntry.filter(entity="contact").count() == 0
+        sent.recover()
+        retried = await submit(jean(), idempotency_key="k1")  # a retry with the key works now
     assert retried.status == "created"
+    assert [m.kind for m in sent.messages] == ["lead"]
 
 
 async def test_the_alert_is_queued_for_the_responsible_with_buttons_and_keys(db, make_staff):
@@ -917,29 +913,21 @@ async def test_nobody_to_alert_still_creates_the_contact(db):
     assert await OutboxMessage.all().count() == 0
 
 
-async def test_a_cancelled_request_still_finishes_the_lead(db, make_staff, monkeypatch):
+async def test_a_cancelled_request_still_finishes_the_lead(db, make_staff):
     await make_staff("Admin", admin=True)
-    started = asyncio.Event()
-    original = alerts.alert_lead
-
-    async def slow_alert(*args: Any, **kwargs: Any) -> None:
-        started.set()
-        await asyncio.sleep(0.2)
-        await original(*args, **kwargs)
-
-    monkeypatch.setattr(alerts, "alert_lead", slow_alert)
-    request = asyncio.ensure_future(submit(jean()))
-    await asyncio.wait_for(started.wait(), 10)
-    request.cancel()  # the visitor closed the page
-    with pytest.raises(asyncio.CancelledError):
-        await request
-    for _ in range(200):
-        stored = await FormSubmission.get()
-        if stored.status != SubmissionStatus.RECEIVED:
-            break
-        await asyncio.sleep(0.05)
+    with notifier.using(RecordingNotifier(delay=0.2)) as sent:
+        request = asyncio.ensure_future(submit(jean()))
+        await asyncio.wait_for(sent.started.wait(), 10)
+        request.cancel()  # the visitor closed the page
+        with pytest.raises(asyncio.CancelledError):
+            await request
+        for _ in range(200):
+            stored = await FormSubmission.get()
+            if stored.status != SubmissionStatus.RECEIVED:
+                break
+            await asyncio.sleep(0.05)
     assert stored.status == SubmissionStatus.CREATED and stored.contact_id is not None
-    assert await OutboxMessage.all().count() == 1
+    assert len(sent.messages) == 1
 
 
 # --- stranded submissions (stored, then the process stopped) ---------------------------------
@@ -1001,40 +989,26 @@ async def test_two_sweeps_and_the_request_at_once_process_a_submission_once(db, 
     assert (await FormSubmission.get(id=submission.id)).status == SubmissionStatus.CREATED
 
 
-async def test_the_sweep_goes_on_past_a_failing_submission(db, make_staff, monkeypatch):
+async def test_the_sweep_goes_on_past_a_failing_submission(db, make_staff):
     await make_staff("Admin", admin=True)
     first = await stranded(jean(), address_hash="a3")
     second = await stranded(jean(name="Paul Martin", phone="0611111111", email="p@example.fr"))
-    original = alerts.alert_lead
-
-    async def broken_once(news: Any, *args: Any) -> None:
-        if news.submission_id == first.id:
-            raise RuntimeError("the outbox is on fire")
-        await original(news, *args)
-
-    monkeypatch.setattr(alerts, "alert_lead", broken_once)
-    assert await submissions.resume_stranded() == 1
+    fake = RecordingNotifier().fail_permanently(only=lambda m: m.dedupe_key == f"lead:{first.id}")
+    with notifier.using(fake):
+        assert await submissions.resume_stranded() == 1
     statuses = dict(await FormSubmission.all().values_list("id", "status"))
     assert statuses == {first.id: SubmissionStatus.FAILED, second.id: SubmissionStatus.CREATED}
 
 
-async def test_a_database_error_in_the_sweep_leaves_the_lead_for_the_next_one(
-    db, make_staff, monkeypatch
-):
-    from tortoise.exceptions import OperationalError
-
+async def test_a_database_error_in_the_sweep_leaves_the_lead_for_the_next_one(db, make_staff):
     await make_staff("Admin", admin=True)
     submission = await stranded(jean(), address_hash="a4")
-
-    async def unreachable(*args: Any) -> None:
-        raise OperationalError("connection lost")
-
-    monkeypatch.setattr(alerts, "alert_lead", unreachable)
-    assert await submissions.resume_stranded() == 0
-    assert (await FormSubmission.get(id=submission.id)).status == SubmissionStatus.RECEIVED
-    assert await Contact.all().count() == 0
-    monkeypatch.undo()
-    assert await submissions.resume_stranded() == 1
+    with notifier.using(RecordingNotifier().fail_transiently("connection lost")) as sent:
+        assert await submissions.resume_stranded() == 0
+        assert (await FormSubmission.get(id=submission.id)).status == SubmissionStatus.RECEIVED
+        assert await Contact.all().count() == 0
+        sent.recover()
+        assert await submissions.resume_stranded() == 1
     assert (await FormSubmission.get(id=submission.id)).status == SubmissionStatus.CREATED
 
 
