@@ -20,11 +20,16 @@ from bot.handlers.card import edit_or_send
 from bot.keyboards import BUTTON_TEXT_LIMIT
 from bot.messages import query_message
 from bot.render import field_label, shorten
-from crm import administration, catalog, staff
+from crm import catalog, customfields, layout, staff
 from crm.actors import Actor
-from crm.administration import LayoutView, Overview, SectionView, StaffView, TypeUsage
+from crm.catalog import SettingsOverview as Overview
+from crm.catalog import TypeUsage
 from crm.i18n import Markup, Translator, escape
+from crm.layout import LayoutView, SectionView
 from crm.permissions import require_settings
+from crm.rules.customfields import allows_multiple, parse_options
+from crm.rules.names import clean_label
+from crm.staff import StaffView
 from models import CustomField, Department, Role, Staff
 from models.enums import Action, FieldType, Level
 
@@ -257,14 +262,14 @@ def menu_screen(t: Translator, ov: Overview) -> Screen:
 
 async def cmd_settings(message: Message, actor: Actor, t: Translator, state: FSMContext) -> None:
     """`/settings`: the menu, for administrators and roles with the settings right only."""
-    ov = await administration.overview(actor)
+    ov = await catalog.settings_overview(actor)
     await state.set_state(None)
     text, markup = menu_screen(t, ov)
     await message.answer(text, reply_markup=markup)
 
 
 async def on_home(query: CallbackQuery, actor: Actor, t: Translator) -> None:
-    await _show(query, menu_screen(t, await administration.overview(actor)))
+    await _show(query, menu_screen(t, await catalog.settings_overview(actor)))
 
 
 # --- contact types (F2) ---------------------------------------------------------------------
@@ -326,14 +331,14 @@ def type_delete_screen(t: Translator, usage: TypeUsage, types: Sequence[TypeUsag
 async def on_types(
     query: CallbackQuery, callback_data: SettingsMenu, actor: Actor, t: Translator
 ) -> None:
-    types = await administration.contact_types(actor)
+    types = await catalog.type_usage(actor)
     await _show(query, types_screen(t, types, callback_data.p))
 
 
 async def on_type(
     query: CallbackQuery, callback_data: TypeAction, actor: Actor, t: Translator
 ) -> None:
-    await _show(query, type_screen(t, await administration.contact_type(actor, callback_data.id)))
+    await _show(query, type_screen(t, await catalog.get_type(actor, callback_data.id)))
 
 
 async def on_type_add(query: CallbackQuery, actor: Actor, t: Translator, state: FSMContext) -> None:
@@ -348,14 +353,14 @@ async def process_type_name(
     created = await catalog.create_type(actor, _text(message))
     await _finish(state)
     notice = t("settings-type-added", name=created.name)
-    text, markup = types_screen(t, await administration.contact_types(actor), 0, notice)
+    text, markup = types_screen(t, await catalog.type_usage(actor), 0, notice)
     await message.answer(text, reply_markup=markup)
 
 
 async def on_type_rename(
     query: CallbackQuery, callback_data: TypeAction, actor: Actor, t: Translator, state: FSMContext
 ) -> None:
-    usage = await administration.contact_type(actor, callback_data.id)
+    usage = await catalog.get_type(actor, callback_data.id)
     await query.answer()
     prompt = t("settings-type-rename-prompt", name=shorten(usage.name, 100))
     await _ask(query_message(query), state, TypeForm.rename, prompt, type_id=usage.id)
@@ -367,7 +372,7 @@ async def process_type_rename(
     type_id = int((await _dialog(state)).get("type_id") or 0)
     await catalog.rename_type(actor, type_id, _text(message))
     await _finish(state)
-    usage = await administration.contact_type(actor, type_id)
+    usage = await catalog.get_type(actor, type_id)
     text, markup = type_screen(t, usage, t("settings-type-renamed"))
     await message.answer(text, reply_markup=markup)
 
@@ -375,15 +380,15 @@ async def process_type_rename(
 async def on_type_move(
     query: CallbackQuery, callback_data: TypeAction, actor: Actor, t: Translator
 ) -> None:
-    await administration.move_type(actor, callback_data.id, -1 if callback_data.a == "up" else 1)
-    await _show(query, type_screen(t, await administration.contact_type(actor, callback_data.id)))
+    await catalog.move_type(actor, callback_data.id, -1 if callback_data.a == "up" else 1)
+    await _show(query, type_screen(t, await catalog.get_type(actor, callback_data.id)))
 
 
 async def on_type_delete(
     query: CallbackQuery, callback_data: TypeAction, actor: Actor, t: Translator
 ) -> None:
-    usage = await administration.contact_type(actor, callback_data.id)
-    types = await administration.contact_types(actor)
+    usage = await catalog.get_type(actor, callback_data.id)
+    types = await catalog.type_usage(actor)
     await _show(query, type_delete_screen(t, usage, types))
 
 
@@ -391,10 +396,10 @@ async def on_type_delete_confirmed(
     query: CallbackQuery, callback_data: TypeAction, actor: Actor, t: Translator
 ) -> None:
     """Deletes an unused type, or moves its contacts to type `to` and deletes it."""
-    usage = await administration.contact_type(actor, callback_data.id)
+    usage = await catalog.get_type(actor, callback_data.id)
     move_to = callback_data.to if callback_data.a == "move" else None
     moved = await catalog.delete_type(actor, callback_data.id, move_to=move_to)
-    types = await administration.contact_types(actor)
+    types = await catalog.type_usage(actor)
     target = next((u.name for u in types if u.id == move_to), "")
     notice = (
         t("settings-type-deleted-moved", name=usage.name, count=moved, target=target)
@@ -467,7 +472,7 @@ def field_screen(t: Translator, field: CustomField, notice: str = "") -> Screen:
         flag("settings-btn-required", "req", field.required),
         flag("settings-btn-filter", "flt", field.in_filter),
     ]
-    if administration.allows_multiple(field.type):
+    if allows_multiple(field.type):
         rows.append(flag("settings-btn-multiple", "mul", field.multiple))
     rows.append([_button(t.plain("settings-btn-delete"), FieldAction(a="del", id=field.id))])
     rows.append(_back(t, SettingsMenu(to="fields")))
@@ -477,14 +482,14 @@ def field_screen(t: Translator, field: CustomField, notice: str = "") -> Screen:
 async def on_fields(
     query: CallbackQuery, callback_data: SettingsMenu, actor: Actor, t: Translator
 ) -> None:
-    fields = await administration.custom_fields(actor)
+    fields = await customfields.list_fields(actor)
     await _show(query, fields_screen(t, fields, callback_data.p))
 
 
 async def on_field(
     query: CallbackQuery, callback_data: FieldAction, actor: Actor, t: Translator
 ) -> None:
-    await _show(query, field_screen(t, await administration.custom_field(actor, callback_data.id)))
+    await _show(query, field_screen(t, await customfields.get_field(actor, callback_data.id)))
 
 
 async def on_field_flag(
@@ -492,16 +497,14 @@ async def on_field_flag(
 ) -> None:
     """Sets required, multiple or shown-in-filter to the value the button names."""
     name = {"req": "required", "mul": "multiple", "flt": "in_filter"}[callback_data.a]
-    field = await administration.update_custom_field(
-        actor, callback_data.id, {name: bool(callback_data.v)}
-    )
+    field = await customfields.update_field(actor, callback_data.id, {name: bool(callback_data.v)})
     await _show(query, field_screen(t, field))
 
 
 async def on_field_rename(
     query: CallbackQuery, callback_data: FieldAction, actor: Actor, t: Translator, state: FSMContext
 ) -> None:
-    field = await administration.custom_field(actor, callback_data.id)
+    field = await customfields.get_field(actor, callback_data.id)
     await query.answer()
     prompt = t("settings-field-rename-prompt", label=shorten(field.label, 100))
     await _ask(query_message(query), state, FieldForm.rename, prompt, field_id=field.id)
@@ -511,7 +514,7 @@ async def process_field_rename(
     message: Message, actor: Actor, t: Translator, state: FSMContext
 ) -> None:
     field_id = int((await _dialog(state)).get("field_id") or 0)
-    field = await administration.update_custom_field(actor, field_id, {"label": _text(message)})
+    field = await customfields.update_field(actor, field_id, {"label": _text(message)})
     await _finish(state)
     text, markup = field_screen(t, field, t("settings-field-renamed"))
     await message.answer(text, reply_markup=markup)
@@ -520,7 +523,7 @@ async def process_field_rename(
 async def on_field_delete(
     query: CallbackQuery, callback_data: FieldAction, actor: Actor, t: Translator
 ) -> None:
-    field = await administration.custom_field(actor, callback_data.id)
+    field = await customfields.get_field(actor, callback_data.id)
     rows = [
         [_button(t.plain("settings-btn-delete-confirm"), FieldAction(a="delok", id=field.id))],
         _back(t, FieldAction(a="open", id=field.id)),
@@ -532,9 +535,9 @@ async def on_field_delete(
 async def on_field_delete_confirmed(
     query: CallbackQuery, callback_data: FieldAction, actor: Actor, t: Translator
 ) -> None:
-    field = await administration.delete_custom_field(actor, callback_data.id)
+    field = await customfields.delete_field(actor, callback_data.id)
     notice = t("settings-field-deleted", label=shorten(field.label, 100))
-    await _show(query, fields_screen(t, await administration.custom_fields(actor), 0, notice))
+    await _show(query, fields_screen(t, await customfields.list_fields(actor), 0, notice))
 
 
 # The new-field dialog: label → type → (list: options) → required → (multiple) → in filter.
@@ -561,7 +564,7 @@ async def on_field_add(
 
 
 async def process_field_label(message: Message, t: Translator, state: FSMContext) -> None:
-    label = administration.clean_label(_text(message))
+    label = clean_label(_text(message))
     await state.update_data(settings={"label": label})
     await state.set_state(FieldForm.type)
     buttons = [
@@ -599,7 +602,7 @@ async def on_new_field_type(
 
 
 async def process_field_options(message: Message, t: Translator, state: FSMContext) -> None:
-    options = administration.parse_options(_text(message))
+    options = parse_options(_text(message))
     await state.update_data(settings={**await _dialog(state), "options": options})
     await _ask_flag(message, t, state, "req")
 
@@ -619,7 +622,7 @@ async def on_new_field_flag(
     question = t(f"settings-field-{callback_data.step}-prompt")
     if callback_data.step == "req":
         ftype = FieldType(data.get("type", FieldType.STRING))
-        next_step = "mul" if administration.allows_multiple(ftype) else "flt"
+        next_step = "mul" if allows_multiple(ftype) else "flt"
     else:
         next_step = "flt" if callback_data.step == "mul" else ""
     if next_step:
@@ -627,15 +630,17 @@ async def on_new_field_flag(
         await edit_or_send(message, f"{question} <b>{escape(answer)}</b>", None)
         await _ask_flag(message, t, state, next_step)
         return
-    field = await administration.add_custom_field(
-        actor,
-        str(data.get("label", "")),
-        FieldType(data.get("type", FieldType.STRING)),
-        options=list(data.get("options") or []),
-        required=bool(data.get("req")),
-        multiple=bool(data.get("mul")),
-        in_filter=bool(data.get("flt")),
-    )
+    field_type = FieldType(data.get("type", FieldType.STRING))
+    definition: dict[str, Any] = {
+        "label": str(data.get("label", "")),
+        "type": field_type.value,
+        "required": bool(data.get("req")),
+        "multiple": bool(data.get("mul")) and allows_multiple(field_type),
+        "in_filter": bool(data.get("flt")),
+    }
+    if field_type == FieldType.LIST:
+        definition["options"] = list(data.get("options") or [])
+    field = await customfields.create_field(actor, definition)
     await _finish(state)
     await _show(query, field_screen(t, field, t("settings-field-added")))
 
@@ -747,20 +752,20 @@ def layout_field_screen(t: Translator, view: LayoutView, placement_id: int) -> S
 async def on_layout(
     query: CallbackQuery, callback_data: SettingsMenu, actor: Actor, t: Translator
 ) -> None:
-    await _show(query, layout_screen(t, await administration.layout_view(actor), callback_data.p))
+    await _show(query, layout_screen(t, await layout.layout_view(actor), callback_data.p))
 
 
 async def on_section(
     query: CallbackQuery, callback_data: LayoutAction, actor: Actor, t: Translator
 ) -> None:
-    view = await administration.layout_view(actor)
+    view = await layout.layout_view(actor)
     await _show(query, section_screen(t, view, view.section(callback_data.id), callback_data.p))
 
 
 async def on_layout_field(
     query: CallbackQuery, callback_data: LayoutAction, actor: Actor, t: Translator
 ) -> None:
-    view = await administration.layout_view(actor)
+    view = await layout.layout_view(actor)
     await _show(query, layout_field_screen(t, view, callback_data.id))
 
 
@@ -770,13 +775,13 @@ async def on_layout_change(
     """Hide/show, up, down or to another section; then the field's screen again."""
     placement_id = callback_data.id
     if callback_data.a == "hide":
-        await administration.set_layout_field_hidden(actor, placement_id, bool(callback_data.v))
+        await layout.set_hidden(actor, placement_id, bool(callback_data.v))
     elif callback_data.a == "to":
-        await administration.move_layout_field_to(actor, placement_id, callback_data.v)
+        await layout.move_field_to(actor, placement_id, callback_data.v)
     else:
         offset = -1 if callback_data.a == "up" else 1
-        await administration.move_layout_field(actor, placement_id, offset)
-    view = await administration.layout_view(actor)
+        await layout.move_field(actor, placement_id, offset)
+    view = await layout.layout_view(actor)
     await _show(query, layout_field_screen(t, view, placement_id))
 
 
@@ -791,9 +796,9 @@ async def on_section_add(
 async def process_section_title(
     message: Message, actor: Actor, t: Translator, state: FSMContext
 ) -> None:
-    section = await administration.add_card_section(actor, _text(message))
+    section = await layout.add_section(actor, _text(message))
     await _finish(state)
-    view = await administration.layout_view(actor)
+    view = await layout.layout_view(actor)
     notice = t("settings-section-added", title=section.title)
     text, markup = layout_screen(t, view, (len(view.sections) - 1) // PAGE_SIZE, notice)
     await message.answer(text, reply_markup=markup)
@@ -889,14 +894,14 @@ def member_departments_screen(
 async def on_staff(
     query: CallbackQuery, callback_data: SettingsMenu, actor: Actor, t: Translator
 ) -> None:
-    members = await administration.staff_members(actor)
+    members = await staff.staff_members(actor)
     await _show(query, staff_screen(t, members, callback_data.p))
 
 
 async def on_member(
     query: CallbackQuery, callback_data: StaffAction, actor: Actor, t: Translator
 ) -> None:
-    await _show(query, member_screen(t, await administration.staff_member(actor, callback_data.id)))
+    await _show(query, member_screen(t, await staff.staff_member(actor, callback_data.id)))
 
 
 async def on_member_roles(
@@ -908,8 +913,8 @@ async def on_member_roles(
             await staff.grant_role(actor, callback_data.id, callback_data.x)
         else:
             await staff.revoke_role(actor, callback_data.id, callback_data.x)
-    view = await administration.staff_member(actor, callback_data.id)
-    roles = await administration.roles(actor)
+    view = await staff.staff_member(actor, callback_data.id)
+    roles = await staff.list_roles(actor)
     await _show(query, member_roles_screen(t, view, roles, callback_data.p))
 
 
@@ -918,18 +923,20 @@ async def on_member_departments(
 ) -> None:
     """The departments as toggles; a press puts the member in it or takes them out."""
     if callback_data.a == "dept":
-        await administration.set_staff_department(
-            actor, callback_data.id, callback_data.x, bool(callback_data.v)
-        )
-    view = await administration.staff_member(actor, callback_data.id)
-    departments = await administration.departments(actor)
+        department = [callback_data.x]
+        if callback_data.v:
+            await staff.change_departments(actor, callback_data.id, join=department)
+        else:
+            await staff.change_departments(actor, callback_data.id, leave=department)
+    view = await staff.staff_member(actor, callback_data.id)
+    departments = await staff.list_departments(actor)
     await _show(query, member_departments_screen(t, view, departments, callback_data.p))
 
 
 async def on_member_deactivate(
     query: CallbackQuery, callback_data: StaffAction, actor: Actor, t: Translator
 ) -> None:
-    view = await administration.staff_member(actor, callback_data.id)
+    view = await staff.staff_member(actor, callback_data.id)
     rows = [
         [
             _button(
@@ -951,9 +958,9 @@ async def on_member_active(
         await staff.deactivate_staff(actor, callback_data.id)
         key = "settings-member-deactivated"
     else:
-        await administration.reactivate_staff(actor, callback_data.id)
+        await staff.reactivate_staff(actor, callback_data.id)
         key = "settings-member-reactivated"
-    view = await administration.staff_member(actor, callback_data.id)
+    view = await staff.staff_member(actor, callback_data.id)
     await _show(query, member_screen(t, view, t(key, name=shorten(_member_name(view.staff), 100))))
 
 
@@ -974,7 +981,7 @@ def departments_screen(
 async def on_departments(
     query: CallbackQuery, callback_data: SettingsMenu, actor: Actor, t: Translator
 ) -> None:
-    departments = await administration.departments(actor)
+    departments = await staff.list_departments(actor)
     await _show(query, departments_screen(t, departments, callback_data.p))
 
 
@@ -991,7 +998,7 @@ async def process_department_name(
 ) -> None:
     department = await staff.create_department(actor, _text(message))
     await _finish(state)
-    departments = await administration.departments(actor)
+    departments = await staff.list_departments(actor)
     notice = t("settings-department-added", name=department.name)
     page = [d.id for d in departments].index(department.id) // PAGE_SIZE
     text, markup = departments_screen(t, departments, page, notice)
@@ -1070,13 +1077,13 @@ def role_level_screen(t: Translator, role: Role, index: int, action: Action) -> 
 async def on_roles(
     query: CallbackQuery, callback_data: SettingsMenu, actor: Actor, t: Translator
 ) -> None:
-    await _show(query, roles_screen(t, await administration.roles(actor), callback_data.p))
+    await _show(query, roles_screen(t, await staff.list_roles(actor), callback_data.p))
 
 
 async def on_role(
     query: CallbackQuery, callback_data: RoleAction, actor: Actor, t: Translator
 ) -> None:
-    await _show(query, role_screen(t, await administration.role(actor, callback_data.id)))
+    await _show(query, role_screen(t, await staff.get_role(actor, callback_data.id)))
 
 
 async def on_role_action(
@@ -1086,7 +1093,7 @@ async def on_role_action(
     if action is None:
         await _stale(query, t)
         return
-    role = await administration.role(actor, callback_data.id)
+    role = await staff.get_role(actor, callback_data.id)
     await _show(query, role_level_screen(t, role, callback_data.x, action))
 
 
@@ -1105,8 +1112,8 @@ async def on_role_level(
 async def on_role_settings(
     query: CallbackQuery, callback_data: RoleAction, actor: Actor, t: Translator
 ) -> None:
-    role = await administration.set_role_settings_right(
-        actor, callback_data.id, bool(callback_data.v)
+    role = await staff.update_role(
+        actor, callback_data.id, can_manage_settings=bool(callback_data.v)
     )
     await _show(query, role_screen(t, role))
 
@@ -1154,7 +1161,7 @@ def invite_departments_screen(
 async def on_invite(
     query: CallbackQuery, callback_data: SettingsMenu, actor: Actor, t: Translator
 ) -> None:
-    roles = await administration.roles(actor)
+    roles = await staff.list_roles(actor)
     await _show(query, invite_roles_screen(t, roles, callback_data.p))
 
 
@@ -1162,11 +1169,11 @@ async def on_invite_role(
     query: CallbackQuery, callback_data: InviteAction, actor: Actor, t: Translator, bot: Bot
 ) -> None:
     """After the role: the department, unless there is none to choose."""
-    departments = await administration.departments(actor)
+    departments = await staff.list_departments(actor)
     if not departments:
         await _make_invite(query, InviteAction(role=callback_data.role, dept=0), actor, t, bot)
         return
-    role = await administration.role(actor, callback_data.role)
+    role = await staff.get_role(actor, callback_data.role)
     await _show(query, invite_departments_screen(t, role, departments, callback_data.p))
 
 
@@ -1179,20 +1186,20 @@ async def on_invite_make(
 async def _make_invite(
     query: CallbackQuery, callback_data: InviteAction, actor: Actor, t: Translator, bot: Bot
 ) -> None:
-    invite = await administration.make_invite(actor, callback_data.role, callback_data.dept or None)
+    invite = await staff.create_invite(actor, callback_data.role, callback_data.dept or None)
     me = await bot.me()
     link = f"https://t.me/{me.username}?start=inv_{invite.token}"
     args: dict[str, Any] = {
-        "role": shorten(invite.role_name, 100),
+        "role": shorten(invite.role.name, 100),
         "link": link,
         "expires": t.datetime(invite.expires_at),
     }
-    if invite.department_name is None:
+    if invite.department is None:
         text = t("settings-invite-done", **args)
     else:
         text = t(
             "settings-invite-done-department",
-            department=shorten(invite.department_name, 100),
+            department=shorten(invite.department.name, 100),
             **args,
         )
     await _show(query, (text, _markup([_back(t, SettingsMenu(to="home"))])))

@@ -48,7 +48,7 @@ from bot.handlers.settings import (
 )
 from bot.messages import query_message
 from bot.render import custom_label, shorten
-from crm import administration, webforms
+from crm import customfields, staff, webforms
 from crm.actors import Actor
 from crm.errors import NotFoundError, ValidationError
 from crm.i18n import LANGUAGES, Catalogue, Markup, Translator
@@ -345,8 +345,8 @@ async def _form_screen(
     public_url: str | None,
     notice: str = "",
 ) -> Screen:
-    staff = {m.id: m for m in await administration.staff_members(actor)}
-    return form_screen(t, details, staff, index, public_url, notice)
+    members = {m.id: m for m in await staff.staff_members(actor)}
+    return form_screen(t, details, members, index, public_url, notice)
 
 
 # --- the list and one form ------------------------------------------------------------------
@@ -409,7 +409,7 @@ async def on_queue(
         )
     else:
         details = await webforms.get_form(actor, slug)
-    members = await administration.staff_members(actor)
+    members = await staff.staff_members(actor)
     await _show(query, queue_screen(t, details, members, callback_data.p))
 
 
@@ -840,7 +840,7 @@ async def _new_spec(
         label = {lang: _target_label(tr, target) for lang, tr in languages.items()}
         return _new_field(taken, target, standard[0] if standard else label, target)
     if data.a == "newc":
-        custom = {f.id: f for f in await administration.custom_fields(actor)}
+        custom = {f.id: f for f in await customfields.list_fields(actor)}
         definition = custom.get(data.v)
         if definition is None or f"custom.{definition.code}" in used:
             return None
@@ -858,7 +858,7 @@ async def _new_spec(
 
 
 async def _custom(actor: Actor) -> dict[str, CustomField]:
-    return {f.code: f for f in await administration.custom_fields(actor)}
+    return {f.code: f for f in await customfields.list_fields(actor)}
 
 
 async def _fields_screen(
@@ -1089,7 +1089,7 @@ async def on_field_add(
     query: CallbackQuery, callback_data: FormFieldAction, actor: Actor, t: Translator
 ) -> None:
     details, _ = await _get(actor, callback_data.id)
-    custom = await administration.custom_fields(actor)
+    custom = await customfields.list_fields(actor)
     await _show(query, field_add_screen(t, details, custom, callback_data.p))
 
 

@@ -555,8 +555,8 @@ async def test_a_settings_manager_who_is_not_an_admin_cannot_deactivate_an_admin
 
 async def test_a_settings_manager_cannot_widen_their_own_reach_with_departments(db, make_staff):
     from crm.actors import actor_for_staff
-    from crm.administration import set_staff_department
     from crm.errors import PermissionDeniedError
+    from crm.staff import change_departments
     from models import Department, Role, StaffRole
 
     manager = await make_staff("Manager")
@@ -564,7 +564,7 @@ async def test_a_settings_manager_cannot_widen_their_own_reach_with_departments(
     await StaffRole.create(staff=manager, role=role)
     other = await Department.create(name="Other team")
     with pytest.raises(PermissionDeniedError):
-        await set_staff_department(await actor_for_staff(manager), manager.id, other.id, True)
+        await change_departments(await actor_for_staff(manager), manager.id, join=[other.id])
 
 
 async def test_an_invite_does_not_bring_back_a_deactivated_admin(db, make_staff):
