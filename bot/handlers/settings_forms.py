@@ -3,16 +3,13 @@ fields included.
 
 Buttons carry a form's id, not its slug (a slug may take 64 characters and callback data holds
 64 bytes); every press reads the form again and goes through `crm.webforms`, which checks the
-settings right again. A form's fields are saved as a whole list (one `edit_form` call, which
-checks every field and audits the change), so a field's buttons carry its position and a
-fingerprint of its input name: a button pressed after someone else added, moved or removed
-fields answers "outdated" instead of editing whatever field now sits at that position.
+settings right again. A field's buttons carry its position and a fingerprint of its input name:
+a button pressed after someone else added, moved or removed fields answers "outdated" instead
+of editing whatever field now sits at that position; the core then edits the field by name.
 """
 
 import hashlib
-import itertools
-import secrets
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from aiogram import F, Router
@@ -50,7 +47,7 @@ from bot.messages import query_message
 from bot.render import custom_label, shorten
 from crm import customfields, staff, webforms
 from crm.actors import Actor
-from crm.errors import NotFoundError, ValidationError
+from crm.errors import ValidationError
 from crm.i18n import LANGUAGES, Catalogue, Markup, Translator
 from crm.permissions import require_settings
 from crm.rules.fields import FieldError
@@ -59,7 +56,6 @@ from crm.rules.webforms import (
     FIELD_TYPES,
     MAX_FIELDS,
     POLICIES,
-    RESERVED_NAMES,
     TARGET_TYPES,
     FormField,
     check_slug,
@@ -73,7 +69,6 @@ SCHEMES = tuple(FormScheme)
 TYPED = ("title", "consent_text", "success_text", "redirect_url", "allowed_origins")
 CLEARABLE = ("redirect_url", "allowed_origins")
 TEXT_LIMIT = 300  # a consent or success text of up to 2000 characters is cut on the screen
-API_KEY_BYTES = 32  # secrets.token_urlsafe(32): 43 characters, well above the core's minimum
 # A field's typed texts, by index in the buttons: (what, language); only placeholders clear.
 FIELD_TEXTS = (
     *(("label", language) for language in LANGUAGES),
@@ -82,7 +77,6 @@ FIELD_TEXTS = (
 )
 TEXT_KINDS = frozenset({"label", "placeholder", "options", "select"})  # select: type + options
 SUMMARY_LIMIT = 400  # a list of labels or options on one line: 2400 characters once escaped
-NAME_LIMIT = 32  # crm.rules.webforms.FIELD_NAME: [a-z][a-z0-9_]{0,31}
 # Contact targets the core catalogue names already ("field-first_name"); the others are named
 # in forms.ftl. "name" is there too: in French the core's "Nom" is also the last name.
 CORE_NAMED_TARGETS = frozenset({"first_name", "last_name", "honorific", "position", "birthdate"})
@@ -130,25 +124,14 @@ class WebFormFieldForm(StatesGroup):
 # --- reading a form -------------------------------------------------------------------------
 
 
-async def _locate(actor: Actor, form_id: int) -> tuple[str, int]:
-    """The slug of the form a button names and its position in the list (for Back).
-
-    The core reads forms by slug only; `list_forms` checks the settings right.
-    """
-    for index, form in enumerate(await webforms.list_forms(actor)):
-        if form.id == form_id:
-            return form.slug, index
-    raise NotFoundError(f"form #{form_id} does not exist")
+async def _get(actor: Actor, form_id: int) -> tuple[FormDetails, int]:
+    """The form a button names and its position in the list (for Back)."""
+    return await webforms.form_by_id(actor, form_id)
 
 
 async def _edit(actor: Actor, form_id: int, changes: Mapping[str, Any]) -> tuple[FormDetails, int]:
-    slug, index = await _locate(actor, form_id)
-    return await webforms.edit_form(actor, slug, changes), index
-
-
-async def _get(actor: Actor, form_id: int) -> tuple[FormDetails, int]:
-    slug, index = await _locate(actor, form_id)
-    return await webforms.get_form(actor, slug), index
+    details, index = await _get(actor, form_id)
+    return await webforms.edit_form(actor, details.slug, changes), index
 
 
 # --- screens --------------------------------------------------------------------------------
@@ -402,13 +385,11 @@ async def on_queue(
     query: CallbackQuery, callback_data: FormAction, actor: Actor, t: Translator
 ) -> None:
     """The queue as toggles; a press puts the staff member at the end or takes them out."""
-    slug, _ = await _locate(actor, callback_data.id)
+    details, _ = await _get(actor, callback_data.id)
     if callback_data.a == "qm":
         details = await webforms.set_queue_member(
-            actor, slug, callback_data.x, bool(callback_data.v)
+            actor, details.slug, callback_data.x, bool(callback_data.v)
         )
-    else:
-        details = await webforms.get_form(actor, slug)
     members = await staff.staff_members(actor)
     await _show(query, queue_screen(t, details, members, callback_data.p))
 
@@ -511,15 +492,13 @@ async def on_key(
     public_url: str | None,
 ) -> None:
     """A new random key, shown once (the core keeps its hash); replacing one asks first."""
-    if callback_data.a == "key":
-        details, _ = await _get(actor, callback_data.id)
-        if details.form.has_api_key:
-            text = t("forms-key-replace-confirm", title=shorten(details.form.title, 100))
-            data = FormAction(a="keyok", id=details.form.id)
-            await _show(query, _confirm(t, text, "forms-btn-key-confirm", data))
-            return
-    key = secrets.token_urlsafe(API_KEY_BYTES)
-    details, index = await _edit(actor, callback_data.id, {"api_key": key})
+    details, index = await _get(actor, callback_data.id)
+    if callback_data.a == "key" and details.form.has_api_key:
+        text = t("forms-key-replace-confirm", title=shorten(details.form.title, 100))
+        data = FormAction(a="keyok", id=details.form.id)
+        await _show(query, _confirm(t, text, "forms-btn-key-confirm", data))
+        return
+    details, key = await webforms.rotate_api_key(actor, details.form.id)
     notice = t("forms-key-new", key=key)
     await _show(query, await _form_screen(actor, t, details, index, public_url, notice))
 
@@ -551,8 +530,8 @@ async def on_confirmed(
 ) -> None:
     """Removes the API key, disables or enables the form."""
     if callback_data.a == "offok":
-        slug, index = await _locate(actor, callback_data.id)
-        details = await webforms.disable_form(actor, slug)
+        details, index = await _get(actor, callback_data.id)
+        details = await webforms.disable_form(actor, details.slug)
         notice = t("forms-disabled")
     elif callback_data.a == "on":
         details, index = await _edit(actor, callback_data.id, {"is_active": True})
@@ -770,67 +749,17 @@ def field_add_screen(
     return _page_title(t, title, page, pages), _markup(rows)
 
 
-# --- fields: the new list, built from the current one ----------------------------------------
+# --- fields: what a "new field" button asks for ---------------------------------------------
 
 
-def _specs(fields: Sequence[FormField]) -> list[dict[str, Any]]:
-    return [field.to_spec() for field in fields]
-
-
-def _changed(fields: Sequence[FormField], index: int, **changes: Any) -> list[dict[str, Any]]:
-    specs = _specs(fields)
-    specs[index] = {**specs[index], **changes}
-    return specs
-
-
-def _swapped(fields: Sequence[FormField], index: int, other: int) -> list[dict[str, Any]]:
-    specs = _specs(fields)
-    specs[index], specs[other] = specs[other], specs[index]
-    return specs
-
-
-def _without(fields: Sequence[FormField], index: int) -> list[dict[str, Any]]:
-    return [spec for position, spec in enumerate(_specs(fields)) if position != index]
-
-
-def _typed(field: FormField, what: str, language: str, text: str) -> dict[str, Any]:
-    """The changes a typed answer makes: a label or placeholder in one language, or the
-    options (one per line; "select" also makes the field a choice list)."""
-    if what in ("options", "select"):
-        options = [line.strip() for line in text.splitlines() if line.strip()]
-        return {"options": options} | ({"type": "select"} if what == "select" else {})
-    return {what: {**getattr(field, what), language: text}}
-
-
-def _free_name(stem: str, taken: Collection[str]) -> str:
-    """An input name the form does not use: `stem`, else stem_2, stem_3… (FIELD_NAME's length)."""
-    names = {*taken, *RESERVED_NAMES}
-    stem = stem[:NAME_LIMIT]
-    if stem not in names:
-        return stem
-    for number in itertools.count(2):
-        suffix = f"_{number}"
-        name = stem[: NAME_LIMIT - len(suffix)] + suffix
-        if name not in names:
-            return name
-    raise AssertionError("unreachable")  # a form has at most MAX_FIELDS names
-
-
-def _new_field(
-    taken: Collection[str], stem: str, label: Mapping[str, str], maps_to: str | None
-) -> dict[str, Any]:
-    """A new optional field with the first type its target allows."""
-    kind = _types_for(maps_to)[0]
-    return FormField(_free_name(stem, taken), kind, dict(label), maps_to=maps_to).to_spec()
-
-
-async def _new_spec(
-    actor: Actor, catalogue: Catalogue, fields: Sequence[FormField], data: FormFieldAction
-) -> dict[str, Any] | None:
-    """The field a "new" button asks for; None when its target is gone or fed meanwhile."""
+async def _add_field(
+    actor: Actor, catalogue: Catalogue, details: FormDetails, data: FormFieldAction
+) -> FormDetails | None:
+    """Adds the field a "new" button asks for; None when its target is gone or fed meanwhile."""
+    fields = details.form.fields
     used = {field.maps_to for field in fields if field.maps_to}
-    taken = [field.name for field in fields]
     languages = catalogue.each_language()
+    form_id = details.form.id
     if data.a == "newt":
         target = _nth(CONTACT_TARGETS, data.v)
         if target is None or target in used:
@@ -838,20 +767,26 @@ async def _new_spec(
         # The standard fields' wording where there is one ("Name" / "Nom"), else the catalogue's.
         standard = [f.label for f in DEFAULT_FIELDS if f.maps_to == target]
         label = {lang: _target_label(tr, target) for lang, tr in languages.items()}
-        return _new_field(taken, target, standard[0] if standard else label, target)
+        return await webforms.add_form_field(
+            actor, form_id, standard[0] if standard else label, target
+        )
     if data.a == "newc":
         custom = {f.id: f for f in await customfields.list_fields(actor)}
         definition = custom.get(data.v)
         if definition is None or f"custom.{definition.code}" in used:
             return None
         label = {lang: custom_label(definition, lang) for lang in LANGUAGES}
-        return _new_field(taken, definition.code, label, f"custom.{definition.code}")
-    names = {*taken, *RESERVED_NAMES}
-    number = next(n for n in itertools.count(1) if f"answer_{n}" not in names)
+        return await webforms.add_form_field(actor, form_id, label, f"custom.{definition.code}")
+    number = webforms.next_answer_number([field.name for field in fields])
     label = {
         lang: tr.plain("forms-field-new-label", number=number) for lang, tr in languages.items()
     }
-    return _new_field(taken, f"answer_{number}", label, None)
+    return await webforms.add_form_field(actor, form_id, label, name=f"answer_{number}")
+
+
+def _typed_options(text: str) -> list[str]:
+    """Options typed one per line; blank lines dropped (the core checks the rest)."""
+    return [line.strip() for line in text.splitlines() if line.strip()]
 
 
 # --- fields: reading and answering ----------------------------------------------------------
@@ -892,16 +827,10 @@ async def _outdated(
     await edit_or_send(message, *await _fields_screen(actor, t, details))
 
 
-async def _save(
-    query: CallbackQuery,
-    actor: Actor,
-    t: Translator,
-    details: FormDetails,
-    specs: list[dict[str, Any]],
-    index: int,
+async def _saved(
+    query: CallbackQuery, actor: Actor, t: Translator, details: FormDetails, index: int
 ) -> None:
-    """The whole new list to the core (checked and audited there), then the field at `index`."""
-    details = await webforms.edit_form(actor, details.slug, {"fields": specs})
+    """The field at `index` after a change the core checked and audited."""
     await _show(query, await _field_screen(actor, t, details, index, t("forms-saved")))
 
 
@@ -963,11 +892,14 @@ async def on_field_change(
     if field is None or _nth(fields, other) is None:
         await _outdated(query, actor, t, details)
         return
+    form_id = details.form.id
     if callback_data.a == "req":
-        specs = _changed(fields, index, required=bool(callback_data.v))
+        details = await webforms.update_form_field(
+            actor, form_id, field.name, required=bool(callback_data.v)
+        )
     else:
-        specs = _swapped(fields, index, other)
-    await _save(query, actor, t, details, specs, other)
+        details = await webforms.move_form_field(actor, form_id, field.name, other - index)
+    await _saved(query, actor, t, details, other)
 
 
 async def on_field_types(
@@ -997,9 +929,8 @@ async def on_field_type(
         await query.answer()
         await _ask_text(query_message(query), t, state, details, callback_data.i, "select", "")
         return
-    options = field.options if kind == "select" else []  # only a select has options
-    specs = _changed(details.form.fields, callback_data.i, type=kind, options=options)
-    await _save(query, actor, t, details, specs, callback_data.i)
+    details = await webforms.update_form_field(actor, details.form.id, field.name, field_type=kind)
+    await _saved(query, actor, t, details, callback_data.i)
 
 
 async def on_field_ask(
@@ -1033,9 +964,22 @@ async def process_field_text(
         text, markup = await _fields_screen(actor, t, details, t("forms-fields-outdated"))
         await message.answer(text, reply_markup=markup)
         return
-    changes = _typed(field, what, str(data.get("language") or ""), _text(message))
-    specs = _changed(details.form.fields, index, **changes)
-    details = await webforms.edit_form(actor, details.slug, {"fields": specs})
+    text, form_id = _text(message), details.form.id
+    if what in ("options", "select"):
+        # "select" is a field becoming a choice list: its type and options in one change.
+        kind = "select" if what == "select" else None
+        options = _typed_options(text)
+        details = await webforms.update_form_field(
+            actor, form_id, field.name, field_type=kind, options=options
+        )
+    else:
+        texts = {str(data.get("language") or ""): text}
+        if what == "label":
+            details = await webforms.update_form_field(actor, form_id, field.name, label=texts)
+        else:
+            details = await webforms.update_form_field(
+                actor, form_id, field.name, placeholder=texts
+            )
     await _finish(state)
     text, markup = await _field_screen(actor, t, details, index, t("forms-saved"))
     await message.answer(text, reply_markup=markup)
@@ -1056,9 +1000,10 @@ async def on_field_clear(
     if field is None or what != "placeholder":
         await _outdated(query, actor, t, details)
         return
-    kept = {lang: text for lang, text in field.placeholder.items() if lang != language}
-    specs = _changed(details.form.fields, callback_data.i, placeholder=kept)
-    await _save(query, actor, t, details, specs, callback_data.i)
+    details = await webforms.update_form_field(
+        actor, details.form.id, field.name, placeholder={language: None}
+    )
+    await _saved(query, actor, t, details, callback_data.i)
 
 
 async def on_field_remove(
@@ -1079,8 +1024,7 @@ async def on_field_removed(
     if field is None:
         await _outdated(query, actor, t, details)
         return
-    specs = _without(details.form.fields, callback_data.i)
-    details = await webforms.edit_form(actor, details.slug, {"fields": specs})
+    details = await webforms.remove_form_field(actor, details.form.id, field.name)
     notice = t("forms-field-removed", label=_field_title(t, field))
     await _show(query, await _fields_screen(actor, t, details, notice))
 
@@ -1102,13 +1046,12 @@ async def on_field_new(
 ) -> None:
     """Adds the field at the end and shows it, to be adjusted."""
     details, _ = await _get(actor, callback_data.id)
-    fields = details.form.fields
-    spec = await _new_spec(actor, catalogue, fields, callback_data)
-    if spec is None:
+    added = await _add_field(actor, catalogue, details, callback_data)
+    if added is None:
         await _outdated(query, actor, t, details)
         return
-    details = await webforms.edit_form(actor, details.slug, {"fields": [*_specs(fields), spec]})
-    screen = await _field_screen(actor, t, details, len(fields), t("forms-field-added"))
+    index = len(added.form.fields) - 1
+    screen = await _field_screen(actor, t, added, index, t("forms-field-added"))
     await _show(query, screen)
 
 
@@ -1164,7 +1107,7 @@ async def _create(
         await message.answer(render.error(t, exc) + "\n\n" + t("forms-slug-again"))
         return
     await _finish(state)
-    _, index = await _locate(actor, details.form.id)
+    _, index = await _get(actor, details.form.id)
     notice = t("forms-created", title=shorten(details.form.title, 100))
     text, markup = await _form_screen(actor, t, details, index, public_url, notice)
     await message.answer(text, reply_markup=markup)

@@ -2,6 +2,9 @@
 
 import re
 import unicodedata
+from typing import TypeVar
+
+T = TypeVar("T")
 
 CODE_LENGTH = 40  # derived codes stay short: they end up in exports and `uf:<code>` placements
 
@@ -28,11 +31,11 @@ def unique_code(base: str, taken: set[str]) -> str:
     return f"{base[: CODE_LENGTH - 6]}_{number}"
 
 
-def moved(ids: list[int], item_id: int, offset: int) -> list[int]:
-    """`ids` with `item_id` moved `offset` places (clamped at both ends)."""
-    if item_id not in ids:
-        return list(ids)
-    order = [i for i in ids if i != item_id]
-    position = max(0, min(ids.index(item_id) + offset, len(order)))
-    order.insert(position, item_id)
+def moved(items: list[T], item: T, offset: int) -> list[T]:
+    """`items` with `item` moved `offset` places (clamped at both ends)."""
+    if item not in items:
+        return list(items)
+    order = [i for i in items if i != item]
+    position = max(0, min(items.index(item) + offset, len(order)))
+    order.insert(position, item)
     return order
