@@ -451,8 +451,12 @@ async def _ask_text(
 
 
 async def on_fields(
-    query: CallbackQuery, callback_data: FormFieldAction, actor: Actor, t: Translator
+    query: CallbackQuery,
+    callback_data: FormAction | FormFieldAction,
+    actor: Actor,
+    t: Translator,
 ) -> None:
+    """A form's fields: from the form's screen (FormAction) or back from a field's."""
     details, _ = await webforms.form_by_id(actor, callback_data.form_id)
     await show(query, await _fields_screen(actor, t, details))
 
