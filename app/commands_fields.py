@@ -6,8 +6,9 @@ from typing import Any
 
 from app.settings import Settings
 from app.terminal import add_json_flag, comma_list, print_json, print_table, say, yes
-from crm import administration, customfields
+from crm import customfields
 from crm.actors import system_actor
+from crm.rules.customfields import parse_options
 from models import CustomField
 from models.enums import FieldType
 
@@ -75,7 +76,7 @@ def _row(field: CustomField) -> dict[str, Any]:
 
 
 async def fields_list(settings: Settings, args: argparse.Namespace) -> int:
-    every = [_row(field) for field in await administration.custom_fields(system_actor("cli"))]
+    every = [_row(field) for field in await customfields.list_fields(system_actor("cli"))]
     if args.json:
         print_json(every)
         return 0
@@ -108,7 +109,7 @@ async def fields_create(settings: Settings, args: argparse.Namespace) -> int:
         data["label_fr"] = args.label_fr
     if args.options is not None:
         # The bot's rule for options typed by hand: trimmed, no repeats, at most 200.
-        data["options"] = administration.parse_options("\n".join(args.options))
+        data["options"] = parse_options("\n".join(args.options))
     field = await customfields.create_field(system_actor("cli"), data)
     say(
         f"custom field '{field.code}' ({field.type.value}) is on the contact card;"

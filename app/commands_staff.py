@@ -16,7 +16,7 @@ from app.terminal import (
     telegram_id,
     yes,
 )
-from crm import administration, staff
+from crm import staff
 from crm.actors import Actor, system_actor
 from crm.errors import NotFoundError
 from models import Role, Staff
@@ -122,7 +122,7 @@ async def _member(actor: Actor, tg_id: int) -> Staff:
 
 async def _roles_named(actor: Actor, names: list[str]) -> list[Role]:
     """Roles by name (any case); an unknown name lists the roles there are."""
-    roles = await administration.roles(actor)
+    roles = await staff.list_roles(actor)
     by_name = {role.name.casefold(): role for role in roles}
     unknown = [name for name in names if name.casefold() not in by_name]
     if unknown:
@@ -153,8 +153,8 @@ async def staff_add(settings: Settings, args: argparse.Namespace) -> int:
 
 async def staff_list(settings: Settings, args: argparse.Namespace) -> int:
     actor = system_actor("cli")
-    members = [m for m in await administration.staff_members(actor) if args.all or m.is_active]
-    views = [await administration.staff_member(actor, m.id) for m in members]
+    members = [m for m in await staff.staff_members(actor) if args.all or m.is_active]
+    views = [await staff.staff_member(actor, m.id) for m in members]
     if args.json:
         print_json(
             [
@@ -222,13 +222,13 @@ async def staff_activate(settings: Settings, args: argparse.Namespace) -> int:
     if member.is_active:
         say(f"{_who(member)} is already active")
         return 0
-    await administration.reactivate_staff(actor, member.id)
+    await staff.reactivate_staff(actor, member.id)
     say(f"{_who(member)} is active again")
     return 0
 
 
 async def roles_list_command(settings: Settings, args: argparse.Namespace) -> int:
-    roles = await administration.roles(system_actor("cli"))
+    roles = await staff.list_roles(system_actor("cli"))
 
     def level(role: Role, action: Action) -> str:
         return str(getattr(role, f"{action.value}_level").name.lower())

@@ -9,10 +9,9 @@ from aiogram.types import ErrorEvent, Message
 
 from bot import render
 from bot.messages import OldMessageError
-from crm import customfields
+from crm import customfields, staff
 from crm.errors import CrmError, ValidationError
 from crm.i18n import Catalogue, Translator
-from models import Staff
 
 log = logging.getLogger(__name__)
 
@@ -23,9 +22,9 @@ async def _translator(event: ErrorEvent, catalogue: Catalogue) -> Translator:
     user = source.from_user if source else None
     if user is None:
         return catalogue.translator(None)
-    staff = await Staff.get_or_none(telegram_id=user.id, is_active=True)
-    if staff is not None:
-        return catalogue.translator(staff.language, staff.timezone)
+    preferences = await staff.preferences_of(user.id)
+    if preferences is not None:
+        return catalogue.translator(*preferences)
     return catalogue.translator(user.language_code)
 
 

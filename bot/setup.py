@@ -21,7 +21,7 @@ from aiohttp import web
 from bot.access import LanguageMiddleware, StaffMiddleware
 from bot.config import BotConfig
 from bot.errors import on_error
-from bot.handlers import card, create, edit, leads, search, settings, settings_forms, start
+from bot.handlers import card, create, edit, leads, search, settings, start
 from crm.i18n import LANGUAGES, Catalogue
 
 log = logging.getLogger(__name__)
@@ -148,8 +148,7 @@ def build_dispatcher(
         start.build_router(),
         create.build_router(),
         edit.get_router(),
-        settings.build_router(),
-        settings_forms.build_router(),
+        settings.get_router(),
         leads.build_router(),
         card.build_router(),
         search.build_router(),

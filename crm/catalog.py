@@ -1,6 +1,9 @@
-"""Contact types and sources (F2): admin-managed lists."""
+"""Contact types and sources (F2): admin-managed lists, and what the settings menu counts."""
+
+from dataclasses import dataclass
 
 from tortoise.expressions import F
+from tortoise.functions import Count
 from tortoise.transactions import in_transaction
 
 from crm import history
@@ -8,23 +11,78 @@ from crm.actors import Actor
 from crm.db import utcnow
 from crm.errors import NotFoundError, ValidationError
 from crm.permissions import require_settings
-from crm.rules.fields import FieldError, clean_string
-from models import Contact, ContactType, Source
+from crm.rules.codes import moved
+from crm.rules.names import clean_label
+from models import Contact, ContactType, CustomField, Department, Role, Source, Staff
 from models.enums import HistoryKind
+
+NAME_LENGTH = 100
 
 
 def _name(value: str) -> str:
-    try:
-        name = clean_string(value, 100)
-    except FieldError as exc:
-        raise ValidationError({"name": str(exc)}) from exc
-    if not name:
-        raise ValidationError({"name": "is required"})
-    return name
+    return clean_label(value, "name", NAME_LENGTH)
+
+
+@dataclass(frozen=True, slots=True)
+class SettingsOverview:
+    """How many of each thing the settings menu lists."""
+
+    types: int
+    fields: int
+    staff: int
+    roles: int
+    departments: int
+
+
+async def settings_overview(actor: Actor) -> SettingsOverview:
+    """What the settings menu counts; raises PermissionDeniedError without the settings right."""
+    require_settings(actor)
+    return SettingsOverview(
+        types=await ContactType.all().count(),
+        fields=await CustomField.filter(is_active=True).count(),
+        staff=await Staff.filter(is_active=True).count(),
+        roles=await Role.all().count(),
+        departments=await Department.all().count(),
+    )
 
 
 async def list_types() -> list[ContactType]:
+    """The contact types in order (what every staff member picks from)."""
     return await ContactType.all().order_by("sort", "id")
+
+
+@dataclass(frozen=True, slots=True)
+class TypeUsage:
+    id: int
+    name: str
+    contacts: int  # every contact holding it, recycle bin included: they move on delete too
+    position: int  # 1-based
+    total: int
+
+
+async def type_usage(actor: Actor) -> list[TypeUsage]:
+    """The contact types in order, with how many contacts use each (settings right)."""
+    require_settings(actor)
+    types = await list_types()
+    rows = (
+        await Contact.filter(type_id__not_isnull=True)
+        .annotate(n=Count("id"))
+        .group_by("type_id")
+        .values_list("type_id", "n")
+    )
+    counts = {int(type_id): int(n) for type_id, n in rows}
+    return [
+        TypeUsage(t.id, t.name, counts.get(t.id, 0), index + 1, len(types))
+        for index, t in enumerate(types)
+    ]
+
+
+async def get_type(actor: Actor, type_id: int) -> TypeUsage:
+    """One type with its use; raises PermissionDeniedError or NotFoundError."""
+    for usage in await type_usage(actor):
+        if usage.id == type_id:
+            return usage
+    raise NotFoundError(f"contact type #{type_id} does not exist")
 
 
 async def create_type(actor: Actor, name: str) -> ContactType:
@@ -46,6 +104,15 @@ async def rename_type(actor: Actor, type_id: int, name: str) -> None:
 
 async def reorder_types(actor: Actor, type_ids: list[int]) -> None:
     await _reorder(actor, "type", type_ids)
+
+
+async def move_type(actor: Actor, type_id: int, offset: int) -> None:
+    """Move a type up (offset < 0) or down in the list; raises NotFoundError."""
+    require_settings(actor)
+    ids = [t.id for t in await list_types()]
+    if type_id not in ids:
+        raise NotFoundError(f"contact type #{type_id} does not exist")
+    await reorder_types(actor, moved(ids, type_id, offset))
 
 
 async def delete_type(actor: Actor, type_id: int, move_to: int | None = None) -> int:
@@ -118,11 +185,11 @@ async def _delete(actor: Actor, kind: str, item_id: int, move_to: int | None) ->
             raise ValidationError(
                 {"move_to": f"{len(users)} contacts use this {kind}; choose where they go"}
             )
-        moved = 0
+        moved_count = 0
         if users:
             # A new version, so that an edit started before the move is refused as stale,
             # and one history entry per contact: the audit misses no change.
-            moved = await Contact.filter(**{column: item_id}).update(
+            moved_count = await Contact.filter(**{column: item_id}).update(
                 **{column: move_to},
                 version=F("version") + 1,
                 updated_at=utcnow(),
@@ -132,4 +199,4 @@ async def _delete(actor: Actor, kind: str, item_id: int, move_to: int | None) ->
                 actor, "contact", list(users), HistoryKind.CHANGED, column, item_id, move_to
             )
         await model.filter(id=item_id).delete()
-    return moved
+    return moved_count

@@ -12,6 +12,7 @@ from crm import config
 from crm.actors import Actor
 from crm.errors import ConflictError, NotFoundError, ValidationError
 from crm.permissions import require_settings
+from crm.rules.codes import slug, unique_code
 from crm.rules.fields import FieldError, clean_custom_value, clean_string, parse_bool
 from models import CardPlacement, CardSection, CustomField, CustomFieldValue, Staff
 from models.enums import FieldType
@@ -31,6 +32,21 @@ COLUMN = {
     FieldType.DATETIME: "value_datetime",
 }
 CODE = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
+# A custom field as callers name it: by id (a bot button: ids fit in callback data) or by code
+# (the CLI, imports, web form specs). Every use case below takes either.
+FieldKey = int | str
+
+
+def _key_filter(field: FieldKey) -> dict[str, Any]:
+    if isinstance(field, int) and not isinstance(field, bool):
+        return {"id": field}
+    return {"code": str(field)}
+
+
+def _not_found(field: FieldKey) -> NotFoundError:
+    if isinstance(field, int) and not isinstance(field, bool):
+        return NotFoundError(f"custom field #{field} does not exist")
+    return NotFoundError(f"custom field {field!r} does not exist")
 
 
 def _empty(value: Any) -> bool:
@@ -208,13 +224,25 @@ def _clean_definition(data: dict[str, Any], *, creating: bool) -> dict[str, Any]
     return out
 
 
+async def _derived_code(data: dict[str, Any]) -> dict[str, Any]:
+    """`data` with a code derived from its label when it has no `code` key (unique, a-z0-9_)."""
+    if "code" in data:
+        return data
+    label = data.get("label")
+    base = slug(label if isinstance(label, str) else "", "field")
+    # Retired fields keep their code: their values stay in the history under it.
+    taken = set(await CustomField.all().values_list("code", flat=True))
+    return {**data, "code": unique_code(base, taken)}
+
+
 async def create_field(actor: Actor, data: dict[str, Any]) -> CustomField:
-    """Define a custom field and place it at the end of the 'more' card section.
+    """Define a custom field and place it at the end of the 'more' card section. Without a
+    `code` (the bot asks only for a label), the code is derived from the label.
 
     Raises PermissionDeniedError or ValidationError (per field); returns the new field.
     """
     require_settings(actor)
-    cleaned = _clean_definition(data, creating=True)
+    cleaned = _clean_definition(await _derived_code(data), creating=True)
     if cleaned["type"] == FieldType.LIST and not cleaned.get("options"):
         raise ValidationError({"options": "a list field needs at least one option"})
     if cleaned["type"] != FieldType.LIST and cleaned.get("options"):
@@ -264,7 +292,16 @@ def _clean_default(
         raise ValidationError({"default": str(exc)}) from exc
 
 
-async def update_field(actor: Actor, code: str, data: dict[str, Any]) -> CustomField:
+async def get_field(actor: Actor, field: FieldKey) -> CustomField:
+    """An active custom field by id or code; raises PermissionDeniedError or NotFoundError."""
+    require_settings(actor)
+    found = await CustomField.get_or_none(**_key_filter(field), is_active=True)
+    if found is None:
+        raise _not_found(field)
+    return found
+
+
+async def update_field(actor: Actor, field_key: FieldKey, data: dict[str, Any]) -> CustomField:
     """Change a field's label, flags, options or default; its type is immutable.
 
     Raises PermissionDeniedError, NotFoundError, ValidationError (a type or code change
@@ -273,9 +310,9 @@ async def update_field(actor: Actor, code: str, data: dict[str, Any]) -> CustomF
     require_settings(actor)
     cleaned = _clean_definition(data, creating=False)
     async with in_transaction():
-        field = await CustomField.get_or_none(code=code, is_active=True)
+        field = await CustomField.get_or_none(**_key_filter(field_key), is_active=True)
         if field is None:
-            raise NotFoundError(f"custom field {code!r} does not exist")
+            raise _not_found(field_key)
         options = cleaned.get("options", field.options)
         if field.type == FieldType.LIST and not options:
             raise ValidationError({"options": "a list field needs at least one option"})
@@ -296,15 +333,22 @@ async def update_field(actor: Actor, code: str, data: dict[str, Any]) -> CustomF
     return field
 
 
-async def delete_field(actor: Actor, code: str) -> None:
-    """Retire a field: hidden from cards and forms; values are kept for the history."""
+async def delete_field(actor: Actor, field_key: FieldKey) -> CustomField:
+    """Retire a field by id or code: hidden from cards and forms; values are kept for the
+    history. Raises PermissionDeniedError or NotFoundError; returns the field as it was."""
     require_settings(actor)
     async with in_transaction():
-        updated = await CustomField.filter(code=code, is_active=True).update(is_active=False)
+        field = await CustomField.get_or_none(**_key_filter(field_key), is_active=True)
+        if field is None:
+            raise _not_found(field_key)
+        updated = await CustomField.filter(id=field.id, is_active=True).update(is_active=False)
         if not updated:
-            raise NotFoundError(f"custom field {code!r} does not exist")
-        await CardPlacement.filter(field=f"uf:{code}").delete()
+            raise _not_found(field_key)
+        await CardPlacement.filter(field=f"uf:{field.code}").delete()
+    return field
 
 
 async def list_fields(actor: Actor) -> list[CustomField]:
+    """The active custom fields in order (settings right)."""
+    require_settings(actor)
     return list((await active_fields()).values())

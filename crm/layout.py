@@ -4,9 +4,11 @@ from dataclasses import dataclass
 
 from tortoise.transactions import in_transaction
 
+from crm import customfields
 from crm.actors import Actor
 from crm.errors import NotFoundError, ValidationError
 from crm.permissions import require_settings
+from crm.rules.codes import moved, slug, unique_code
 from crm.rules.fields import FieldError, clean_string
 from models import CardPlacement, CardSection, CustomField
 
@@ -41,6 +43,9 @@ DEFAULT_LAYOUT = {
 }
 SECTION_TITLES = {"about": ("About contact", "À propos du contact"), "more": ("More", "Plus")}
 BUILTIN_FIELDS = {name for names in DEFAULT_LAYOUT.values() for name in names}
+# A card field as callers name it: by its placement's id (a bot button) or by its field name
+# (a Contact attribute, a channel list or `uf:<code>`).
+PlacementKey = int | str
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,11 +90,79 @@ async def card_layout() -> list[LayoutSection]:
     return result
 
 
-async def add_section(
-    actor: Actor, code: str, title: str, title_fr: str | None = None
-) -> CardSection:
-    """Add a section after the others; raises PermissionDeniedError or ValidationError."""
+@dataclass(frozen=True, slots=True)
+class PlacedField:
+    id: int  # the placement's id: what buttons refer to
+    field: str  # a Contact attribute, a channel list or `uf:<code>`
+    hidden: bool
+
+
+@dataclass(frozen=True, slots=True)
+class SectionView:
+    id: int
+    code: str
+    title: str
+    title_fr: str | None
+    fields: list[PlacedField]  # hidden ones included, in card order
+
+
+@dataclass(frozen=True, slots=True)
+class LayoutView:
+    """The layout as administrators edit it: every placement, hidden ones included."""
+
+    sections: list[SectionView]
+    custom: dict[str, CustomField]  # active custom fields by code, for their labels
+
+    def find(self, placement_id: int) -> tuple[SectionView, int]:
+        """The section holding a placement and its index there; raises NotFoundError."""
+        for section in self.sections:
+            for index, placed in enumerate(section.fields):
+                if placed.id == placement_id:
+                    return section, index
+        raise NotFoundError(f"card field #{placement_id} does not exist")
+
+    def section(self, section_id: int) -> SectionView:
+        for section in self.sections:
+            if section.id == section_id:
+                return section
+        raise NotFoundError(f"card section #{section_id} does not exist")
+
+
+async def layout_view(actor: Actor) -> LayoutView:
+    """Every section with every field in card order, hidden fields included (settings right)."""
     require_settings(actor)
+    custom = await customfields.active_fields()
+    sections = await CardSection.all().order_by("sort", "id").prefetch_related("placements")
+    result = []
+    for section in sections:
+        placements = sorted(section.placements, key=lambda p: (p.sort, p.id))
+        result.append(
+            SectionView(
+                id=section.id,
+                code=section.code,
+                title=section.title,
+                title_fr=section.title_fr,
+                fields=[
+                    PlacedField(p.id, p.field, p.hidden)
+                    for p in placements
+                    if not p.field.startswith("uf:") or p.field[3:] in custom
+                ],
+            )
+        )
+    return LayoutView(result, custom)
+
+
+async def add_section(
+    actor: Actor, title: str, title_fr: str | None = None, *, code: str | None = None
+) -> CardSection:
+    """Add a section after the others; without a `code`, one is derived from the title.
+
+    Raises PermissionDeniedError or ValidationError; returns the section.
+    """
+    require_settings(actor)
+    if code is None:
+        taken = set(await CardSection.all().values_list("code", flat=True))
+        code = unique_code(slug(title if isinstance(title, str) else "", "section"), taken)
     errors: dict[str, str] = {}
     titles: dict[str, str | None] = {}
     for name, value in (("title", title), ("title_fr", title_fr)):
@@ -142,9 +215,45 @@ async def place_field(actor: Actor, field: str, section_code: str, position: int
             await CardPlacement.filter(field=name).update(sort=index * 10)
 
 
-async def set_hidden(actor: Actor, field: str, hidden: bool) -> None:
+async def _placement(placement: PlacementKey) -> CardPlacement:
+    if isinstance(placement, int) and not isinstance(placement, bool):
+        found = await CardPlacement.get_or_none(id=placement)
+        if found is None:
+            raise NotFoundError(f"card field #{placement} does not exist")
+        return found
+    found = await CardPlacement.get_or_none(field=placement)
+    if found is None:
+        raise NotFoundError(f"field {placement!r} is not on the card")
+    return found
+
+
+async def move_field(actor: Actor, placement_id: int, offset: int) -> None:
+    """Move a card field up (offset < 0) or down within its section; raises NotFoundError."""
     require_settings(actor)
-    if field in ("first_name", "last_name") and hidden:
+    placement = await _placement(placement_id)
+    section = await CardSection.get(id=placement.section_id)
+    # The same order place_field counts positions in (hidden fields included).
+    ids = [p.id for p in await CardPlacement.filter(section_id=section.id).order_by("sort", "id")]
+    position = moved(ids, placement.id, offset).index(placement.id)
+    await place_field(actor, placement.field, section.code, position)
+
+
+async def move_field_to(actor: Actor, placement_id: int, section_id: int) -> None:
+    """Move a card field to the end of another section; raises NotFoundError."""
+    require_settings(actor)
+    placement = await _placement(placement_id)
+    target = await CardSection.get_or_none(id=section_id)
+    if target is None:
+        raise NotFoundError(f"card section #{section_id} does not exist")
+    last = await CardPlacement.filter(section_id=target.id).count()
+    await place_field(actor, placement.field, target.code, last)
+
+
+async def set_hidden(actor: Actor, field: PlacementKey, hidden: bool) -> None:
+    """Hide a field (by placement id or name) from, or show it again on, the card, the dialog
+    and exports; raises PermissionDeniedError, NotFoundError or ValidationError (names)."""
+    require_settings(actor)
+    placement = await _placement(field)
+    if placement.field in ("first_name", "last_name") and hidden:
         raise ValidationError({"field": "names cannot be hidden"})
-    if not await CardPlacement.filter(field=field).update(hidden=hidden):
-        raise NotFoundError(f"field {field!r} is not on the card")
+    await CardPlacement.filter(id=placement.id).update(hidden=hidden)

@@ -1,12 +1,14 @@
 """The one place that decides access: `can` for a record, `scope_q`/`scope_sql` for queries."""
 
+from dataclasses import dataclass
+
 from tortoise.expressions import Q, Subquery
 
 from crm.actors import Actor
 from crm.db import Params
 from crm.errors import PermissionDeniedError
 from crm.rules.permissions import RecordFacts, Scope, level_allows, scope_for
-from models import ContactObserver
+from models import Contact, ContactObserver
 from models.enums import Action, Level
 
 ACTION_WORDS = {
@@ -40,6 +42,23 @@ def require(actor: Actor, action: Action, facts: RecordFacts, what: str = "this 
     """Raise PermissionDeniedError unless `can(...)`."""
     if not can(actor, action, facts):
         raise PermissionDeniedError(f"you may not {ACTION_WORDS[action]} {what}")
+
+
+@dataclass(frozen=True, slots=True)
+class ContactRights:
+    """What a reader may do with a contact they see (the buttons a card offers them)."""
+
+    edit: bool
+    delete: bool
+
+
+def contact_rights(actor: Actor, contact: Contact) -> ContactRights:
+    """Whether `actor` may edit and delete `contact` (observing widens reading only, so the
+    observers need not be loaded)."""
+    facts = RecordFacts(responsible_id=contact.responsible_id, opened=contact.opened)
+    return ContactRights(
+        edit=can(actor, Action.EDIT, facts), delete=can(actor, Action.DELETE, facts)
+    )
 
 
 def can_any(actor: Actor, action: Action) -> bool:

@@ -23,6 +23,7 @@ from crm.permissions import (
     require_within_own_levels,
 )
 from crm.rules.fields import FieldError, clean_string
+from crm.rules.names import clean_label
 from models import Department, Invite, Role, Staff, StaffDepartment, StaffRole
 from models.enums import Action, HistoryKind, Level
 
@@ -160,6 +161,21 @@ async def deactivate_staff(actor: Actor, staff_id: int) -> None:
         await history.record(actor, "staff", staff_id, HistoryKind.CHANGED, "active", True, False)
 
 
+async def reactivate_staff(actor: Actor, staff_id: int) -> None:
+    """Let a deactivated member back in (idempotent, audited); only administrators bring back
+    an administrator. Raises PermissionDeniedError or NotFoundError."""
+    require_settings(actor)
+    member = await Staff.get_or_none(id=staff_id)
+    if member is None:
+        raise NotFoundError(f"staff member #{staff_id} does not exist")
+    require_may_change_reach(actor, staff_id, is_admin=member.is_admin, what="active status")
+    async with in_transaction():
+        if await Staff.filter(id=staff_id, is_active=False).update(is_active=True):
+            await history.record(
+                actor, "staff", staff_id, HistoryKind.CHANGED, "active", False, True
+            )
+
+
 async def complete_profile(actor: Actor, telegram_name: str, language: str | None) -> Staff:
     """On a staff member's first /start, take their Telegram name and language if they have none.
 
@@ -214,9 +230,7 @@ async def create_department(
     """A department; raises ValidationError, or PermissionDeniedError when a settings manager
     would head it themselves or make an administrator its head."""
     require_settings(actor)
-    clean_name = _clean_name("name", name, 200)
-    if not clean_name:
-        raise ValidationError({"name": "is required"})
+    clean_name = clean_label(name, "name", 200)
     if parent_id is not None and not await Department.exists(id=parent_id):
         raise ValidationError({"parent_id": "does not exist"})
     if head_id is not None:
@@ -325,9 +339,7 @@ async def create_role(
     Raises PermissionDeniedError or ValidationError; actions left out get 'none'.
     """
     require_settings(actor)
-    clean_name = _clean_name("name", name, 100)
-    if not clean_name:
-        raise ValidationError({"name": "is required"})
+    clean_name = clean_label(name, "name", 100)
     clean_levels: dict[str, Any] = dict(_levels(levels))
     require_within_own_levels(
         actor,
@@ -348,26 +360,55 @@ async def create_role(
         raise name_taken from exc
 
 
-async def update_role(actor: Actor, role_id: int, levels: dict[str, Any]) -> Role:
-    """Change some levels of a role; raises PermissionDenied, NotFound or ValidationError."""
+async def update_role(
+    actor: Actor,
+    role_id: int,
+    levels: dict[str, Any] | None = None,
+    *,
+    can_manage_settings: bool | None = None,
+) -> Role:
+    """Change some levels of a role and/or give it the settings right or take it away.
+
+    The guard of every role change: no level above the actor's own, and only administrators
+    give the settings right. Raises PermissionDeniedError, NotFoundError or ValidationError;
+    changes are audited; returns the role.
+    """
     require_settings(actor)
-    changes = _levels(levels)
+    changes: dict[str, Any] = dict(_levels(levels or {}))
     require_within_own_levels(
-        actor, {Action(k.removesuffix("_level")): v for k, v in changes.items()}, False
+        actor,
+        {Action(k.removesuffix("_level")): v for k, v in changes.items()},
+        bool(can_manage_settings),
     )
-    role = await Role.get_or_none(id=role_id)
-    if role is None:
-        raise NotFoundError(f"role #{role_id} does not exist")
-    if changes:
-        async with in_transaction():
+    async with in_transaction():
+        role = await Role.get_or_none(id=role_id)
+        if role is None:
+            raise NotFoundError(f"role #{role_id} does not exist")
+        audit: dict[str, tuple[Any, Any]] = {
+            k: (getattr(role, k).name.lower(), v.name.lower()) for k, v in changes.items()
+        }
+        if can_manage_settings is not None and role.can_manage_settings != can_manage_settings:
+            changes["can_manage_settings"] = can_manage_settings
+            audit["can_manage_settings"] = (not can_manage_settings, can_manage_settings)
+        if changes:
             await Role.filter(id=role_id).update(**changes)
-            await history.record_changes(
-                actor,
-                "role",
-                role_id,
-                {k: (getattr(role, k).name.lower(), v.name.lower()) for k, v in changes.items()},
-            )
+            await history.record_changes(actor, "role", role_id, audit)
     return await Role.get(id=role_id)
+
+
+async def list_roles(actor: Actor) -> list[Role]:
+    """Every role by name (settings right)."""
+    require_settings(actor)
+    return await Role.all().order_by("name", "id")
+
+
+async def get_role(actor: Actor, role_id: int) -> Role:
+    """One role; raises PermissionDeniedError or NotFoundError."""
+    require_settings(actor)
+    found = await Role.get_or_none(id=role_id)
+    if found is None:
+        raise NotFoundError(f"role #{role_id} does not exist")
+    return found
 
 
 async def change_roles(
@@ -426,39 +467,68 @@ async def revoke_role(actor: Actor, staff_id: int, role_id: int) -> None:
     await change_roles(actor, staff_id, revoke=[role_id])
 
 
-async def set_departments(actor: Actor, staff_id: int, department_ids: list[int]) -> None:
-    """Put a member in exactly these departments (audited); raises NotFoundError,
-    ValidationError, or PermissionDeniedError for a settings manager's own or an
-    administrator's departments."""
+async def change_departments(
+    actor: Actor,
+    staff_id: int,
+    *,
+    join: Collection[int] = (),
+    leave: Collection[int] = (),
+    leave_others: bool = False,
+) -> list[Department]:
+    """Put a member in the departments `join` and take them out of `leave` (with
+    `leave_others`, out of every department not in `join`: "exactly these"), in one
+    transaction, each change audited; joining one they are in already changes nothing.
+
+    The guard of every change to a member's departments: the settings right, and
+    `require_may_change_reach` (no one widens their own reach; only administrators change an
+    administrator's). Raises PermissionDeniedError, NotFoundError (an unknown member) or
+    ValidationError (an unknown department) and then changes nothing; returns the departments
+    the member is in afterwards, by name.
+    """
     require_settings(actor)
     member = await Staff.get_or_none(id=staff_id)
     if member is None:
         raise NotFoundError(f"staff member #{staff_id} does not exist")
     require_may_change_reach(actor, staff_id, is_admin=member.is_admin)
-    if await Department.filter(id__in=department_ids).count() != len(set(department_ids)):
+    wanted, unwanted = set(join), set(leave)
+    named = wanted | unwanted
+    if await Department.filter(id__in=named).count() != len(named):
         raise ValidationError({"department_ids": "must be existing departments"})
     async with in_transaction():
-        before = await StaffDepartment.filter(staff_id=staff_id).values_list(
-            "department_id", flat=True
+        held = set(
+            await StaffDepartment.filter(staff_id=staff_id).values_list("department_id", flat=True)
         )
-        await StaffDepartment.filter(staff_id=staff_id).delete()
-        for dept_id in set(department_ids):
-            await StaffDepartment.create(staff_id=staff_id, department_id=dept_id)
-        await history.record(
-            actor,
-            "staff",
-            staff_id,
-            HistoryKind.CHANGED,
-            "departments",
-            sorted(before),
-            sorted(set(department_ids)),
-        )
+        if leave_others:
+            unwanted |= held - wanted
+        added, removed = sorted(wanted - held), sorted((unwanted - wanted) & held)
+        for department_id in added:
+            await StaffDepartment.create(staff_id=staff_id, department_id=department_id)
+            await history.record(
+                actor, "staff", staff_id, HistoryKind.LINKED, "department", after=department_id
+            )
+        if removed:
+            await StaffDepartment.filter(staff_id=staff_id, department_id__in=removed).delete()
+        for department_id in removed:
+            await history.record(
+                actor, "staff", staff_id, HistoryKind.UNLINKED, "department", before=department_id
+            )
+    return await Department.filter(staff_links__staff_id=staff_id).order_by("name", "id")
+
+
+async def list_departments(actor: Actor) -> list[Department]:
+    """Every department by name (settings right)."""
+    require_settings(actor)
+    return await Department.all().order_by("name", "id")
 
 
 async def create_invite(
     actor: Actor, role_id: int, department_id: int | None = None, ttl: timedelta = INVITE_TTL
 ) -> Invite:
-    """A single-use token for the deep link `/start inv_<token>`."""
+    """A single-use token for the deep link `/start inv_<token>`, with its role and department
+    loaded (their names are shown to whoever made it).
+
+    Raises PermissionDeniedError (settings right, a role above the actor's own) or
+    ValidationError."""
     require_settings(actor)
     if not await Role.exists(id=role_id):
         raise ValidationError({"role_id": "does not exist"})
@@ -467,7 +537,7 @@ async def create_invite(
         raise ValidationError({"department_id": "does not exist"})
     if not timedelta(minutes=5) <= ttl <= timedelta(days=90):
         raise ValidationError({"ttl": "must be between 5 minutes and 90 days"})
-    return await Invite.create(
+    invite = await Invite.create(
         # 24 bytes -> 32 URL-safe characters: within Telegram's 64-character /start payload.
         token=secrets.token_urlsafe(24),
         role_id=role_id,
@@ -475,6 +545,8 @@ async def create_invite(
         created_by_id=actor.staff_id,
         expires_at=utcnow() + ttl,
     )
+    await invite.fetch_related("role", "department")
+    return invite
 
 
 @dataclass(frozen=True, slots=True)
@@ -586,5 +658,45 @@ async def staff_by_telegram_id(actor: Actor, telegram_id: int) -> Staff:
 
 
 async def list_staff(actor: Actor, include_inactive: bool = False) -> list[Staff]:
+    """Staff by name, to pick from (any staff member may): the active ones, then, with
+    `include_inactive`, the deactivated ones."""
     query = Staff.all() if include_inactive else Staff.filter(is_active=True)
-    return await query.order_by("name", "id")
+    members = await query.order_by("name", "id")
+    return [m for m in members if m.is_active] + [m for m in members if not m.is_active]
+
+
+async def staff_members(actor: Actor) -> list[Staff]:
+    """The whole team as administrators manage it: active members by name, then the
+    deactivated ones; raises PermissionDeniedError without the settings right."""
+    require_settings(actor)
+    return await list_staff(actor, include_inactive=True)
+
+
+@dataclass(frozen=True, slots=True)
+class StaffView:
+    staff: Staff
+    roles: list[Role]  # the roles they hold, by name
+    departments: list[Department]  # the departments they are in, by name
+
+
+async def staff_member(actor: Actor, staff_id: int) -> StaffView:
+    """A staff member with their roles and departments; raises PermissionDeniedError or
+    NotFoundError."""
+    require_settings(actor)
+    member = await Staff.get_or_none(id=staff_id)
+    if member is None:
+        raise NotFoundError(f"staff member #{staff_id} does not exist")
+    held = await Role.filter(staff_links__staff_id=staff_id).order_by("name", "id")
+    member_of = await Department.filter(staff_links__staff_id=staff_id).order_by("name", "id")
+    return StaffView(member, held, member_of)
+
+
+async def preferences_of(telegram_id: int) -> tuple[str, str] | None:
+    """The language and time zone of the active staff member with this Telegram id, or None
+    (whoever else writes to the bot is answered in their Telegram language)."""
+    row = (
+        await Staff.filter(telegram_id=telegram_id, is_active=True)
+        .first()
+        .values_list("language", "timezone")
+    )
+    return (str(row[0]), str(row[1])) if row else None

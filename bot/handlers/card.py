@@ -14,9 +14,7 @@ from crm.contacts import ContactCard
 from crm.history import contact_history
 from crm.i18n import Translator
 from crm.layout import card_layout
-from crm.permissions import can
-from crm.rules.permissions import RecordFacts
-from models.enums import Action
+from crm.permissions import contact_rights
 
 
 async def send_card(
@@ -32,12 +30,12 @@ async def send_card(
     Given the reader, buttons they have no right to use are left out.
     """
     chunks = render.card(t, card, await card_layout(), await customfields.active_fields())
-    facts = RecordFacts(card.contact.responsible_id, card.contact.opened)
+    rights = contact_rights(actor, card.contact) if actor is not None else None
     markup = keyboards.card(
         t,
         card,
-        editable=actor is None or can(actor, Action.EDIT, facts),
-        deletable=actor is None or can(actor, Action.DELETE, facts),
+        editable=rights is None or rights.edit,
+        deletable=rights is None or rights.delete,
     )
     if edit and len(chunks) == 1:
         await edit_or_send(target, chunks[0], markup)

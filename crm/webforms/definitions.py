@@ -6,7 +6,9 @@ an optional API key (stored hashed). Checks of the settings are pure rules in
 `crm.rules.webforms`; these use cases add the settings right, the database and history.
 """
 
-from collections.abc import Mapping
+import itertools
+import secrets
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -19,8 +21,12 @@ from crm.actors import Actor
 from crm.db import utcnow
 from crm.errors import NotFoundError, ValidationError
 from crm.permissions import require_settings
+from crm.rules.codes import moved
 from crm.rules.webforms import (
+    FIELD_TYPES,
+    RESERVED_NAMES,
     SLUG,
+    TARGET_TYPES,
     FormField,
     api_key_matches,
     check_consistency,
@@ -388,3 +394,170 @@ async def ensure_default_form() -> None:
             )
     except IntegrityError:
         pass  # another process created it at the same moment
+
+
+# --- form field editing --------------------------------------------------------------------
+# The settings screens edit one field at a time; each use case below reads the form's fields
+# with its row locked, changes one field and writes the whole list through `edit_form` (the
+# settings right, `check_definition`, the audit), so two admins editing at once both keep
+# their change. A field is named by its input name, unique within its form.
+
+API_KEY_BYTES = 32  # secrets.token_urlsafe(32): 43 characters, well above MIN_API_KEY
+ANSWER_STEM = "answer_"  # input names of fields that feed nothing: answer_1, answer_2...
+FIELD_NAME_LENGTH = 32  # crm.rules.webforms.FIELD_NAME: [a-z][a-z0-9_]{0,31}
+
+
+async def form_by_id(actor: Actor, form_id: int) -> tuple[FormDetails, int]:
+    """A form by id (what buttons carry: a slug may not fit) and its position among every
+    form by slug (the page of the list it is on).
+
+    Raises PermissionDeniedError (settings right) or NotFoundError.
+    """
+    require_settings(actor)
+    form = await WebForm.get_or_none(id=form_id)
+    if form is None:
+        raise NotFoundError(f"form #{form_id} does not exist")
+    position = await WebForm.filter(slug__lt=form.slug).count()
+    return _details(form, (await _counts([form.id])).get(form.id)), position
+
+
+def next_answer_number(names: Collection[str]) -> int:
+    """The number of the next `answer_<n>` input name a form does not use."""
+    taken = {*names, *RESERVED_NAMES}
+    return next(n for n in itertools.count(1) if f"{ANSWER_STEM}{n}" not in taken)
+
+
+def _free_name(stem: str, taken: Collection[str]) -> str:
+    """An input name the form does not use: `stem`, else stem_2, stem_3… (FIELD_NAME's length)."""
+    names = {*taken, *RESERVED_NAMES}
+    stem = stem[:FIELD_NAME_LENGTH]
+    if stem not in names:
+        return stem
+    for number in itertools.count(2):
+        suffix = f"_{number}"
+        name = stem[: FIELD_NAME_LENGTH - len(suffix)] + suffix
+        if name not in names:
+            return name
+    raise AssertionError("unreachable")  # a form has at most MAX_FIELDS names
+
+
+def _field_index(fields: Sequence[Mapping[str, Any]], name: str) -> int:
+    for index, spec in enumerate(fields):
+        if spec.get("name") == name:
+            return index
+    raise NotFoundError(f"the form has no field '{name}'")
+
+
+async def _change_fields(
+    actor: Actor, form_id: int, change: Callable[[list[dict[str, Any]]], list[dict[str, Any]]]
+) -> FormDetails:
+    """Lock the form, apply `change` to its field list and save it through `edit_form`."""
+    require_settings(actor)
+    async with in_transaction():
+        # Locked on PostgreSQL; SQLite runs one transaction at a time already.
+        form = await WebForm.filter(id=form_id).select_for_update(no_key=True).first()
+        if form is None:
+            raise NotFoundError(f"form #{form_id} does not exist")
+        specs = [dict(spec) for spec in form.fields_spec or []]
+        return await edit_form(actor, form.slug, {"fields": change(specs)})
+
+
+async def add_form_field(
+    actor: Actor,
+    form_id: int,
+    label: Mapping[str, str],
+    maps_to: str | None = None,
+    *,
+    name: str | None = None,
+) -> FormDetails:
+    """Add an optional field at the end of a form: feeding `maps_to` (a contact target or
+    `custom.<code>`) or nothing, of the first input type its target allows. Its input name is
+    `name`, else the target's (custom: the code; nothing: the next `answer_<n>`), made free.
+
+    Raises PermissionDeniedError, NotFoundError or ValidationError (a target already fed, a
+    custom field gone, too many fields); returns the form.
+    """
+
+    def add(specs: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        taken = [str(spec.get("name")) for spec in specs]
+        stem = name or (maps_to or "").removeprefix("custom.")
+        if not stem:
+            stem = f"{ANSWER_STEM}{next_answer_number(taken)}"
+        kind = TARGET_TYPES.get(maps_to or "", FIELD_TYPES)[0]
+        field = FormField(_free_name(stem, taken), kind, dict(label), maps_to=maps_to)
+        return [*specs, field.to_spec()]
+
+    return await _change_fields(actor, form_id, add)
+
+
+async def update_form_field(
+    actor: Actor,
+    form_id: int,
+    name: str,
+    *,
+    required: bool | None = None,
+    field_type: str | None = None,
+    options: Sequence[str] | None = None,
+    label: Mapping[str, str | None] | None = None,
+    placeholder: Mapping[str, str | None] | None = None,
+) -> FormDetails:
+    """Change one field of a form: required or not, its input type (a type other than
+    "select" drops the options), its options, or its label or placeholder in some languages
+    (a None text removes that language).
+
+    Raises PermissionDeniedError, NotFoundError (no such form or field) or ValidationError
+    (checked by `crm.rules.webforms`: a type its target does not take, a missing label...).
+    """
+
+    def update(specs: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        index = _field_index(specs, name)
+        spec = specs[index]
+        if required is not None:
+            spec["required"] = required
+        if field_type is not None:
+            spec["type"] = field_type
+            if field_type != "select":
+                spec["options"] = []  # only a choice list has options
+        if options is not None:
+            spec["options"] = list(options)
+        for what, texts in (("label", label), ("placeholder", placeholder)):
+            if texts is not None:
+                merged = {**(spec.get(what) or {}), **texts}
+                spec[what] = {lang: text for lang, text in merged.items() if text is not None}
+        return specs
+
+    return await _change_fields(actor, form_id, update)
+
+
+async def move_form_field(actor: Actor, form_id: int, name: str, offset: int) -> FormDetails:
+    """Move one field of a form up (offset < 0) or down, clamped at both ends.
+
+    Raises PermissionDeniedError or NotFoundError; returns the form.
+    """
+
+    def move(specs: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        index = _field_index(specs, name)
+        order = moved(list(range(len(specs))), index, offset)
+        return [specs[i] for i in order]
+
+    return await _change_fields(actor, form_id, move)
+
+
+async def remove_form_field(actor: Actor, form_id: int, name: str) -> FormDetails:
+    """Remove one field of a form; the only field that feeds the name is refused
+    (ValidationError). Raises PermissionDeniedError or NotFoundError; returns the form."""
+
+    def remove(specs: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        index = _field_index(specs, name)
+        return specs[:index] + specs[index + 1 :]
+
+    return await _change_fields(actor, form_id, remove)
+
+
+async def rotate_api_key(actor: Actor, form_id: int) -> tuple[FormDetails, str]:
+    """Give a form a new random API key (replacing any); the core keeps only its hash, so the
+    key is returned to be shown once. Raises PermissionDeniedError or NotFoundError."""
+    require_settings(actor)
+    details, _ = await form_by_id(actor, form_id)
+    key = secrets.token_urlsafe(API_KEY_BYTES)
+    return await edit_form(actor, details.slug, {"api_key": key}), key

@@ -7,13 +7,13 @@ from typing import Any
 import pytest
 from aiogram.methods import AnswerCallbackQuery, SendMessage, TelegramMethod
 
-from bot.handlers.settings import (
-    FieldAction,
-    RoleAction,
-    SettingsMenu,
-    StaffAction,
-    TypeAction,
-)
+from bot.handlers.settings.dialog import MenuScreen, SettingsMenu
+from bot.handlers.settings.fields import FieldAction, FieldStep
+from bot.handlers.settings.form_fields import FormFieldAction, fingerprint
+from bot.handlers.settings.forms import FormAction
+from bot.handlers.settings.roles import RoleAction, RoleStep
+from bot.handlers.settings.staff import StaffAction, StaffStep
+from bot.handlers.settings.types import TypeAction, TypeStep
 from crm.contacts import create_contact
 from crm.staff import update_profile
 from models import (
@@ -108,9 +108,14 @@ async def test_a_staff_member_without_the_settings_right_is_refused(make_staff):
     assert buttons(refused) == {}
     client = await _type("Client")
     for data in (
-        SettingsMenu(to="staff").pack(),
-        TypeAction(a="delok", id=client.id).pack(),
-        RoleAction(a="lvl", id=(await Role.get(name="Employee")).id, x=0, v=5).pack(),
+        SettingsMenu(screen=MenuScreen.STAFF).pack(),
+        TypeAction(action=TypeStep.CONFIRM_DELETE, type_id=client.id).pack(),
+        RoleAction(
+            action=RoleStep.SET_LEVEL,
+            role_id=(await Role.get(name="Employee")).id,
+            action_index=0,
+            level=5,
+        ).pack(),
     ):
         calls = await plain.click(data)
         assert "right" in texts(calls)[0]
@@ -151,7 +156,7 @@ async def test_a_role_with_the_settings_right_opens_the_menu(make_staff):
 
 
 async def test_contact_types_are_added_renamed_and_reordered(alice):
-    await alice.click(SettingsMenu(to="types").pack())
+    await alice.click(SettingsMenu(screen=MenuScreen.TYPES).pack())
     assert re.search(r"1\. <b>Client</b> — 0 contacts", alice.text)
     await alice.press("➕ Add a type")
     await alice.send("Reseller")
@@ -175,7 +180,7 @@ async def test_deleting_a_type_in_use_asks_where_its_contacts_go_and_moves_them(
     partner = await _type("Partner")
     contact = await create_contact(actor, {"first_name": "Jean", "type_id": supplier.id})
 
-    await alice.click(TypeAction(a="del", id=supplier.id).pack())
+    await alice.click(TypeAction(action=TypeStep.DELETE, type_id=supplier.id).pack())
     assert "1 contact uses <b>Supplier</b>" in alice.text
     assert set(buttons(alice.last)) == {"Client", "Partner", "◀ Back"}
     await alice.press("Partner")
@@ -190,7 +195,7 @@ async def test_deleting_a_type_in_use_asks_where_its_contacts_go_and_moves_them(
 
 async def test_deleting_an_unused_type_asks_for_confirmation(alice):
     client = await _type("Client")
-    await alice.click(TypeAction(a="open", id=client.id).pack())
+    await alice.click(TypeAction(action=TypeStep.OPEN, type_id=client.id).pack())
     await alice.press("🗑 Delete")
     assert "No contact uses it" in alice.text
     assert await ContactType.exists(id=client.id)
@@ -203,7 +208,7 @@ async def test_deleting_an_unused_type_asks_for_confirmation(alice):
 
 
 async def test_a_list_field_is_created_with_its_options_through_the_dialog(alice):
-    await alice.click(SettingsMenu(to="fields").pack())
+    await alice.click(SettingsMenu(screen=MenuScreen.FIELDS).pack())
     await alice.press("➕ Add a field")
     await alice.send("Customer level")
     assert set(buttons(alice.last)) >= {"list", "text (one line)", "staff member", "yes / no"}
@@ -225,7 +230,7 @@ async def test_a_list_field_is_created_with_its_options_through_the_dialog(alice
 
 
 async def test_a_yes_no_field_is_not_asked_about_several_values(alice):
-    await alice.click(FieldAction(a="add").pack())
+    await alice.click(FieldAction(action=FieldStep.ADD).pack())
     await alice.send("VIP")
     await alice.press("yes / no")
     await alice.press("No")
@@ -236,7 +241,7 @@ async def test_a_yes_no_field_is_not_asked_about_several_values(alice):
 
 
 async def test_a_bad_answer_in_the_field_dialog_is_explained_and_can_be_retried(alice):
-    await alice.click(FieldAction(a="add").pack())
+    await alice.click(FieldAction(action=FieldStep.ADD).pack())
     await alice.send("x" * 300)
     assert "longer than 200" in alice.text
     await alice.send("Rank")
@@ -250,7 +255,7 @@ async def test_a_bad_answer_in_the_field_dialog_is_explained_and_can_be_retried(
 
 
 async def test_a_custom_field_is_renamed_toggled_and_deleted(alice):
-    await alice.click(FieldAction(a="add").pack())
+    await alice.click(FieldAction(action=FieldStep.ADD).pack())
     await alice.send("Budget")
     await alice.press("number")
     for _ in range(3):
@@ -274,7 +279,7 @@ async def test_a_custom_field_is_renamed_toggled_and_deleted(alice):
 
 
 async def test_a_dialog_button_pressed_after_the_dialog_is_answered_as_outdated(alice):
-    await alice.click(FieldAction(a="add").pack())
+    await alice.click(FieldAction(action=FieldStep.ADD).pack())
     await alice.send("Colour")
     type_buttons = buttons(alice.last)
     await alice.send("/cancel")
@@ -287,7 +292,7 @@ async def test_a_dialog_button_pressed_after_the_dialog_is_answered_as_outdated(
 
 
 async def _open_layout_field(alice: Admin, section: str, label: str) -> None:
-    await alice.click(SettingsMenu(to="layout").pack())
+    await alice.click(SettingsMenu(screen=MenuScreen.LAYOUT).pack())
     await alice.press(section)
     shown = buttons(alice.last)
     [key] = [k for k in shown if k.split(". ", 1)[-1].removeprefix("🚫 ") == label]
@@ -329,7 +334,7 @@ async def test_layout_fields_move_up_down_and_to_the_other_section(alice):
 
 
 async def test_a_card_section_is_added_and_fields_move_into_it(alice):
-    await alice.click(SettingsMenu(to="layout").pack())
+    await alice.click(SettingsMenu(screen=MenuScreen.LAYOUT).pack())
     await alice.press("➕ Add a section")
     await alice.send("Réseaux & co")
     section = await CardSection.get(title="Réseaux & co")
@@ -355,7 +360,7 @@ async def test_a_members_roles_and_departments_are_toggled(alice, make_staff):
     sales = await Department.create(name="Sales")
     employee = await Role.get(name="Employee")
 
-    await alice.click(SettingsMenu(to="staff").pack())
+    await alice.click(SettingsMenu(screen=MenuScreen.STAFF).pack())
     assert "• Alice — <i>administrator</i>" in alice.text
     await alice.press("Bob")
     assert "Roles: —" in alice.text
@@ -366,12 +371,16 @@ async def test_a_members_roles_and_departments_are_toggled(alice, make_staff):
     assert not await StaffRole.exists(staff_id=bob.id, role_id=employee.id)
     await alice.press("⬜ Employee")
 
-    await alice.click(StaffAction(a="depts", id=bob.id).pack())
+    await alice.click(StaffAction(action=StaffStep.DEPARTMENTS, staff_id=bob.id).pack())
     await alice.press("⬜ Sales")
     assert await StaffDepartment.exists(staff_id=bob.id, department_id=sales.id)
     await alice.press("◀ Back")
     assert "Roles: Employee" in alice.text and "Departments: Sales" in alice.text
-    await alice.click(StaffAction(a="dept", id=bob.id, x=sales.id, v=0).pack())
+    await alice.click(
+        StaffAction(
+            action=StaffStep.TOGGLE_DEPARTMENT, staff_id=bob.id, item_id=sales.id, granted=False
+        ).pack()
+    )
     assert not await StaffDepartment.exists(staff_id=bob.id, department_id=sales.id)
     kinds = await HistoryEntry.filter(entity="staff", entity_id=bob.id).values_list("kind", "field")
     assert ("linked", "department") in kinds and ("unlinked", "department") in kinds
@@ -381,7 +390,7 @@ async def test_a_deactivated_member_is_then_refused_by_the_bot(alice, make_staff
     bob = await make_staff("Bob")
     assert "invite link" not in texts(await alice.h.send(bob.telegram_id, "/help"))[0]
 
-    await alice.click(StaffAction(a="open", id=bob.id).pack())
+    await alice.click(StaffAction(action=StaffStep.OPEN, staff_id=bob.id).pack())
     await alice.press("⛔ Deactivate")
     assert (await Staff.get(id=bob.id)).is_active
     await alice.press("Yes, deactivate")
@@ -389,7 +398,7 @@ async def test_a_deactivated_member_is_then_refused_by_the_bot(alice, make_staff
     assert "Bob is deactivated" in alice.text
 
     assert "invite link" in texts(await alice.h.send(bob.telegram_id, "/help"))[0]
-    await alice.click(SettingsMenu(to="staff").pack())
+    await alice.click(SettingsMenu(screen=MenuScreen.STAFF).pack())
     assert "<s>Bob</s>" in alice.text
     await alice.press("⛔ Bob")
     await alice.press("♻️ Reactivate")
@@ -397,13 +406,15 @@ async def test_a_deactivated_member_is_then_refused_by_the_bot(alice, make_staff
 
 
 async def test_an_admin_cannot_deactivate_themselves(alice):
-    await alice.click(StaffAction(a="offok", id=alice.staff.id).pack())
+    await alice.click(
+        StaffAction(action=StaffStep.CONFIRM_DEACTIVATE, staff_id=alice.staff.id).pack()
+    )
     assert "cannot deactivate yourself" in alice.text
     assert (await Staff.get(id=alice.staff.id)).is_active
 
 
 async def test_a_department_is_added(alice):
-    await alice.click(SettingsMenu(to="depts").pack())
+    await alice.click(SettingsMenu(screen=MenuScreen.DEPARTMENTS).pack())
     assert "no department yet" in alice.text
     await alice.press("➕ Add a department")
     await alice.send("Support")
@@ -416,7 +427,7 @@ async def test_a_department_is_added(alice):
 
 async def test_a_role_level_and_settings_right_are_changed(alice):
     employee = await Role.get(name="Employee")
-    await alice.click(SettingsMenu(to="roles").pack())
+    await alice.click(SettingsMenu(screen=MenuScreen.ROLES).pack())
     await alice.press("Employee")
     assert "Read: <b>department</b>" in alice.text
     await alice.press("Export: own")
@@ -431,7 +442,7 @@ async def test_a_role_level_and_settings_right_are_changed(alice):
 
 
 async def test_a_role_is_added_without_rights(alice):
-    await alice.click(SettingsMenu(to="roles").pack())
+    await alice.click(SettingsMenu(screen=MenuScreen.ROLES).pack())
     await alice.press("➕ Add a role")
     await alice.send("Intern")
     role = await Role.get(name="Intern")
@@ -442,9 +453,13 @@ async def test_a_role_is_added_without_rights(alice):
 async def test_a_settings_manager_cannot_raise_a_role_above_their_own_levels(make_staff):
     manager = await _settings_manager(make_staff)
     employee = await Role.get(name="Employee")
-    calls = await manager.click(RoleAction(a="lvl", id=employee.id, x=0, v=5).pack())
+    calls = await manager.click(
+        RoleAction(action=RoleStep.SET_LEVEL, role_id=employee.id, action_index=0, level=5).pack()
+    )
     assert "right" in texts(calls)[0]
-    calls = await manager.click(RoleAction(a="set", id=employee.id, v=1).pack())
+    calls = await manager.click(
+        RoleAction(action=RoleStep.SETTINGS_RIGHT, role_id=employee.id, allowed=True).pack()
+    )
     assert "right" in texts(calls)[0]
     employee = await Role.get(id=employee.id)
     assert (employee.read_level, employee.can_manage_settings) == (Level.DEPARTMENT, False)
@@ -455,7 +470,7 @@ async def test_a_settings_manager_cannot_raise_a_role_above_their_own_levels(mak
 
 async def test_an_invite_link_lets_a_newcomer_join_once_with_its_role(alice):
     sales = await Department.create(name="Sales")
-    await alice.click(SettingsMenu(to="invite").pack())
+    await alice.click(SettingsMenu(screen=MenuScreen.INVITE).pack())
     await alice.press("Employee")
     await alice.press("Sales")
     match = re.search(r"https://t\.me/carnet_test_bot\?start=inv_([A-Za-z0-9_-]+)", alice.text)
@@ -476,7 +491,7 @@ async def test_an_invite_link_lets_a_newcomer_join_once_with_its_role(alice):
 
 
 async def test_without_departments_the_invite_is_made_after_the_role(alice):
-    await alice.click(SettingsMenu(to="invite").pack())
+    await alice.click(SettingsMenu(screen=MenuScreen.INVITE).pack())
     await alice.press("Director")
     assert "start=inv_" in alice.text
     assert (await Invite.first()).department_id is None
@@ -493,27 +508,27 @@ async def test_settings_speak_french(alice):
     await alice.press("Rôles et droits (4)")
     await alice.press("Employee")
     assert "Lire : <b>département</b>" in alice.text
-    await alice.click(SettingsMenu(to="invite").pack())
+    await alice.click(SettingsMenu(screen=MenuScreen.INVITE).pack())
     await alice.press("Director")
     assert "expire le" in alice.text
 
 
 async def test_user_typed_names_are_escaped_everywhere(alice, make_staff):
     await make_staff(HOSTILE, level=None)
-    await alice.click(TypeAction(a="add").pack())
+    await alice.click(TypeAction(action=TypeStep.ADD).pack())
     await alice.send(HOSTILE)
     assert ESCAPED in alice.text
     assert f"4. {HOSTILE}" in buttons(alice.last)
-    await alice.click(FieldAction(a="add").pack())
+    await alice.click(FieldAction(action=FieldStep.ADD).pack())
     await alice.send(HOSTILE)
     await alice.press("text (one line)")
     for _ in range(3):
         await alice.press("No")
     assert ESCAPED in alice.text
-    await alice.click(RoleAction(a="add").pack())
+    await alice.click(RoleAction(action=RoleStep.ADD).pack())
     await alice.send(HOSTILE)
     assert ESCAPED in alice.text
-    await alice.click(SettingsMenu(to="staff").pack())
+    await alice.click(SettingsMenu(screen=MenuScreen.STAFF).pack())
     assert ESCAPED in alice.text and HOSTILE in buttons(alice.last)
     for call in alice.last:
         if isinstance(call, SendMessage):
@@ -524,18 +539,18 @@ async def test_long_lists_are_paged_within_telegram_limits(alice, make_staff):
     for i in range(45):
         await make_staff(f"Member {i:02d} " + "z" * 150, level=None)
         await ContactType.create(name=f"Type {i:02d} " + "y" * 90, sort=100 + i)
-    await alice.click(SettingsMenu(to="staff").pack())
+    await alice.click(SettingsMenu(screen=MenuScreen.STAFF).pack())
     assert "(page 1 of 3)" in alice.text
     await alice.press("Next ▶")
     assert "(page 2 of 3)" in alice.text
-    await alice.click(SettingsMenu(to="types").pack())
+    await alice.click(SettingsMenu(screen=MenuScreen.TYPES).pack())
     await alice.press("Next ▶")
     await alice.press("Next ▶")
     assert "(page 3 of 3)" in alice.text
     # Deleting a type in use offers every other type as a target, within 100 buttons.
     client = await _type("Client")
     await create_contact(await actor_of(alice.staff), {"first_name": "Jean", "type_id": client.id})
-    await alice.click(TypeAction(a="del", id=client.id).pack())
+    await alice.click(TypeAction(action=TypeStep.DELETE, type_id=client.id).pack())
 
 
 async def test_a_settings_manager_who_is_not_an_admin_cannot_deactivate_an_admin(db, make_staff):
@@ -555,8 +570,8 @@ async def test_a_settings_manager_who_is_not_an_admin_cannot_deactivate_an_admin
 
 async def test_a_settings_manager_cannot_widen_their_own_reach_with_departments(db, make_staff):
     from crm.actors import actor_for_staff
-    from crm.administration import set_staff_department
     from crm.errors import PermissionDeniedError
+    from crm.staff import change_departments
     from models import Department, Role, StaffRole
 
     manager = await make_staff("Manager")
@@ -564,7 +579,7 @@ async def test_a_settings_manager_cannot_widen_their_own_reach_with_departments(
     await StaffRole.create(staff=manager, role=role)
     other = await Department.create(name="Other team")
     with pytest.raises(PermissionDeniedError):
-        await set_staff_department(await actor_for_staff(manager), manager.id, other.id, True)
+        await change_departments(await actor_for_staff(manager), manager.id, join=[other.id])
 
 
 async def test_an_invite_does_not_bring_back_a_deactivated_admin(db, make_staff):
@@ -579,3 +594,57 @@ async def test_an_invite_does_not_bring_back_a_deactivated_admin(db, make_staff)
     with pytest.raises(ConflictError):
         await accept_invite(invite.token, gone.telegram_id, "Gone", "en")
     assert not (await Staff.get(id=gone.id)).is_active
+
+
+def test_every_settings_button_fits_telegrams_64_bytes():
+    """Every action of every settings callback, with the largest ids and pages a button may
+    carry, packs within Telegram's 64-byte callback_data limit."""
+    from bot.handlers.settings.fields import NewFieldAnswer, NewFieldStep
+    from bot.handlers.settings.form_fields import FormFieldStep
+    from bot.handlers.settings.forms import FormStep
+    from bot.handlers.settings.invites import InviteAction, InviteStep
+    from bot.handlers.settings.layout import LayoutAction, LayoutStep
+    from crm.db import MAX_ID
+
+    big = MAX_ID
+    packed = [SettingsMenu(screen=screen, page=big) for screen in MenuScreen]
+    packed += [TypeAction(action=s, type_id=big, target_id=big) for s in TypeStep]
+    packed += [FieldAction(action=s, field_id=big, value=True) for s in FieldStep]
+    packed += [NewFieldAnswer(step=s, choice=big) for s in NewFieldStep]
+    packed += [
+        LayoutAction(action=s, placement_id=big, section_id=big, hidden=True, page=big)
+        for s in LayoutStep
+    ]
+    packed += [
+        StaffAction(action=s, staff_id=big, item_id=big, granted=True, page=big) for s in StaffStep
+    ]
+    packed += [
+        RoleAction(action=s, role_id=big, action_index=9, level=big, allowed=True) for s in RoleStep
+    ]
+    packed += [InviteAction(action=s, role_id=big, department_id=big, page=big) for s in InviteStep]
+    packed += [
+        FormAction(
+            action=s,
+            form_id=big,
+            setting=9,
+            staff_id=big,
+            choice=big,
+            enabled=True,
+            page=big,
+        )
+        for s in FormStep
+    ]
+    packed += [
+        FormFieldAction(
+            action=s,
+            form_id=big,
+            position=99,
+            fingerprint=fingerprint("x" * 32),
+            choice=big,
+            required=True,
+            page=big,
+        )
+        for s in FormFieldStep
+    ]
+    for data in packed:
+        assert len(data.pack().encode()) <= 64, data.pack()

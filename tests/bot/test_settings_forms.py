@@ -7,8 +7,9 @@ from typing import Any
 import pytest
 from aiogram.methods import AnswerCallbackQuery, TelegramMethod
 
-from bot.handlers.settings import SettingsMenu
-from bot.handlers.settings_forms import FormAction, FormFieldAction, _fingerprint
+from bot.handlers.settings.dialog import MenuScreen, SettingsMenu
+from bot.handlers.settings.form_fields import FormFieldAction, FormFieldStep, fingerprint
+from bot.handlers.settings.forms import FormAction, FormStep
 from crm import customfields, webforms
 from crm.errors import NotFoundError
 from crm.rules.webforms import CONTACT_TARGETS, MAX_FIELDS
@@ -33,19 +34,19 @@ async def _contact_form() -> WebForm:
 
 async def _open(admin: Admin, slug: str = "contact") -> None:
     form = await WebForm.get(slug=slug)
-    await admin.click(FormAction(a="open", id=form.id).pack())
+    await admin.click(FormAction(action=FormStep.OPEN, form_id=form.id).pack())
 
 
 async def test_a_staff_member_without_the_settings_right_is_refused(make_staff):
     plain = Admin(await make_staff("Plain", level=Level.ALL))
     form = await _contact_form()
     for data in (
-        SettingsMenu(to="forms").pack(),
-        FormAction(a="open", id=form.id).pack(),
-        FormAction(a="add").pack(),
-        FormAction(a="keyok", id=form.id).pack(),
-        FormAction(a="offok", id=form.id).pack(),
-        FormAction(a="policy", id=form.id, v=0).pack(),
+        SettingsMenu(screen=MenuScreen.FORMS).pack(),
+        FormAction(action=FormStep.OPEN, form_id=form.id).pack(),
+        FormAction(action=FormStep.ADD).pack(),
+        FormAction(action=FormStep.CONFIRM_NEW_KEY, form_id=form.id).pack(),
+        FormAction(action=FormStep.CONFIRM_DISABLE, form_id=form.id).pack(),
+        FormAction(action=FormStep.POLICY, form_id=form.id, choice=0).pack(),
     ):
         await plain.click(data)
         assert "right" in plain.text
@@ -70,7 +71,7 @@ async def test_a_form_screen_shows_every_setting_and_its_address(make_staff):
     harness = Harness()
     harness.dp["public_url"] = "https://crm.example.com"
     alice = Admin(await make_staff("Alice", admin=True), harness)
-    await alice.click(SettingsMenu(to="forms").pack())
+    await alice.click(SettingsMenu(screen=MenuScreen.FORMS).pack())
     await alice.press("Contact us · contact")
     text = alice.text
     assert "📝 <b>Contact us</b>" in text
@@ -236,7 +237,7 @@ async def test_requiring_consent_without_a_text_asks_for_one(alice, cli_actor):
 
 
 async def test_a_form_is_created_through_the_dialog(alice):
-    await alice.click(SettingsMenu(to="forms").pack())
+    await alice.click(SettingsMenu(screen=MenuScreen.FORMS).pack())
     await alice.press("➕ New form")
     assert "address of the new form" in alice.text
     await alice.send("Bad Slug!")
@@ -263,7 +264,7 @@ async def test_html_in_a_title_is_escaped(alice):
     await alice.press("✏️ Title")
     await alice.send(HOSTILE)
     assert ESCAPED in alice.text and HOSTILE not in alice.text
-    await alice.click(SettingsMenu(to="forms").pack())
+    await alice.click(SettingsMenu(screen=MenuScreen.FORMS).pack())
     assert ESCAPED in alice.text and "<b>x</b>" not in alice.text
     assert f"{HOSTILE} · contact" in buttons(alice.last)
 
@@ -465,7 +466,13 @@ async def test_a_contact_field_offers_only_the_types_that_suit_it(alice):
     await alice.press("text (one line)")
     assert (await _specs())[1]["type"] == "text"
     form = await _contact_form()
-    forged = FormFieldAction(a="type", id=form.id, i=1, h=_fingerprint("phone"), v=7)  # date
+    forged = FormFieldAction(
+        action=FormFieldStep.TYPE,
+        form_id=form.id,
+        position=1,
+        fingerprint=fingerprint("phone"),
+        choice=7,
+    )  # date
     await alice.click(forged.pack())
     assert (await _specs())[1]["type"] == "text"
     assert "changed meanwhile" in _alerts(alice.last)[0]
@@ -561,17 +568,21 @@ async def test_the_fields_editor_refuses_a_staff_member_without_the_settings_rig
     plain = Admin(await make_staff("Plain", level=Level.ALL))
     form = await _contact_form()
     before = await _specs()
-    phone = {"id": form.id, "i": 1, "h": _fingerprint("phone")}
+    phone = {"form_id": form.id, "position": 1, "fingerprint": fingerprint("phone")}
     for data in (
-        FormFieldAction(a="list", id=form.id),
-        FormFieldAction(a="add", id=form.id),
-        FormFieldAction(a="newt", id=form.id, v=CONTACT_TARGETS.index("company")),
-        FormFieldAction(a="newn", id=form.id),
-        FormFieldAction(a="open", **phone),
-        FormFieldAction(a="req", v=1, **phone),
-        FormFieldAction(a="up", **phone),
-        FormFieldAction(a="ask", **phone),
-        FormFieldAction(a="delok", **phone),
+        FormFieldAction(action=FormFieldStep.LIST, form_id=form.id),
+        FormFieldAction(action=FormFieldStep.ADD, form_id=form.id),
+        FormFieldAction(
+            action=FormFieldStep.NEW_FOR_TARGET,
+            form_id=form.id,
+            choice=CONTACT_TARGETS.index("company"),
+        ),
+        FormFieldAction(action=FormFieldStep.NEW_FOR_NOTHING, form_id=form.id),
+        FormFieldAction(action=FormFieldStep.OPEN, **phone),
+        FormFieldAction(action=FormFieldStep.REQUIRED, required=True, **phone),
+        FormFieldAction(action=FormFieldStep.UP, **phone),
+        FormFieldAction(action=FormFieldStep.ASK, **phone),
+        FormFieldAction(action=FormFieldStep.CONFIRM_REMOVE, **phone),
     ):
         await plain.click(data.pack())
         assert "right" in plain.text

@@ -6,7 +6,7 @@ from crm import contacts, customfields, layout
 from crm.actors import system_actor
 from crm.errors import ConflictError, NotFoundError, PermissionDeniedError, ValidationError
 from models import CardPlacement, CustomField, CustomFieldValue
-from models.enums import FieldType
+from models.enums import FieldType, Level
 from tests.conftest import actor_of
 
 CLI = system_actor("cli")
@@ -200,3 +200,60 @@ async def test_fields_are_listed_by_sort_then_creation(db):
             CLI, {"code": code, "label": code.upper(), "type": "string", "sort": sort}
         )
     assert [f.code for f in await customfields.list_fields(CLI)] == ["a", "b", "c"]
+
+
+# --- by id, and codes derived from labels (the bot's screens) -------------------------------
+
+
+async def test_reading_and_changing_fields_needs_the_settings_right(db, make_staff):
+    plain = await actor_of(await make_staff("Plain", level=Level.ALL))
+    field = await customfields.create_field(CLI, {"label": "Budget", "type": "decimal"})
+    calls = [
+        customfields.list_fields(plain),
+        customfields.get_field(plain, field.id),
+        customfields.create_field(plain, {"label": "Other", "type": "string"}),
+        customfields.update_field(plain, field.id, {"required": True}),
+        customfields.delete_field(plain, field.id),
+    ]
+    for call in calls:
+        with pytest.raises(PermissionDeniedError):
+            await call
+    assert (await CustomField.get(id=field.id)).is_active
+    assert not (await CustomField.get(id=field.id)).required
+
+
+async def test_a_custom_fields_code_comes_from_its_label_and_stays_unique(db):
+    first = await customfields.create_field(
+        CLI, {"label": "Size", "type": "list", "options": ["S", "M"]}
+    )
+    await customfields.delete_field(CLI, first.id)
+    second = await customfields.create_field(
+        CLI,
+        {
+            "label": "Size",
+            "type": "list",
+            "options": ["S", "M", "L"],
+            "multiple": True,
+            "in_filter": True,
+        },
+    )
+    assert (first.code, second.code) == ("size", "size_2")
+    assert (second.options, second.multiple, second.in_filter) == (["S", "M", "L"], True, True)
+    # A yes/no field holds one value: the bot never asks, and the core refuses it.
+    with pytest.raises(ValidationError):
+        await customfields.create_field(CLI, {"label": "VIP", "type": "boolean", "multiple": True})
+    with pytest.raises(ValidationError):
+        await customfields.create_field(CLI, {"label": "Empty list", "type": "list", "options": []})
+
+
+async def test_a_custom_field_is_changed_and_deleted_by_id(db):
+    field = await customfields.create_field(CLI, {"label": "Budget", "type": "decimal"})
+    changed = await customfields.update_field(CLI, field.id, {"label": "Yearly", "in_filter": True})
+    assert (changed.label, changed.in_filter) == ("Yearly", True)
+    with pytest.raises(ValidationError):
+        await customfields.update_field(CLI, field.id, {"type": "string"})
+    deleted = await customfields.delete_field(CLI, field.id)
+    assert deleted.label == "Yearly"
+    assert [f.code for f in await customfields.list_fields(CLI)] == []
+    with pytest.raises(NotFoundError):
+        await customfields.get_field(CLI, field.id)

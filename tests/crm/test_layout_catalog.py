@@ -6,8 +6,18 @@ from crm import catalog, contacts, customfields, layout
 from crm.actors import system_actor
 from crm.errors import NotFoundError, PermissionDeniedError, ValidationError
 from crm.setup import ensure_defaults
-from models import CardPlacement, Contact, ContactType, HistoryEntry, Source
-from models.enums import HistoryKind
+from models import (
+    CardPlacement,
+    CardSection,
+    Contact,
+    ContactType,
+    Department,
+    HistoryEntry,
+    Role,
+    Source,
+    Staff,
+)
+from models.enums import HistoryKind, Level
 from tests.conftest import actor_of
 
 CLI = system_actor("cli")
@@ -80,23 +90,23 @@ async def test_it_hides_and_shows_fields_but_never_the_names(db):
 
 
 async def test_it_adds_sections_after_the_others(db):
-    section = await layout.add_section(CLI, "billing", "  Billing ", "Facturation")
+    section = await layout.add_section(CLI, "  Billing ", "Facturation", code="billing")
     assert (section.code, section.title) == ("billing", "Billing")
     await layout.place_field(CLI, "comment", "billing", 0)
     sections = await layout.card_layout()
     assert [s.code for s in sections] == ["about", "more", "billing"]
     assert sections[-1].fields == ["comment"]
     with pytest.raises(ValidationError) as caught:
-        await layout.add_section(CLI, "billing", "Again")
+        await layout.add_section(CLI, "Again", code="billing")
     assert caught.value.errors == {"code": "is already used"}
     with pytest.raises(ValidationError) as caught:
-        await layout.add_section(CLI, "bad code", "Fine title")
+        await layout.add_section(CLI, "Fine title", code="bad code")
     assert caught.value.errors == {"code": "must be a simple identifier"}
     with pytest.raises(ValidationError) as caught:
-        await layout.add_section(CLI, "fine", " ")
+        await layout.add_section(CLI, " ", code="fine")
     assert caught.value.errors == {"title": "is required"}
     with pytest.raises(ValidationError) as caught:
-        await layout.add_section(CLI, "fine", "x" * 201)
+        await layout.add_section(CLI, "x" * 201, code="fine")
     assert caught.value.errors == {"title": "is longer than 200 characters"}
 
 
@@ -107,7 +117,7 @@ async def test_only_settings_managers_change_the_layout(db, make_staff):
     with pytest.raises(PermissionDeniedError):
         await layout.set_hidden(actor, "birthdate", True)
     with pytest.raises(PermissionDeniedError):
-        await layout.add_section(actor, "x", "X")
+        await layout.add_section(actor, "X", code="x")
     assert await CardPlacement.filter(hidden=True).count() == 0
 
 
@@ -204,3 +214,101 @@ async def test_sources_are_renamed_reordered_and_removed_like_types(db):
     assert (entry.before, entry.after) == (str(web.id), str(call.id))
     with pytest.raises(NotFoundError):
         await catalog.rename_source(CLI, web.id, "Gone")
+
+
+# --- the settings screens: usage, moves by one step, placements by id -----------------------
+
+
+async def test_the_settings_views_and_moves_need_the_settings_right(db, make_staff):
+    plain = await actor_of(await make_staff("Plain", level=Level.ALL))
+    client = await ContactType.get(name="Client")
+    placement = await CardPlacement.get(field="position")
+    calls = [
+        catalog.settings_overview(plain),
+        catalog.type_usage(plain),
+        catalog.get_type(plain, client.id),
+        catalog.move_type(plain, client.id, 1),
+        layout.layout_view(plain),
+        layout.move_field(plain, placement.id, -1),
+        layout.move_field_to(plain, placement.id, placement.section_id),
+        layout.set_hidden(plain, placement.id, True),
+        layout.add_section(plain, "Extra"),
+    ]
+    for call in calls:
+        with pytest.raises(PermissionDeniedError):
+            await call
+    assert not (await CardPlacement.get(id=placement.id)).hidden
+    assert not await CardSection.exists(title="Extra")
+
+
+async def test_the_overview_counts_what_the_menu_shows(db, make_staff):
+    await make_staff("Bob")
+    await make_staff("Gone", active=False)
+    await Department.create(name="Sales")
+    overview = await catalog.settings_overview(CLI)
+    assert (overview.types, overview.fields, overview.staff, overview.departments) == (3, 0, 1, 1)
+    assert overview.roles == await Role.all().count()
+    assert await Contact.all().count() == 0
+    assert await Staff.all().count() == 2
+
+
+async def test_types_are_listed_in_order_with_their_use(db):
+    supplier = await ContactType.get(name="Supplier")
+    await contacts.create_contact(CLI, {"first_name": "A", "type_id": supplier.id})
+    await contacts.create_contact(CLI, {"first_name": "B", "type_id": supplier.id})
+    types = await catalog.type_usage(CLI)
+    assert [(u.name, u.contacts, u.position, u.total) for u in types] == [
+        ("Client", 0, 1, 3),
+        ("Supplier", 2, 2, 3),
+        ("Partner", 0, 3, 3),
+    ]
+    with pytest.raises(NotFoundError):
+        await catalog.get_type(CLI, 999)
+
+
+async def test_a_type_moves_one_place_at_a_time(db):
+    partner = await ContactType.get(name="Partner")
+    await catalog.move_type(CLI, partner.id, -1)
+    order = await ContactType.all().order_by("sort").values_list("name", flat=True)
+    assert order == ["Client", "Partner", "Supplier"]
+    await catalog.move_type(CLI, partner.id, 5)
+    order = await ContactType.all().order_by("sort").values_list("name", flat=True)
+    assert order == ["Client", "Supplier", "Partner"]
+    with pytest.raises(NotFoundError):
+        await catalog.move_type(CLI, 999, 1)
+
+
+async def test_the_layout_view_includes_hidden_fields_in_card_order(db):
+    await layout.set_hidden(CLI, (await CardPlacement.get(field="position")).id, hidden=True)
+    view = await layout.layout_view(CLI)
+    about = view.sections[0]
+    assert [f.field for f in about.fields][6:9] == ["companies", "position", "type_id"]
+    assert [f.field for f in about.fields if f.hidden] == ["position"]
+
+
+async def test_a_layout_field_moves_within_and_between_sections(db):
+    position = await CardPlacement.get(field="position")
+    await layout.set_hidden(CLI, (await CardPlacement.get(field="companies")).id, hidden=True)
+    await layout.move_field(CLI, position.id, -1)
+    view = await layout.layout_view(CLI)
+    names = [f.field for f in view.sections[0].fields]
+    assert names.index("position") == names.index("companies") - 1  # hidden ones count too
+
+    more = await CardSection.get(code="more")
+    await layout.move_field_to(CLI, position.id, more.id)
+    view = await layout.layout_view(CLI)
+    assert view.find(position.id) == (view.section(more.id), len(view.section(more.id).fields) - 1)
+    with pytest.raises(NotFoundError):
+        await layout.move_field_to(CLI, position.id, 999)
+    with pytest.raises(NotFoundError):
+        await layout.move_field(CLI, 999, 1)
+
+
+async def test_a_section_gets_a_unique_code_from_its_title(db):
+    first = await layout.add_section(CLI, "Réseaux & co")
+    second = await layout.add_section(CLI, "Réseaux & co")
+    more = await layout.add_section(CLI, "More")
+    assert (first.code, second.code, more.code) == ("reseaux_co", "reseaux_co_2", "more_2")
+    assert [s.code for s in (await layout.layout_view(CLI)).sections][-1] == "more_2"
+    with pytest.raises(ValidationError):
+        await layout.add_section(CLI, "  ")

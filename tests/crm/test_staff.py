@@ -53,7 +53,7 @@ async def test_only_settings_capable_actors_manage_staff(db, make_staff):
         "update_role": staff_uc.update_role(plain, employee.id, {"read": "all"}),
         "grant_role": staff_uc.grant_role(plain, target.id, employee.id),
         "revoke_role": staff_uc.revoke_role(plain, target.id, employee.id),
-        "set_departments": staff_uc.set_departments(plain, target.id, [sales.id]),
+        "change_departments": staff_uc.change_departments(plain, target.id, join=[sales.id]),
         "create_invite": staff_uc.create_invite(plain, employee.id),
     }
     refused = []
@@ -406,9 +406,11 @@ async def test_departments_and_their_members(db, make_staff):
     north = await staff_uc.create_department(CLI, "North", parent_id=sales.id)
     member = await make_staff("Member")
 
-    await staff_uc.set_departments(CLI, member.id, [north.id, sales.id, north.id])
+    await staff_uc.change_departments(
+        CLI, member.id, join=[north.id, sales.id, north.id], leave_others=True
+    )
     assert await _departments_of(member.id) == sorted([sales.id, north.id])
-    await staff_uc.set_departments(CLI, member.id, [north.id])
+    await staff_uc.change_departments(CLI, member.id, join=[north.id], leave_others=True)
     assert await _departments_of(member.id) == [north.id]
 
     assert (sales.name, sales.head_id, north.parent_id) == ("Sales", head.id, sales.id)
@@ -423,10 +425,12 @@ async def test_departments_and_their_members(db, make_staff):
             await staff_uc.create_department(CLI, *args, **kwargs)
         assert caught.value.errors == errors
     with pytest.raises(ValidationError) as caught:
-        await staff_uc.set_departments(CLI, member.id, [north.id, 999999])
+        await staff_uc.change_departments(
+            CLI, member.id, join=[north.id, 999999], leave_others=True
+        )
     assert caught.value.errors == {"department_ids": "must be existing departments"}
     with pytest.raises(NotFoundError):
-        await staff_uc.set_departments(CLI, 999999, [north.id])
+        await staff_uc.change_departments(CLI, 999999, join=[north.id], leave_others=True)
     assert await _departments_of(member.id) == [north.id]
     assert await Department.all().count() == 2
 
@@ -714,16 +718,18 @@ async def test_a_settings_manager_sets_departments_of_others_only(db, make_staff
 
     for member in (manager_staff, boss):
         with pytest.raises(PermissionDeniedError):
-            await staff_uc.set_departments(manager, member.id, [sales.id])
+            await staff_uc.change_departments(
+                manager, member.id, join=[sales.id], leave_others=True
+            )
         with pytest.raises(PermissionDeniedError):
             await staff_uc.add_staff(manager, member.telegram_id, department_ids=[sales.id])
         assert await _departments_of(member.id) == []
 
-    await staff_uc.set_departments(manager, colleague.id, [sales.id])
+    await staff_uc.change_departments(manager, colleague.id, join=[sales.id], leave_others=True)
     assert await _departments_of(colleague.id) == [sales.id]
     admin = await actor_of(boss)
-    await staff_uc.set_departments(admin, boss.id, [sales.id])
-    await staff_uc.set_departments(admin, manager_staff.id, [sales.id])
+    await staff_uc.change_departments(admin, boss.id, join=[sales.id], leave_others=True)
+    await staff_uc.change_departments(admin, manager_staff.id, join=[sales.id], leave_others=True)
     assert await _departments_of(boss.id) == await _departments_of(manager_staff.id) == [sales.id]
 
 
@@ -778,3 +784,129 @@ async def test_add_staff_does_not_let_a_settings_manager_bring_back_an_administr
 
     await staff_uc.add_staff(manager, former.telegram_id)
     assert (await Staff.get(id=former.id)).is_active
+
+
+# --- the settings screens: the roster, toggles, the settings right, invites -----------------
+
+
+async def test_the_roster_and_its_toggles_need_the_settings_right(db, make_staff):
+    plain = await actor_of(await make_staff("Plain", level=Level.ALL))
+    target = await make_staff("Target", active=False)
+    sales = await Department.create(name="Sales")
+    employee = await Role.get(name="Employee")
+    calls = [
+        staff_uc.staff_members(plain),
+        staff_uc.staff_member(plain, target.id),
+        staff_uc.reactivate_staff(plain, target.id),
+        staff_uc.change_departments(plain, target.id, join=[sales.id]),
+        staff_uc.list_departments(plain),
+        staff_uc.list_roles(plain),
+        staff_uc.get_role(plain, employee.id),
+        staff_uc.update_role(plain, employee.id, can_manage_settings=True),
+        staff_uc.create_invite(plain, employee.id),
+    ]
+    for call in calls:
+        with pytest.raises(PermissionDeniedError):
+            await call
+    assert not (await Staff.get(id=target.id)).is_active
+    assert not (await Role.get(id=employee.id)).can_manage_settings
+    assert not await StaffDepartment.exists(staff_id=target.id)
+
+
+async def test_staff_are_listed_active_first(db, make_staff):
+    await make_staff("Zoe")
+    await make_staff("Adam", active=False)
+    await make_staff("Bea")
+    names = [m.name for m in await staff_uc.staff_members(CLI)]
+    assert names == ["Bea", "Zoe", "Adam"]
+
+
+async def test_a_member_joins_and_leaves_a_department_once(db, make_staff):
+    bob = await make_staff("Bob")
+    sales = await Department.create(name="Sales")
+    for _ in range(2):
+        await staff_uc.change_departments(CLI, bob.id, join=[sales.id])
+    assert [d.name for d in (await staff_uc.staff_member(CLI, bob.id)).departments] == ["Sales"]
+    for _ in range(2):
+        await staff_uc.change_departments(CLI, bob.id, leave=[sales.id])
+    assert not await StaffDepartment.exists(staff_id=bob.id)
+    entries = await HistoryEntry.filter(entity="staff", entity_id=bob.id).values_list(
+        "kind", "field", "before", "after"
+    )
+    assert entries == [
+        ("linked", "department", None, str(sales.id)),
+        ("unlinked", "department", str(sales.id), None),
+    ]
+    # One use case, one answer for an unknown department (it was NotFoundError by id).
+    with pytest.raises(ValidationError):
+        await staff_uc.change_departments(CLI, bob.id, join=[999])
+
+
+async def test_a_deactivated_member_is_reactivated_once(db, make_staff):
+    bob = await make_staff("Bob", active=False)
+    await staff_uc.reactivate_staff(CLI, bob.id)
+    await staff_uc.reactivate_staff(CLI, bob.id)
+    assert (await Staff.get(id=bob.id)).is_active
+    entries = await HistoryEntry.filter(entity="staff", entity_id=bob.id).values_list(
+        "field", "before", "after"
+    )
+    assert entries == [("active", "no", "yes")]
+
+
+async def test_only_administrators_reactivate_an_administrator(db, make_staff):
+    manager = await actor_of(await _settings_manager(make_staff))
+    boss = await make_staff("Boss", admin=True, active=False)
+    with pytest.raises(PermissionDeniedError):
+        await staff_uc.reactivate_staff(manager, boss.id)
+    assert not (await Staff.get(id=boss.id)).is_active
+
+
+async def test_only_administrators_give_a_role_the_settings_right(db, make_staff):
+    manager = await actor_of(await _settings_manager(make_staff))
+    employee = await Role.get(name="Employee")
+    with pytest.raises(PermissionDeniedError):
+        await staff_uc.update_role(manager, employee.id, can_manage_settings=True)
+
+    role = await staff_uc.update_role(CLI, employee.id, can_manage_settings=True)
+    assert role.can_manage_settings
+    await staff_uc.update_role(manager, employee.id, can_manage_settings=False)
+    assert not (await Role.get(id=employee.id)).can_manage_settings
+    entries = await HistoryEntry.filter(entity="role", entity_id=employee.id).values_list(
+        "field", "before", "after"
+    )
+    assert entries == [("can_manage_settings", "no", "yes"), ("can_manage_settings", "yes", "no")]
+    with pytest.raises(NotFoundError):
+        await staff_uc.update_role(CLI, 999, can_manage_settings=False)
+
+
+async def test_an_invite_comes_with_its_role_and_department(db):
+    employee = await Role.get(name="Employee")
+    sales = await Department.create(name="Sales")
+    invite = await staff_uc.create_invite(CLI, employee.id, sales.id)
+    assert (invite.role.name, invite.department.name) == ("Employee", "Sales")
+    assert len(invite.token) >= 16
+    plain = await staff_uc.create_invite(CLI, employee.id)
+    assert plain.department is None
+    with pytest.raises(ValidationError):
+        await staff_uc.create_invite(CLI, 999)
+
+
+async def test_only_administrators_change_an_administrators_or_their_own_departments_one_by_one(
+    db, make_staff
+):
+    manager_staff = await _settings_manager(make_staff)
+    manager = await actor_of(manager_staff)
+    boss = await make_staff("Boss", admin=True)
+    bob = await make_staff("Bob")
+    sales = await Department.create(name="Sales")
+
+    for member in (manager_staff, boss):
+        with pytest.raises(PermissionDeniedError):
+            await staff_uc.change_departments(manager, member.id, join=[sales.id])
+    assert not await StaffDepartment.exists(staff_id__in=[manager_staff.id, boss.id])
+
+    await staff_uc.change_departments(manager, bob.id, join=[sales.id])
+    admin = await actor_of(boss)
+    await staff_uc.change_departments(admin, boss.id, join=[sales.id])
+    await staff_uc.change_departments(admin, manager_staff.id, join=[sales.id])
+    assert await StaffDepartment.filter(department_id=sales.id).count() == 3
