@@ -1,10 +1,12 @@
 """HTML for Telegram: cards, lists, history, errors. Every user-typed value goes through `t()` or
 `escape()`, and no message exceeds Telegram's 4096 characters."""
 
+from __future__ import annotations
+
 import html
 import re
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from crm.contacts import ContactCard, Dependencies, display_name
 from crm.duplicates import DuplicateMatch
@@ -14,8 +16,10 @@ from crm.i18n import Markup, Translator, escape
 from crm.layout import LayoutSection
 from crm.rules.fields import CHANNEL_FIELDS
 from crm.search import ContactRow, SearchPage
-from models import Contact, CustomField
 from models.enums import ChannelKind
+
+if TYPE_CHECKING:  # the core returns these; adapters never query models
+    from models import Contact, CustomField
 
 _TAG = re.compile(r"<[^>]*>")
 MESSAGE_LIMIT = 4096  # Telegram refuses longer texts (counted after entity parsing)

@@ -1,11 +1,13 @@
 """Adding contacts (F4): the /new dialog, one-line /new, shared contacts, forwarded messages and
 .vcf files, each through the duplicate check (F6: open / merge / create anyway)."""
 
+from __future__ import annotations
+
 import contextlib
 from collections.abc import Sequence
 from datetime import date
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aiogram import Bot, F, Router
 from aiogram.exceptions import TelegramBadRequest
@@ -34,7 +36,9 @@ from crm.duplicates import DuplicateMatch
 from crm.errors import DuplicateContactError, ValidationError
 from crm.i18n import Markup, Translator, escape
 from crm.intake import Draft, Question
-from models import CustomField
+
+if TYPE_CHECKING:  # the core returns these; adapters never query models
+    from models import CustomField
 
 KEY = "new"  # this feature's part of the conversation state: JSON only (it may live in Redis)
 TEXT_LIMIT = 1000  # a one-line contact longer than this is no contact

@@ -1,6 +1,9 @@
 """The edit dialog of a contact's phones, e-mails, websites and messengers."""
 
+from __future__ import annotations
+
 import html
+from typing import TYPE_CHECKING
 
 from aiogram import F, Router
 from aiogram.filters import StateFilter
@@ -33,8 +36,10 @@ from crm.contacts import ChannelView, ContactCard
 from crm.errors import ValidationError
 from crm.i18n import Markup, Translator, escape
 from crm.rules.fields import CHANNEL_FIELDS, VALUE_TYPES
-from models import CustomField
 from models.enums import ChannelKind
+
+if TYPE_CHECKING:  # the core returns these; adapters never query models
+    from models import CustomField
 
 # Listed in the text as well, one line of at most ~80 characters each: 40 lines stay within
 # Telegram's 4096 characters.

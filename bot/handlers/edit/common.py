@@ -1,11 +1,13 @@
 """What the edit dialogs share: their callback data and states, the fields they edit, small
 widgets."""
 
+from __future__ import annotations
+
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aiogram import F
 from aiogram.filters.callback_data import CallbackData
@@ -18,8 +20,10 @@ from crm.contacts import ChannelView, ContactCard
 from crm.errors import ValidationError
 from crm.i18n import Markup, Translator, escape
 from crm.rules.fields import BOOL_FIELDS, CHANNEL_FIELDS, DATE_FIELDS, TEXT_FIELDS
-from models import CustomField
 from models.enums import FieldType
+
+if TYPE_CHECKING:  # the core returns these; adapters never query models
+    from models import CustomField
 
 BUTTON_LIMIT = 40  # characters of a button label; clients cut longer ones anyway
 

@@ -1,9 +1,11 @@
 """The edit dialog's menu of fields, typed values, and choices by button (type, source,
 responsible, yes/no, observers, list fields)."""
 
+from __future__ import annotations
+
 import html
 from datetime import date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aiogram import F, Router
 from aiogram.filters.callback_data import CallbackData
@@ -43,8 +45,10 @@ from crm.contacts import ContactCard
 from crm.errors import ValidationError
 from crm.i18n import Markup, Translator
 from crm.layout import card_layout
-from models import CustomField
 from models.enums import FieldType
+
+if TYPE_CHECKING:  # the core returns these; adapters never query models
+    from models import CustomField
 
 # Telegram allows 100 buttons per message: lists are cut so that the navigation still fits.
 MAX_ITEMS = 90

@@ -1,8 +1,10 @@
 """What every settings screen shares: the menu's callback data, showing a screen, and the
 dialogs that ask for a typed answer (their data lives under the `settings` key of the state)."""
 
+from __future__ import annotations
+
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aiogram import F
 from aiogram.filters.callback_data import CallbackData
@@ -13,7 +15,9 @@ from aiogram.types import CallbackQuery, Message
 from bot.messages import edit_or_send, query_message
 from bot.ui import Screen
 from crm.i18n import Translator
-from models import Staff
+
+if TYPE_CHECKING:  # the core returns these; adapters never query models
+    from models import Staff
 
 # A typed answer to a dialog's question: text that is not a command (a command leaves it).
 TYPED = (F.text, ~F.text.startswith("/"))

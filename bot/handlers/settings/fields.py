@@ -1,8 +1,10 @@
 """/settings → Custom fields (F3): list, add (a short dialog), rename, flags, delete."""
 
+from __future__ import annotations
+
 from collections.abc import Sequence
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aiogram import F, Router
 from aiogram.filters.callback_data import CallbackData
@@ -47,8 +49,10 @@ from crm.i18n import Markup, Translator, escape
 from crm.permissions import require_settings
 from crm.rules.customfields import allows_multiple, parse_options
 from crm.rules.names import clean_label
-from models import CustomField
 from models.enums import FieldType
+
+if TYPE_CHECKING:  # the core returns these; adapters never query models
+    from models import CustomField
 
 FIELD_TYPES = list(FieldType)
 

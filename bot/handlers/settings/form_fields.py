@@ -7,9 +7,12 @@ whatever field now sits at that position. Each change is one core use case that 
 field by its name (`crm.webforms.update_form_field` and the others).
 """
 
+from __future__ import annotations
+
 import hashlib
 from collections.abc import Mapping, Sequence
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
 from aiogram import F, Router
 from aiogram.filters.callback_data import CallbackData
@@ -42,7 +45,9 @@ from crm.actors import Actor
 from crm.i18n import LANGUAGES, Catalogue, Markup, Translator
 from crm.rules.webforms import CONTACT_TARGETS, FIELD_TYPES, MAX_FIELDS, TARGET_TYPES, FormField
 from crm.webforms import DEFAULT_FIELDS, FormDetails
-from models import CustomField
+
+if TYPE_CHECKING:  # the core returns these; adapters never query models
+    from models import CustomField
 
 # A field's typed texts, by index in the buttons: (what, language); only placeholders clear.
 FIELD_TEXTS = (

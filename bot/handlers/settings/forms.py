@@ -6,9 +6,11 @@ Buttons carry a form's id, not its slug (a slug may take 64 characters and callb
 `crm.webforms`, which checks the settings right again.
 """
 
+from __future__ import annotations
+
 from collections.abc import Mapping, Sequence
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aiogram import F, Router
 from aiogram.filters.callback_data import CallbackData
@@ -57,8 +59,10 @@ from crm.permissions import require_settings
 from crm.rules.fields import FieldError
 from crm.rules.webforms import POLICIES, check_slug
 from crm.webforms import FormDetails
-from models import Staff
 from models.enums import FormScheme
+
+if TYPE_CHECKING:  # the core returns these; adapters never query models
+    from models import Staff
 
 SCHEMES = tuple(FormScheme)
 # The settings typed as text, by index in the buttons; the last two may also be cleared.

@@ -1,8 +1,10 @@
 """/settings → Invite (F9): a single-use link for a role and, if any, a department."""
 
+from __future__ import annotations
+
 from collections.abc import Sequence
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aiogram import Bot, F, Router
 from aiogram.filters.callback_data import CallbackData
@@ -24,7 +26,9 @@ from bot.ui import (
 from crm import staff
 from crm.actors import Actor
 from crm.i18n import Translator
-from models import Department, Role
+
+if TYPE_CHECKING:  # the core returns these; adapters never query models
+    from models import Department, Role
 
 NO_DEPARTMENT = 0  # `department_id` of an invite to no department
 

@@ -1,7 +1,10 @@
 """/settings → Roles (F9): each role's level per action and the settings right; add a role."""
 
+from __future__ import annotations
+
 from collections.abc import Sequence
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
 from aiogram import F, Router
 from aiogram.filters.callback_data import CallbackData
@@ -40,8 +43,10 @@ from crm import staff
 from crm.actors import Actor
 from crm.i18n import Translator
 from crm.permissions import require_settings
-from models import Role
 from models.enums import Action, Level
+
+if TYPE_CHECKING:  # the core returns these; adapters never query models
+    from models import Role
 
 ACTIONS = list(Action)
 LEVELS = list(Level)

@@ -1,8 +1,11 @@
 """/settings → Staff and departments (F9): members with their roles and departments as toggles,
 deactivate and reactivate; the departments list and adding one."""
 
+from __future__ import annotations
+
 from collections.abc import Sequence
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
 from aiogram import F, Router
 from aiogram.filters.callback_data import CallbackData
@@ -43,7 +46,9 @@ from crm.actors import Actor
 from crm.i18n import Markup, Translator
 from crm.permissions import require_settings
 from crm.staff import StaffView
-from models import Department, Role, Staff
+
+if TYPE_CHECKING:  # the core returns these; adapters never query models
+    from models import Department, Role, Staff
 
 DEPARTMENT_LINE_WIDTH = 80  # a department on its own line: there is nothing else on it
 
