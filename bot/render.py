@@ -14,6 +14,7 @@ from crm.errors import CrmError, DuplicateContactError, ValidationError
 from crm.history import REFERENCE_FIELDS, HistoryLine, HistoryPage
 from crm.i18n import Markup, Translator, escape
 from crm.layout import LayoutSection
+from crm.rules.fieldref import FieldRef
 from crm.rules.fields import CHANNEL_FIELDS
 from crm.search import ContactRow, SearchPage
 from models.enums import ChannelKind
@@ -72,9 +73,9 @@ def custom_label(definition: CustomField, language: str) -> str:
 
 def field_label(t: Translator, name: str, custom: dict[str, CustomField] | None = None) -> str:
     """A field's label in the reader's language (custom fields by their own labels)."""
-    code = name[3:] if name.startswith("uf:") else name.removeprefix("custom.")
-    if code != name and custom and code in custom:
-        return escape(shorten(custom_label(custom[code], t.language), LABEL_LIMIT))
+    ref = FieldRef.from_card_field(name) or FieldRef.from_data_key(name)
+    if ref and custom and ref.code in custom:
+        return escape(shorten(custom_label(custom[ref.code], t.language), LABEL_LIMIT))
     key = f"field-{name.split('.')[0]}"
     return t(key) if t.has(key) else escape(name)
 
@@ -172,8 +173,8 @@ def card_field(
         return [f"{label}: {escape(card.responsible_name)}"] if card.responsible_name else []
     if name == "observers":
         return [f"{label}: {len(card.observer_ids)}"] if card.observer_ids else []
-    if name.startswith("uf:"):
-        values = card.custom.get(name[3:], [])
+    if ref := FieldRef.from_card_field(name):
+        values = card.custom.get(ref.code, [])
         shown = ", ".join(_value(t, v) for v in values if v not in (None, ""))
         return [f"{label}: {shown}"] if shown else []
     value = getattr(contact, name, None)

@@ -24,6 +24,7 @@ from crm.errors import (
 )
 from crm.permissions import can, record_facts, require, require_any, scope_q
 from crm.rules import values as value_rules
+from crm.rules.fieldref import FieldRef
 from crm.rules.fields import (
     BOOL_FIELDS,
     CHANNEL_FIELDS,
@@ -598,7 +599,7 @@ async def update_contact(
         for kind, (old_text, new_text) in channel_diff.items():
             all_changes[f"{kind.value}s"] = (old_text or None, new_text or None)
         for code, (old_values, new_values) in custom_diff.items():
-            all_changes[f"custom.{code}"] = (old_values or None, new_values or None)
+            all_changes[FieldRef(code).data_key] = (old_values or None, new_values or None)
         if observers_changed:
             all_changes["observers"] = (before_card.observer_ids, clean.observers)
         if companies_changed:
@@ -1031,9 +1032,9 @@ async def toggle_value(
     card = await get_contact_for_edit(actor, contact_id, expected_version)
     if field_name == "observers":
         changes: dict[str, Any] = {"observers": value_rules.toggle(card.observer_ids, value)}
-    elif field_name.startswith("custom."):
-        code = field_name.removeprefix("custom.")
-        changes = {"custom": {code: value_rules.toggle(card.custom.get(code, []), value)}}
+    elif ref := FieldRef.from_data_key(field_name):
+        current = card.custom.get(ref.code, [])
+        changes = {"custom": {ref.code: value_rules.toggle(current, value)}}
     else:
         raise ValidationError({field_name: "does not take several values"})
     return await update_contact(actor, contact_id, changes, expected_version)

@@ -13,6 +13,7 @@ from crm.actors import Actor
 from crm.errors import ConflictError, NotFoundError, ValidationError
 from crm.permissions import require_settings
 from crm.rules.codes import slug, unique_code
+from crm.rules.fieldref import FieldRef
 from crm.rules.fields import FieldError, clean_custom_value, clean_string, parse_bool
 from models import CardPlacement, CardSection, CustomField, CustomFieldValue, Staff
 from models.enums import FieldType
@@ -79,7 +80,7 @@ async def clean_values(
     cleaned: dict[str, list[Any]] = {}
     region = config.current().default_phone_region
     for code, value in raw.items():
-        key = f"custom.{code}"
+        key = FieldRef(code).data_key
         definition = definitions.get(code)
         if definition is None:
             errors[key] = "is not a custom field"
@@ -107,16 +108,16 @@ async def clean_values(
                         for d in (default if isinstance(default, list) else [default])
                     ]
                 except FieldError:
-                    errors[f"custom.{code}"] = "has an invalid default value"
+                    errors[FieldRef(code).data_key] = "has an invalid default value"
     for code, definition in definitions.items():
         present = code in cleaned or creating
         if (
             definition.required
             and present
             and not cleaned.get(code)
-            and f"custom.{code}" not in errors
+            and FieldRef(code).data_key not in errors
         ):
-            errors[f"custom.{code}"] = "is required"
+            errors[FieldRef(code).data_key] = "is required"
     staff_ids = {
         v
         for code, vals in cleaned.items()
@@ -127,7 +128,7 @@ async def clean_values(
         known = set(await Staff.filter(id__in=list(staff_ids)).values_list("id", flat=True))
         for code, vals in cleaned.items():
             if definitions[code].type == FieldType.STAFF and any(v not in known for v in vals):
-                errors[f"custom.{code}"] = "must be an existing staff member"
+                errors[FieldRef(code).data_key] = "must be an existing staff member"
     if errors:
         raise ValidationError(errors)
     return cleaned
@@ -264,7 +265,7 @@ async def create_field(actor: Actor, data: dict[str, Any]) -> CustomField:
             section = await CardSection.filter(code="more").first() or await CardSection.first()
             if section is not None:
                 await CardPlacement.create(
-                    section=section, field=f"uf:{field.code}", sort=1000 + field.id
+                    section=section, field=FieldRef(field.code).card_field, sort=1000 + field.id
                 )
     except IntegrityError as exc:
         # Two admins creating the same code at once: the unique index decides, same message.
@@ -344,7 +345,7 @@ async def delete_field(actor: Actor, field_key: FieldKey) -> CustomField:
         updated = await CustomField.filter(id=field.id, is_active=True).update(is_active=False)
         if not updated:
             raise _not_found(field_key)
-        await CardPlacement.filter(field=f"uf:{field.code}").delete()
+        await CardPlacement.filter(field=FieldRef(field.code).card_field).delete()
     return field
 
 

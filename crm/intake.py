@@ -29,6 +29,7 @@ from crm.errors import DuplicateContactError, PermissionDeniedError, ValidationE
 from crm.layout import card_layout
 from crm.permissions import require_any, scope_q
 from crm.rules import freetext, vcard
+from crm.rules.fieldref import FieldRef
 from crm.rules.fields import CHANNEL_FIELDS, FieldError, clean_string
 from crm.rules.text import words
 from crm.rules.vcard import VCardEntry
@@ -178,7 +179,7 @@ def _custom_question(definition: CustomField) -> Question | None:
     elif definition.type == FieldType.BOOLEAN:
         choices = (Choice(1, "yes", True), Choice(0, "no", False))
     return Question(
-        name=f"uf:{definition.code}",
+        name=FieldRef(definition.code).card_field,
         kind=kinds.get(definition.type, "text"),
         required=definition.required,
         choices=choices,
@@ -202,7 +203,7 @@ async def dialog_questions(actor: Actor) -> list[Question]:
                 questions.append(question)
     asked = {q.name for q in questions}
     for code, definition in definitions.items():
-        if definition.required and f"uf:{code}" not in asked:
+        if definition.required and FieldRef(code).card_field not in asked:
             question = _custom_question(definition)
             if question is not None:
                 questions.append(question)
@@ -212,8 +213,8 @@ async def dialog_questions(actor: Actor) -> list[Question]:
 async def _question(name: str, definitions: dict[str, CustomField]) -> Question | None:
     if name in NOT_ASKED:
         return None
-    if name.startswith("uf:"):
-        definition = definitions.get(name[3:])
+    if ref := FieldRef.from_card_field(name):
+        definition = definitions.get(ref.code)
         return _custom_question(definition) if definition else None
     if name in ("type_id", "source_id"):
         items = await (catalog.list_types() if name == "type_id" else catalog.list_sources())
@@ -279,8 +280,9 @@ async def validate_field(name: str, value: Any) -> Any:
         return _company_title(value)
     definitions = await customfields.active_fields()
     data: dict[str, Any]
-    if name.startswith("uf:"):
-        data = {"custom": {name[3:]: value}}
+    ref = FieldRef.from_card_field(name)
+    if ref:
+        data = {"custom": {ref.code: value}}
     elif name in CHANNEL_FIELDS:
         items = _LIST_SEPARATORS.split(value) if isinstance(value, str) else value
         data = {name: [v for v in items if not isinstance(v, str) or v.strip()]}
@@ -291,10 +293,10 @@ async def validate_field(name: str, value: Any) -> Any:
     else:
         raise ValidationError({name: "is not a contact field"})
     clean = await contacts.clean_input(data, definitions, creating=False)
-    if name.startswith("uf:"):
-        values = clean.custom.get(name[3:], [])
+    if ref:
+        values = clean.custom.get(ref.code, [])
         if not values:
-            raise ValidationError({f"custom.{name[3:]}": "is empty"})
+            raise ValidationError({ref.data_key: "is empty"})
         return [_json_safe(v) for v in values]
     if name in CHANNEL_FIELDS:
         kind = CHANNEL_FIELDS[name]
@@ -318,8 +320,8 @@ async def validate_field(name: str, value: Any) -> Any:
 
 def put_answer(draft: Draft, name: str, value: Any) -> None:
     """Keep a validated answer in the draft under the key `create_contact` takes."""
-    if name.startswith("uf:"):
-        draft.setdefault("custom", {})[name[3:]] = value
+    if ref := FieldRef.from_card_field(name):
+        draft.setdefault("custom", {})[ref.code] = value
     elif name == "companies":
         draft[COMPANY_TITLE] = value
     else:
@@ -328,8 +330,8 @@ def put_answer(draft: Draft, name: str, value: Any) -> None:
 
 def drop_answer(draft: Draft, name: str) -> None:
     """Forget a question's answer (it was skipped)."""
-    if name.startswith("uf:"):
-        draft.get("custom", {}).pop(name[3:], None)
+    if ref := FieldRef.from_card_field(name):
+        draft.get("custom", {}).pop(ref.code, None)
         if not draft.get("custom"):
             draft.pop("custom", None)
     else:
@@ -338,8 +340,8 @@ def drop_answer(draft: Draft, name: str) -> None:
 
 def question_of_error(key: str) -> str:
     """The question that answers a validation error's key ("phones.1" → phones)."""
-    if key.startswith("custom."):
-        return "uf:" + key.removeprefix("custom.")
+    if ref := FieldRef.from_data_key(key):
+        return ref.card_field
     base = key.split(".")[0]
     return "companies" if base == COMPANY_TITLE else base
 
@@ -480,7 +482,7 @@ async def merge_into(
     card = await contacts.get_contact(actor, contact_id)
     changes = _filled(card, clean)
     added = [k for k in changes if k != "custom"] + [
-        f"custom.{c}" for c in changes.get("custom", {})
+        FieldRef(c).data_key for c in changes.get("custom", {})
     ]
     note = comment_with(changes.get("comment", card.contact.comment), message)
     if note is not None:

@@ -1,5 +1,6 @@
 """Card layout (F5): sections, field placement and hidden fields, shared by card, dialog, export."""
 
+from collections.abc import Collection
 from dataclasses import dataclass
 
 from tortoise.transactions import in_transaction
@@ -9,6 +10,7 @@ from crm.actors import Actor
 from crm.errors import NotFoundError, ValidationError
 from crm.permissions import require_settings
 from crm.rules.codes import moved, slug, unique_code
+from crm.rules.fieldref import FieldRef
 from crm.rules.fields import FieldError, clean_string
 from models import CardPlacement, CardSection, CustomField
 
@@ -57,6 +59,12 @@ class LayoutSection:
     hidden: list[str]
 
 
+def _in_use(field: str, active_codes: Collection[str]) -> bool:
+    """A placement shows: a contact field, or a custom field that is still active."""
+    ref = FieldRef.from_card_field(field)
+    return ref is None or ref.code in active_codes
+
+
 async def ensure_default_layout() -> None:
     """Create the default sections and placements if they are missing (idempotent)."""
     for sort, (code, names) in enumerate(DEFAULT_LAYOUT.items()):
@@ -77,7 +85,7 @@ async def card_layout() -> list[LayoutSection]:
     result = []
     for section in sections:
         placements = sorted(section.placements, key=lambda p: (p.sort, p.id))
-        usable = [p for p in placements if not p.field.startswith("uf:") or p.field[3:] in active]
+        usable = [p for p in placements if _in_use(p.field, active)]
         result.append(
             LayoutSection(
                 code=section.code,
@@ -145,7 +153,7 @@ async def layout_view(actor: Actor) -> LayoutView:
                 fields=[
                     PlacedField(p.id, p.field, p.hidden)
                     for p in placements
-                    if not p.field.startswith("uf:") or p.field[3:] in custom
+                    if _in_use(p.field, custom)
                 ],
             )
         )
@@ -191,8 +199,9 @@ async def add_section(
 async def place_field(actor: Actor, field: str, section_code: str, position: int) -> None:
     """Move a field into a section at a position (0 = first)."""
     require_settings(actor)
+    ref = FieldRef.from_card_field(field)
     if field not in BUILTIN_FIELDS and not (
-        field.startswith("uf:") and await CustomField.exists(code=field[3:], is_active=True)
+        ref and await CustomField.exists(code=ref.code, is_active=True)
     ):
         raise ValidationError({"field": "is not a card field"})
     section = await CardSection.get_or_none(code=section_code)

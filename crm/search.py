@@ -18,6 +18,7 @@ from crm.actors import Actor
 from crm.db import MAX_ID, Params, connection, dialect
 from crm.errors import NotFoundError, ValidationError
 from crm.permissions import scope, scope_q, scope_sql
+from crm.rules.fieldref import FieldRef
 from crm.rules.fields import (
     FieldError,
     clean_custom_value,
@@ -364,12 +365,12 @@ async def _filter_q(actor: Actor, flt: ContactFilter) -> Q:
         for code, raw in flt.custom.items():
             definition = definitions.get(code)
             if definition is None or not definition.in_filter:
-                errors[f"custom.{code}"] = "is not a filterable field"
+                errors[FieldRef(code).data_key] = "is not a filterable field"
                 continue
             try:
                 value = clean_custom_value(definition.type, raw, definition.options)
             except FieldError as exc:
-                errors[f"custom.{code}"] = str(exc)
+                errors[FieldRef(code).data_key] = str(exc)
                 continue
             column = customfields.COLUMN[definition.type]
             q &= Q(

@@ -36,6 +36,7 @@ from crm.duplicates import DuplicateMatch
 from crm.errors import DuplicateContactError, ValidationError
 from crm.i18n import Markup, Translator, escape
 from crm.intake import Draft, Question
+from crm.rules.fieldref import FieldRef
 
 if TYPE_CHECKING:  # the core returns these; adapters never query models
     from models import CustomField
@@ -153,8 +154,8 @@ async def _draft_lines(t: Translator, draft: Draft, order: Sequence[str]) -> lis
         names["source_id"] = {i.id: i.name for i in await catalog.list_sources()}
     lines = []
     for name in order:
-        if name.startswith("uf:"):
-            value = (draft.get("custom") or {}).get(name[3:])
+        if ref := FieldRef.from_card_field(name):
+            value = (draft.get("custom") or {}).get(ref.code)
         else:
             value = draft.get(intake.COMPANY_TITLE if name == "companies" else name)
         if value in (None, "", []):

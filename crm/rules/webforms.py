@@ -15,6 +15,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from crm.i18n import LANGUAGES
 from crm.rules.emails import InvalidEmailError, normalize_email
+from crm.rules.fieldref import FieldRef
 from crm.rules.fields import (
     FieldError,
     clean_string,
@@ -610,7 +611,7 @@ class FormDraft:
 
     def field_of(self, key: str) -> str:
         """The form field behind an error key of the core ("phones.0" -> "phone")."""
-        base = key if key.startswith("custom.") else key.split(".")[0]
+        base = key if FieldRef.from_data_key(key) else key.split(".")[0]
         return self.origin.get(base, key)
 
 
@@ -639,8 +640,8 @@ def draft_from_answers(
         if target is None:
             out.extras.append((form_field.label_in(language), _as_text(value)))
             continue
-        if target.startswith("custom."):
-            data.setdefault("custom", {})[target.removeprefix("custom.")] = value
+        if ref := FieldRef.from_data_key(target):
+            data.setdefault("custom", {})[ref.code] = value
             out.origin[target] = form_field.name
         elif target == "name":
             for key, part in split_name(str(value)).items():

@@ -22,6 +22,7 @@ from crm.db import utcnow
 from crm.errors import NotFoundError, ValidationError
 from crm.permissions import require_settings
 from crm.rules.codes import moved
+from crm.rules.fieldref import FieldRef
 from crm.rules.webforms import (
     FIELD_TYPES,
     RESERVED_NAMES,
@@ -223,21 +224,17 @@ async def _check_references(values: Mapping[str, Any]) -> None:
         missing = [str(i) for i in queue if i not in known]
         if missing:
             errors["responsible_queue"] = f"staff #{', #'.join(missing)} do not exist"
-    codes = {
-        spec["maps_to"].removeprefix("custom.")
-        for spec in values.get("fields_spec") or []
-        if (spec.get("maps_to") or "").startswith("custom.")
-    }
+    refs = [FieldRef.from_data_key(spec.get("maps_to")) for spec in values.get("fields_spec") or []]
+    codes = {ref.code for ref in refs if ref}
     if codes:
         known_codes = set(
             await CustomField.filter(code__in=sorted(codes), is_active=True).values_list(
                 "code", flat=True
             )
         )
-        for index, spec in enumerate(values.get("fields_spec") or []):
-            code = (spec.get("maps_to") or "").removeprefix("custom.")
-            if code in codes and code not in known_codes:
-                errors[f"fields.{index}"] = f"custom field '{code}' does not exist"
+        for index, ref in enumerate(refs):
+            if ref and ref.code not in known_codes:
+                errors[f"fields.{index}"] = f"custom field '{ref.code}' does not exist"
     if errors:
         raise ValidationError(errors)
 
@@ -480,7 +477,8 @@ async def add_form_field(
 
     def add(specs: list[dict[str, Any]]) -> list[dict[str, Any]]:
         taken = [str(spec.get("name")) for spec in specs]
-        stem = name or (maps_to or "").removeprefix("custom.")
+        target = FieldRef.from_data_key(maps_to)
+        stem = name or (target.code if target else maps_to or "")
         if not stem:
             stem = f"{ANSWER_STEM}{next_answer_number(taken)}"
         kind = TARGET_TYPES.get(maps_to or "", FIELD_TYPES)[0]

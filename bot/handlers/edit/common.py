@@ -19,6 +19,7 @@ from bot import render
 from crm.contacts import ChannelView, ContactCard
 from crm.errors import ValidationError
 from crm.i18n import Markup, Translator, escape
+from crm.rules.fieldref import FieldRef
 from crm.rules.fields import BOOL_FIELDS, CHANNEL_FIELDS, DATE_FIELDS, TEXT_FIELDS
 from models.enums import FieldType
 
@@ -138,7 +139,7 @@ class EditField:
     @property
     def ref(self) -> str:
         """The field as the core names it (`custom.<code>` for custom fields)."""
-        return f"custom.{self.custom.code}" if self.custom is not None else self.name
+        return FieldRef(self.custom.code).data_key if self.custom is not None else self.name
 
     def changes(self, value: Any) -> dict[str, Any]:
         """The `update_contact` changes that set this field to `value`."""
@@ -160,13 +161,13 @@ def resolve(key: str, definitions: dict[str, CustomField]) -> EditField | None:
 
 def _custom_field(definition: CustomField) -> EditField:
     kind = CUSTOM_KINDS.get(definition.type, "text")
-    return EditField(f"u{definition.id}", f"uf:{definition.code}", kind, definition)
+    return EditField(f"u{definition.id}", FieldRef(definition.code).card_field, kind, definition)
 
 
 def layout_field(name: str, definitions: dict[str, CustomField]) -> EditField | None:
     """The field a card layout names (`uf:<code>` for custom fields), or None if retired."""
-    if name.startswith("uf:"):
-        definition = definitions.get(name[3:])
+    if ref := FieldRef.from_card_field(name):
+        definition = definitions.get(ref.code)
         return _custom_field(definition) if definition is not None else None
     return resolve(name, definitions)
 

@@ -43,6 +43,7 @@ from bot.ui import (
 from crm import customfields, webforms
 from crm.actors import Actor
 from crm.i18n import LANGUAGES, Catalogue, Markup, Translator
+from crm.rules.fieldref import FieldRef
 from crm.rules.webforms import CONTACT_TARGETS, FIELD_TYPES, MAX_FIELDS, TARGET_TYPES, FormField
 from crm.webforms import DEFAULT_FIELDS, FormDetails
 
@@ -151,7 +152,7 @@ def _feeds(t: Translator, field: FormField, custom: Mapping[str, CustomField]) -
         return t("forms-feeds-nothing")
     if target in TARGET_TYPES:
         return t("forms-feeds-contact", target=_target_label(t, target))
-    code = target.removeprefix("custom.")
+    code = ref.code if (ref := FieldRef.from_data_key(target)) else target
     definition = custom.get(code)
     if definition is None:  # deleted since: the core refuses the list until it goes
         return t("forms-feeds-custom-gone", code=shorten(code, SHORT_WIDTH))
@@ -327,7 +328,7 @@ def field_add_screen(
             ),
         )
         for definition in custom
-        if f"custom.{definition.code}" not in used
+        if FieldRef(definition.code).data_key not in used
     ]
     shown, page, pages = page_of(choices, page)
     nothing = FormFieldAction(action=FormFieldStep.NEW_FOR_NOTHING, form_id=form_id)
@@ -364,10 +365,11 @@ async def _add_field(
     if data.action == FormFieldStep.NEW_FOR_CUSTOM:
         custom = {f.id: f for f in await customfields.list_fields(actor)}
         definition = custom.get(data.choice)
-        if definition is None or f"custom.{definition.code}" in used:
+        target = FieldRef(definition.code).data_key if definition else None
+        if definition is None or target in used:
             return None
         label = {lang: custom_label(definition, lang) for lang in LANGUAGES}
-        return await webforms.add_form_field(actor, form_id, label, f"custom.{definition.code}")
+        return await webforms.add_form_field(actor, form_id, label, target)
     number = webforms.next_answer_number([field.name for field in fields])
     label = {
         lang: tr.plain("forms-field-new-label", number=number) for lang, tr in languages.items()
