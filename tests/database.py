@@ -6,7 +6,8 @@ state as a template. Before each test the template comes back whole: every table
 or the PostgreSQL sequences), and on SQLite the search index. Emptying every table, rebuilding
 the index and reseeding the defaults before each test took about nine tenths of a core test's
 time; a restore takes a few milliseconds. tests/test_database_fixture.py checks that the two
-give the same database.
+give the same database. (The old reset left SQLite's sqlite_sequence alone, so on SQLite ids
+went on climbing from test to test; they now start at 1 in every test, as on PostgreSQL.)
 """
 
 import sqlite3
@@ -104,8 +105,8 @@ Template = SqliteTemplate | PostgresTemplate
 
 async def empty_every_table() -> None:
     """The slow way to a clean database, used once to make the template (and by the test that
-    the template gives the same state): delete every row, rebuild the SQLite search index,
-    set every PostgreSQL sequence back to 1."""
+    the template gives the same state): delete every row, rebuild the SQLite search index, and
+    start every id at 1 again (SQLite's sqlite_sequence, PostgreSQL's sequences)."""
     conn = connection()
     if dialect() == "sqlite":
         rows = await conn.execute_query_dict(
@@ -116,6 +117,7 @@ async def empty_every_table() -> None:
         await conn.execute_script(
             "PRAGMA foreign_keys = OFF;"
             + "".join(f'DELETE FROM "{n}";' for n in names)
+            + "DELETE FROM sqlite_sequence;"
             + "INSERT INTO contact_fts(contact_fts) VALUES ('rebuild');"
             + "INSERT INTO contact_phone_fts(contact_phone_fts) VALUES ('rebuild');"
             + "PRAGMA foreign_keys = ON;"
