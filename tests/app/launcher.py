@@ -2,8 +2,8 @@
 
 Most of a CLI command's time is Python importing what it needs (about 0.7 s; the command itself
 often takes a tenth of that), and the CLI tests start some two hundred commands. This server
-imports all that once, then forks a process per command asked over a Unix socket. The command's process
-takes the asked folder, environment, stdin, stdout and stderr, and ends exactly as
+imports all that once, then forks a process per command asked over a Unix socket. The
+command's process takes the asked folder, environment, stdin, stdout and stderr, and ends as
 `python -m app` does: `raise SystemExit(main())` at the top level, so the interpreter's own
 shutdown runs (a thread or a connection left open still hangs it, and the timeout still
 catches that). What it does not go through is a fresh interpreter's start-up; tests of that
@@ -59,8 +59,16 @@ def serve(path: str) -> dict[str, Any]:
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # supervisors are reaped by the kernel
     sys.stdout.write("ready\n")
     sys.stdout.flush()
+    parent = os.getppid()
+    listener.settimeout(1.0)
     while True:
-        conn, _ = listener.accept()
+        try:
+            conn, _ = listener.accept()
+        except TimeoutError:
+            if os.getppid() != parent:  # the test run is gone (killed, say): so is the server
+                raise SystemExit(0) from None
+            continue
+        conn.settimeout(None)
         request = json.loads(_read_all(conn))
         if os.fork() == 0:
             listener.close()
@@ -79,29 +87,30 @@ def _supervise(conn: socket.socket, request: dict[str, Any]) -> dict[str, Any]:
     """In the supervisor: run the command's process, answer, exit. Returns in the command's
     process only."""
     signal.signal(signal.SIGCHLD, signal.SIG_DFL)  # waitpid works again, here and below
-    stdin = tempfile.TemporaryFile()
-    stdin.write((request["input"] or "").encode())
-    stdin.seek(0)
-    stdout, stderr = tempfile.TemporaryFile(), tempfile.TemporaryFile()
-    pid = os.fork()
-    if pid == 0:
-        conn.close()
-        for stream, fd in ((stdin, 0), (stdout, 1), (stderr, 2)):
-            os.dup2(stream.fileno(), fd)
-            stream.close()
-        return request
-    stdin.close()
-    pidfd = os.pidfd_open(pid)
-    finished, _, _ = select.select([pidfd], [], [], request["timeout"])
-    if not finished:
-        os.kill(pid, signal.SIGKILL)
-    _, status = os.waitpid(pid, 0)
-    answer = {
-        "returncode": os.waitstatus_to_exitcode(status),
-        "timed_out": not finished,
-        "stdout": _text(stdout),
-        "stderr": _text(stderr),
-    }
+    with (
+        tempfile.TemporaryFile() as stdin,
+        tempfile.TemporaryFile() as stdout,
+        tempfile.TemporaryFile() as stderr,
+    ):
+        stdin.write((request["input"] or "").encode())
+        stdin.seek(0)
+        pid = os.fork()
+        if pid == 0:
+            conn.close()
+            for stream, fd in ((stdin, 0), (stdout, 1), (stderr, 2)):
+                os.dup2(stream.fileno(), fd)
+            return request
+        pidfd = os.pidfd_open(pid)
+        finished, _, _ = select.select([pidfd], [], [], request["timeout"])
+        if not finished:
+            os.kill(pid, signal.SIGKILL)
+        _, status = os.waitpid(pid, 0)
+        answer = {
+            "returncode": os.waitstatus_to_exitcode(status),
+            "timed_out": not finished,
+            "stdout": _text(stdout),
+            "stderr": _text(stderr),
+        }
     conn.sendall(json.dumps(answer).encode())
     conn.close()
     os._exit(0)
