@@ -45,19 +45,31 @@ def _is_postgres(url: str) -> bool:
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Tests marked `own_database` run `carnet` processes on SQLite files of their own (or
-    need no database): running them in both halves would only repeat them. They run once: in
-    the SQLite half, or, when `make test` runs both halves (CARNET_BOTH_HALVES=1), in the half
-    their marker names (`half="postgres"` for some, so the two halves take as long)."""
+    """Tests that would only repeat themselves in the second half run once.
+
+    `own_database`: they run `carnet` processes on SQLite files of their own (or need no
+    database). They run in the SQLite half, or, when `make test` runs both halves
+    (CARNET_BOTH_HALVES=1), in the half their marker names (`half="postgres"` for some, so the
+    two halves take as long).
+
+    `either_database`: they use the suite's database, but what they check does not depend on
+    which one it is (a browser filling the form, the bot's link to Telegram). When both halves
+    run, they run in the half their marker names; otherwise in the half that runs.
+    """
     here = "postgres" if _is_postgres(TEST_DB_URL) else "sqlite"
     both = os.environ.get("CARNET_BOTH_HALVES") == "1"
     for item in items:
-        marker = item.get_closest_marker("own_database")
-        if marker is None:
-            continue
-        home = marker.kwargs.get("half", "sqlite") if both else "sqlite"
-        if home != here:
+        own = item.get_closest_marker("own_database")
+        either = item.get_closest_marker("either_database")
+        if own is not None:
+            home = own.kwargs.get("half", "sqlite") if both else "sqlite"
             reason = f"does not use the suite's database: runs once, in the {home} half"
+        elif either is not None and both:
+            home = either.kwargs.get("half", "sqlite")
+            reason = f"the same on either database: runs once, in the {home} half"
+        else:
+            continue
+        if home != here:
             item.add_marker(pytest.mark.skip(reason=reason))
 
 

@@ -8,7 +8,7 @@ import pytest
 
 from tests.app.processes import carnet
 
-pytestmark = pytest.mark.own_database
+pytestmark = pytest.mark.own_database(half="postgres")
 
 COMMANDS = [
     ["--version"],
