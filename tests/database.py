@@ -19,6 +19,11 @@ KEEP_TABLES = {"tortoise_migrations"}
 TEMPLATE_SCHEMA = "carnet_test_template"
 
 
+# A throwaway database: a commit need not wait for the disk. What a test can see (visibility,
+# locks, order) is the same; only a crash could lose data.
+SQLITE_SYNCHRONOUS = "PRAGMA synchronous = OFF"
+
+
 class SqliteTemplate:
     """An in-memory copy of the database file, copied back page by page with SQLite's backup
     API through a connection of its own (Tortoise's sees the new pages at its next query, as it
@@ -26,11 +31,14 @@ class SqliteTemplate:
 
     def __init__(self, path: str) -> None:
         self._live = sqlite3.connect(path, isolation_level=None)
+        self._live.execute(SQLITE_SYNCHRONOUS)
         self._copy = sqlite3.connect(":memory:")
         self._live.backup(self._copy)
 
     async def restore(self) -> None:
         self._copy.backup(self._live)
+        # Set again for each test: a test may change it (the fuzz tests set it, then FULL).
+        await connection().execute_script(SQLITE_SYNCHRONOUS)
 
     def close(self) -> None:
         self._copy.close()

@@ -22,7 +22,7 @@ FIRST_UPGRADE: list[str] = []
 @pytest.fixture(scope="module")
 def upgraded(tmp_path_factory) -> Path:
     path = tmp_path_factory.mktemp("cli")
-    result = carnet(path, "db", "upgrade", fresh=True)  # a first start, as a new user's
+    result = carnet(path, "db", "upgrade")
     assert result.returncode == 0, result.stderr
     FIRST_UPGRADE.append(result.stdout)
     return path

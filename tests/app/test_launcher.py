@@ -16,7 +16,6 @@ COMMANDS = [
     ["db", "upgrade"],
     ["staff", "add", "--telegram-id", "77", "--name", "Ann", "--admin"],
     ["staff", "list", "--json"],
-    ["forms", "edit", "nope", "--title", "X"],
     ["frobnicate"],
 ]
 
