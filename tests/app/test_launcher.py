@@ -24,6 +24,7 @@ def _files(folder: Path) -> list[str]:
     return sorted(str(p.relative_to(folder)) for p in folder.rglob("*") if "-wal" not in p.name)
 
 
+@pytest.mark.slow
 def test_warm_and_fresh_processes_give_the_same_answers(tmp_path):
     warm, fresh = tmp_path / "warm", tmp_path / "fresh"
     for folder in (warm, fresh):

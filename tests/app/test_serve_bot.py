@@ -12,7 +12,7 @@ import pytest
 from tests.app.processes import ok
 from tests.telegram_stub import TelegramStub
 
-pytestmark = pytest.mark.own_database
+pytestmark = [pytest.mark.own_database, pytest.mark.slow]
 
 ROOT = Path(__file__).resolve().parents[2]
 
