@@ -24,10 +24,11 @@ from tests.database import Template, empty_every_table, make_template
 TEST_DB_URL = os.environ.get("TEST_DB_URL", "")
 
 # Hypothesis profiles, chosen by HYPOTHESIS_PROFILE (or pytest's --hypothesis-profile): `dev`,
-# the default, tries a tenth of the examples each property test names; `ci` tries them all
-# (about two more minutes of web form fuzzing per database). A test names its full count
-# through `examples()`; one that names none gets the profile's max_examples.
-PROFILE_SHARE = {"dev": 10, "ci": 100}  # per cent of each test's full count
+# the default, tries a tenth of the examples each property test names; `moderate` (.ci/run) a
+# quarter, a few seconds more; `ci` all of them, about a minute more of web form fuzzing per
+# database. A test names its full count through `examples()`; one that names none gets the
+# profile's max_examples.
+PROFILE_SHARE = {"dev": 10, "moderate": 25, "ci": 100}  # per cent of each test's full count
 PROFILE = os.environ.get("HYPOTHESIS_PROFILE", "dev")
 for _name, _share in PROFILE_SHARE.items():
     settings.register_profile(_name, max_examples=_share)
@@ -36,7 +37,7 @@ settings.load_profile(PROFILE)
 
 def examples(full: int) -> int:
     """How many examples a property test tries under the loaded profile: `full` under
-    `ci`, a tenth under `dev` (never fewer than ten)."""
+    `ci`, a quarter under `moderate`, a tenth under `dev` (never fewer than ten)."""
     return max(10, full * settings.default.max_examples // 100)
 
 

@@ -80,7 +80,6 @@ async def _get(url: str) -> tuple[int, str]:
         return response.status, await response.text()
 
 
-@pytest.mark.own_database(half="postgres")  # the other test runs in the SQLite half
 async def test_serve_with_a_refused_token_keeps_the_web_app_and_the_scheduler(tmp_path):
     """A revoked BOT_TOKEN is said once, naming BotFather; forms and /healthz keep answering."""
     import json

@@ -3,7 +3,8 @@ contact, every accepted submission stored.
 
 Each example is a batch of BATCH posts sent at once (which also shakes out races), so the
 four tests below send 10,500 generated bodies, header sets and encodings in all under the
-`ci` Hypothesis profile (HYPOTHESIS_PROFILE=ci), a tenth of that under `dev`, the default.
+`ci` Hypothesis profile (HYPOTHESIS_PROFILE=ci), a tenth of that under `dev`, the default
+(profiles in tests/conftest.py).
 """
 
 import asyncio
