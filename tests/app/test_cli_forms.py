@@ -10,7 +10,7 @@ import pytest
 
 from tests.app import processes
 
-pytestmark = pytest.mark.own_database(half="postgres")
+pytestmark = pytest.mark.own_database
 
 KEY = "a-random-server-key-0123456789"
 
