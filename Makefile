@@ -6,7 +6,7 @@ TEST_POSTGRES_URL ?= postgres://postgres@127.0.0.1:5432/test
 # -rs lists why each skipped test was skipped; tests/progress.py prints a line per file.
 PYTEST_ARGS ?= -q -rs -p tests.progress -o console_output_style=classic
 
-.PHONY: install run test test-sqlite test-postgres lint bench-search migration screenshots clean
+.PHONY: install run test test-quick test-sqlite test-postgres lint bench-search migration screenshots clean
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(BIN)/pip || { rm -rf $(VENV) && $(PYTHON) -m venv $(VENV); }
@@ -27,6 +27,13 @@ CARNET_BOTH_HALVES ?= 0
 test: install
 	@both=0; $(BIN)/python -m tests.pg_available "$(TEST_POSTGRES_URL)" && both=1; \
 		$(MAKE) --no-print-directory -j2 test-sqlite test-postgres CARNET_BOTH_HALVES=$$both
+
+# A developer's quick run: SQLite only, leaving out the tests marked `slow` (real `carnet serve`
+# processes, a browser, timed pacing); `make test` runs everything. HYPOTHESIS_PROFILE=ci (with
+# either target) tries every example the property tests name, instead of a tenth (see
+# tests/conftest.py; .ci/run uses `moderate`, a quarter).
+test-quick: install
+	TEST_DB_URL= $(BIN)/python -m pytest -q -m "not slow"
 
 test-sqlite: install
 	@echo "== tests on SQLite"

@@ -8,8 +8,6 @@ import sqlite3
 import sys
 
 import asyncpg
-import uvloop
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
 from tortoise.exceptions import BaseORMException
 
 from app import commands_db, commands_fields, commands_forms, commands_staff, database
@@ -52,6 +50,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 async def _demo(settings: Settings, args: argparse.Namespace) -> int:
+    # Imported here, as uvloop is for `serve`: every other command starts without them.
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
+
     from crm.demo import generate
 
     if args.count > MAX_DEMO:
@@ -95,6 +96,8 @@ def run(argv: list[str] | None = None) -> int:
     )
     if args.command == "serve":
         # Imported here: aiogram's types take seconds to import, and only `serve` needs them.
+        import uvloop
+
         from app.runtime import serve
 
         # uvloop: the bot and the web app spend most of their time in the event loop and in

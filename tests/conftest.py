@@ -1,5 +1,6 @@
-"""Test fixtures: one real, migrated database per session (SQLite file or PostgreSQL), emptied
-between tests. Set TEST_DB_URL=postgres://... to run the suite on PostgreSQL."""
+"""Test fixtures: one real, migrated database per session (SQLite file or PostgreSQL), brought
+back to its first-start state before each test (tests/database.py). Set
+TEST_DB_URL=postgres://... to run the suite on PostgreSQL."""
 
 import os
 import secrets
@@ -9,6 +10,7 @@ from pathlib import Path
 
 import pytest
 import pytest_asyncio
+from hypothesis import settings
 from tortoise import Tortoise
 from tortoise.migrations.api.migrate import migrate
 
@@ -17,10 +19,26 @@ from crm.actors import Actor, actor_for_staff, system_actor
 from crm.setup import ensure_defaults
 from models import Role, Staff, StaffDepartment, StaffRole, tortoise_config
 from models.enums import Level
+from tests.database import Template, empty_every_table, make_template
 
 TEST_DB_URL = os.environ.get("TEST_DB_URL", "")
-# Tables emptied between tests; the migration recorder table is left alone.
-KEEP_TABLES = {"tortoise_migrations"}
+
+# Hypothesis profiles, chosen by HYPOTHESIS_PROFILE (or pytest's --hypothesis-profile): `dev`,
+# the default, tries a tenth of the examples each property test names; `moderate` (.ci/run) a
+# quarter, a few seconds more; `ci` all of them, about a minute more of web form fuzzing per
+# database. A test names its full count through `examples()`; one that names none gets the
+# profile's max_examples.
+PROFILE_SHARE = {"dev": 10, "moderate": 25, "ci": 100}  # per cent of each test's full count
+PROFILE = os.environ.get("HYPOTHESIS_PROFILE", "dev")
+for _name, _share in PROFILE_SHARE.items():
+    settings.register_profile(_name, max_examples=_share)
+settings.load_profile(PROFILE)
+
+
+def examples(full: int) -> int:
+    """How many examples a property test tries under the loaded profile: `full` under
+    `ci`, a quarter under `moderate`, a tenth under `dev` (never fewer than ten)."""
+    return max(10, full * settings.default.max_examples // 100)
 
 
 def _is_postgres(url: str) -> bool:
@@ -28,19 +46,31 @@ def _is_postgres(url: str) -> bool:
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Tests marked `own_database` run `carnet` processes on SQLite files of their own (or
-    need no database): running them in both halves would only repeat them. They run once: in
-    the SQLite half, or, when `make test` runs both halves (CARNET_BOTH_HALVES=1), in the half
-    their marker names (`half="postgres"` for some, so the two halves take as long)."""
+    """Tests that would only repeat themselves in the second half run once.
+
+    `own_database`: they run `carnet` processes on SQLite files of their own (or need no
+    database). They run in the SQLite half, or, when `make test` runs both halves
+    (CARNET_BOTH_HALVES=1), in the half their marker names (`half="postgres"` for some, so the
+    two halves take as long).
+
+    `either_database`: they use the suite's database, but what they check does not depend on
+    which one it is (a browser filling the form, the bot's link to Telegram). When both halves
+    run, they run in the half their marker names; otherwise in the half that runs.
+    """
     here = "postgres" if _is_postgres(TEST_DB_URL) else "sqlite"
     both = os.environ.get("CARNET_BOTH_HALVES") == "1"
     for item in items:
-        marker = item.get_closest_marker("own_database")
-        if marker is None:
-            continue
-        home = marker.kwargs.get("half", "sqlite") if both else "sqlite"
-        if home != here:
+        own = item.get_closest_marker("own_database")
+        either = item.get_closest_marker("either_database")
+        if own is not None:
+            home = own.kwargs.get("half", "sqlite") if both else "sqlite"
             reason = f"does not use the suite's database: runs once, in the {home} half"
+        elif either is not None and both:
+            home = either.kwargs.get("half", "sqlite")
+            reason = f"the same on either database: runs once, in the {home} half"
+        else:
+            continue
+        if home != here:
             item.add_marker(pytest.mark.skip(reason=reason))
 
 
@@ -52,6 +82,9 @@ async def _create_pg_database(base_url: str) -> tuple[str, str]:
     conn = await asyncpg.connect(admin_url)
     try:
         await conn.execute(f'CREATE DATABASE "{name}"')  # name is generated above, not input
+        # A throwaway database: a commit need not wait for its WAL to reach the disk. What a
+        # test can see (visibility, locks, order) is the same; only a crash could lose data.
+        await conn.execute(f'ALTER DATABASE "{name}" SET synchronous_commit = off')
     finally:
         await conn.close()
     root, _, _ = base_url.rpartition("/")
@@ -95,47 +128,22 @@ async def _connected(database_url: str) -> AsyncIterator[str]:
     await Tortoise.close_connections()
 
 
-async def _empty_tables() -> None:
-    from crm.db import connection, dialect
-
-    conn = connection()
-    if dialect() == "sqlite":
-        rows = await conn.execute_query_dict(
-            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
-            " AND name NOT LIKE 'contact_%fts%'"
-        )
-        names = [r["name"] for r in rows if r["name"] not in KEEP_TABLES]
-        await conn.execute_script(
-            "PRAGMA foreign_keys = OFF;"
-            + "".join(f'DELETE FROM "{n}";' for n in names)
-            + "INSERT INTO contact_fts(contact_fts) VALUES ('rebuild');"
-            + "INSERT INTO contact_phone_fts(contact_phone_fts) VALUES ('rebuild');"
-            + "PRAGMA foreign_keys = ON;"
-        )
-    else:
-        rows = await conn.execute_query_dict(
-            "SELECT tablename FROM pg_tables WHERE schemaname = 'public'"
-        )
-        names = [r["tablename"] for r in rows if r["tablename"] not in KEEP_TABLES]
-        # DELETE with triggers (foreign keys included) off, then every sequence back to 1:
-        # the same end as TRUNCATE ... RESTART IDENTITY, about twenty times faster on tables
-        # this small (TRUNCATE recreates each table's files), which halves the PostgreSQL run.
-        await conn.execute_script(
-            "SET session_replication_role = replica;"
-            + "".join(f'DELETE FROM "{n}";' for n in names)
-            + "SET session_replication_role = DEFAULT;"
-            + "SELECT setval(c.oid, 1, false) FROM pg_class c"
-            " JOIN pg_namespace n ON n.oid = c.relnamespace"
-            " WHERE c.relkind = 'S' AND n.nspname = 'public';"
-        )
+@pytest_asyncio.fixture(scope="session")
+async def _template(_connected: str) -> AsyncIterator[Template]:
+    """The state every test starts from: no rows but the first-start defaults."""
+    config.configure(config.CoreConfig(default_phone_region="FR"))
+    await empty_every_table()
+    await ensure_defaults()
+    template = await make_template(_connected)
+    yield template
+    template.close()
 
 
 @pytest_asyncio.fixture
-async def db(_connected: str) -> AsyncIterator[str]:
+async def db(_connected: str, _template: Template) -> AsyncIterator[str]:
     """An empty database with first-start defaults and the FR default phone region."""
     config.configure(config.CoreConfig(default_phone_region="FR"))
-    await _empty_tables()
-    await ensure_defaults()
+    await _template.restore()
     yield _connected
 
 

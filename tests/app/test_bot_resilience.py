@@ -15,6 +15,9 @@ from bot.link import LinkState
 from crm.staff import ensure_admins
 from tests.telegram_stub import TelegramStub
 
+# The bot's link to Telegram; the database only holds the admin it answers.
+pytestmark = pytest.mark.either_database
+
 FAST_RETRY = {"retry_first": 0.1, "retry_limit": 0.3}
 
 

@@ -114,6 +114,7 @@ def test_a_database_that_cannot_be_opened_is_one_line(tmp_path):
     assert len(result.stderr.strip().splitlines()) == 1
 
 
+@pytest.mark.slow
 def test_serve_answers_healthz_says_the_bot_is_off_and_stops_cleanly(upgraded):
     import signal
     import socket

@@ -134,6 +134,7 @@ async def _admin(sql: str, url: str = TEST_DB_URL) -> int:
     shutil.which("pg_dump") is None or shutil.which("pg_restore") is None,
     reason="pg_dump and pg_restore are not installed (postgresql-client)",
 )
+@pytest.mark.slow
 def test_postgresql_round_trip_refuses_a_database_with_tables_without_force(tmp_path):
     root = TEST_DB_URL.rpartition("/")[0].replace("asyncpg://", "postgres://", 1)
     names = [f"carnet_restore_{secrets.token_hex(4)}" for _ in range(2)]
@@ -179,6 +180,7 @@ def test_backup_on_postgresql_runs_pg_dump(tmp_path):
     shutil.which("pg_dump") is None or shutil.which("pg_restore") is None,
     reason="pg_dump and pg_restore are not installed (postgresql-client)",
 )
+@pytest.mark.slow
 def test_postgresql_restore_is_whole_or_nothing_and_checks_the_archive_first(tmp_path):
     root = TEST_DB_URL.rpartition("/")[0].replace("asyncpg://", "postgres://", 1)
     names = [f"carnet_restore_{secrets.token_hex(4)}" for _ in range(2)]

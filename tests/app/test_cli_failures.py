@@ -165,6 +165,7 @@ def outcomes(tmp_path_factory) -> dict[str, tuple[subprocess.CompletedProcess[st
     [(name, expected, state) for name, state, _, _, expected in CASES],
     ids=[case[0] for case in CASES],
 )
+@pytest.mark.slow  # the fixture runs every case: seconds, whichever case is asked
 def test_a_failing_command_exits_with_one_line(outcomes, name, expected, state):
     result, folder = outcomes[name]
     line = one_line_failure(result)

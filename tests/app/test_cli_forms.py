@@ -2,37 +2,26 @@
 file database."""
 
 import json
-import os
 import sqlite3
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-pytestmark = pytest.mark.own_database(half="postgres")
+from tests.app import processes
 
-ROOT = Path(__file__).resolve().parents[2]
+pytestmark = pytest.mark.own_database
+
 KEY = "a-random-server-key-0123456789"
 
 
-def carnet(path: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    environment = {
-        k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "DEFAULT_PHONE_REGION")
-    }
-    environment["DATABASE_URL"] = f"sqlite://{path / 'carnet.sqlite3'}"
-    return subprocess.run(
-        [sys.executable, "-m", "app", *args],
-        cwd=ROOT,
-        env=environment,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+def carnet(path: Path, *args: str, input: str | None = None) -> subprocess.CompletedProcess[str]:
+    database = {"DATABASE_URL": f"sqlite://{path / 'carnet.sqlite3'}"}
+    return processes.carnet(path, *args, env=database, input=input, timeout=120)
 
 
-def ok(path: Path, *args: str) -> str:
-    result = carnet(path, *args)
+def ok(path: Path, *args: str, input: str | None = None) -> str:
+    result = carnet(path, *args, input=input)
     assert result.returncode == 0, result.stderr
     return result.stdout
 
@@ -187,16 +176,7 @@ def test_fields_come_from_a_json_file_and_show_prints_them_back(database, tmp_pa
 
 
 def test_fields_can_be_piped_in(database):
-    result = subprocess.run(
-        [sys.executable, "-m", "app", "forms", "edit", "custom", "--fields", "-"],
-        cwd=ROOT,
-        env={**os.environ, "DATABASE_URL": f"sqlite://{database / 'carnet.sqlite3'}"},
-        input=json.dumps(FIELDS[:2]),
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert result.returncode == 0, result.stderr
+    ok(database, "forms", "edit", "custom", "--fields", "-", input=json.dumps(FIELDS[:2]))
     assert [f["name"] for f in json.loads(row(database, "custom")["fields_spec"])] == [
         "who",
         "mobile",

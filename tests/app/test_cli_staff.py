@@ -108,7 +108,7 @@ def test_staff_add_help_explains_every_option(folder):
 def test_version_is_the_installed_distribution(folder):
     from importlib.metadata import version
 
-    result = carnet(folder, "--version")
+    result = carnet(folder, "--version", fresh=True)
     assert result.returncode == 0
     import tomllib
 

@@ -9,9 +9,10 @@ from pathlib import Path
 
 import pytest
 
+from tests.app.processes import ok
 from tests.telegram_stub import TelegramStub
 
-pytestmark = pytest.mark.own_database
+pytestmark = [pytest.mark.own_database, pytest.mark.slow]
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -46,8 +47,7 @@ async def test_serve_runs_the_bot_admins_from_the_settings_are_answered(tmp_path
             WEB_PORT=str(_free_port()),
             PYTHONPATH=str(ROOT),
         )
-        upgrade = await _carnet(tmp_path, env, "db", "upgrade")
-        assert await asyncio.wait_for(upgrade.wait(), 120) == 0
+        await asyncio.to_thread(ok, tmp_path, "db", "upgrade", env=env)
         server = await _carnet(tmp_path, env, "serve")
         try:
             await stub.wait_for_call("getUpdates", within=30)
@@ -95,8 +95,7 @@ async def test_serve_with_a_refused_token_keeps_the_web_app_and_the_scheduler(tm
             WEB_PORT=str(port),
             PYTHONPATH=str(ROOT),
         )
-        upgrade = await _carnet(tmp_path, env, "db", "upgrade")
-        assert await asyncio.wait_for(upgrade.wait(), 120) == 0
+        await asyncio.to_thread(ok, tmp_path, "db", "upgrade", env=env)
         server = await _carnet(tmp_path, env, "serve")
         try:
             async with asyncio.timeout(60):

@@ -27,7 +27,7 @@ from forms.spam import Signer
 from tests.deploy.tools import DEPLOY, ROOT, tool
 from tests.telegram_stub import TelegramStub
 
-pytestmark = pytest.mark.own_database(half="postgres")
+pytestmark = [pytest.mark.own_database(half="postgres"), pytest.mark.slow]
 
 SITE = DEPLOY / "nginx" / "carnet.conf"
 FORMS_SECRET = "deploy-test-forms-secret-0123456789"

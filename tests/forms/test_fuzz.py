@@ -2,7 +2,9 @@
 contact, every accepted submission stored.
 
 Each example is a batch of BATCH posts sent at once (which also shakes out races), so the
-four tests below send 10,500 generated bodies, header sets and encodings in all.
+four tests below send 10,500 generated bodies, header sets and encodings in all under the
+`ci` Hypothesis profile (HYPOTHESIS_PROFILE=ci), a tenth of that under `dev`, the default
+(profiles in tests/conftest.py).
 """
 
 import asyncio
@@ -19,7 +21,7 @@ from hypothesis import strategies as st
 
 from crm.db import connection, dialect
 from models import Contact, FormSubmission
-from tests.conftest import TEST_DB_URL, _is_postgres
+from tests.conftest import TEST_DB_URL, _is_postgres, examples
 from tests.forms.conftest import API_KEY, CONTACT, aged_token, make_form
 
 BATCH = 5
@@ -318,25 +320,25 @@ async def fuzz_client(make_client, db) -> AsyncIterator[TestClient]:
             await connection().execute_script("PRAGMA synchronous = FULL")
 
 
-@settings(FUZZ, max_examples=700 // SHARE)
+@settings(FUZZ, max_examples=examples(700) // SHARE)
 @given(posts=st.lists(json_posts(), min_size=BATCH, max_size=BATCH))
 async def test_json_bodies(fuzz_client, posts):
     await check_batch(fuzz_client, posts)
 
 
-@settings(FUZZ, max_examples=700 // SHARE)
+@settings(FUZZ, max_examples=examples(700) // SHARE)
 @given(posts=st.lists(form_posts(), min_size=BATCH, max_size=BATCH))
 async def test_urlencoded_and_multipart_bodies_in_any_charset(fuzz_client, posts):
     await check_batch(fuzz_client, posts)
 
 
-@settings(FUZZ, max_examples=500 // SHARE)
+@settings(FUZZ, max_examples=examples(500) // SHARE)
 @given(posts=st.lists(raw_posts(), min_size=BATCH, max_size=BATCH))
 async def test_raw_bytes_under_any_content_type(fuzz_client, posts):
     await check_batch(fuzz_client, posts)
 
 
-@settings(FUZZ, max_examples=200 // SHARE)
+@settings(FUZZ, max_examples=examples(200) // SHARE)
 @given(posts=st.lists(header_posts(), min_size=BATCH, max_size=BATCH))
 async def test_valid_leads_with_hostile_headers(fuzz_client, posts):
     await check_batch(fuzz_client, posts)
