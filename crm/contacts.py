@@ -528,6 +528,12 @@ async def update_contact(
 ) -> ContactCard:
     """Apply a partial update if nobody saved the contact since `expected_version`.
 
+    1. Load the contact; check the edit right and the version.
+    2. Clean the changes.
+    3. Diff them against the card (an update that changes nothing writes nothing).
+    4. Write the changed parts, conditional on the version.
+    5. Record the changes in the history.
+
     Raises NotFoundError, PermissionDeniedError, ValidationError or StaleEditError; nothing is
     written unless everything is valid. Returns the updated card.
     """
@@ -538,74 +544,130 @@ async def update_contact(
     definitions = await customfields.active_fields()
     clean = await clean_input(changes, definitions, creating=False, current=contact)
     before_card = await load_card(contact)
-    diff: dict[str, tuple[Any, Any]] = {}
-    for name, value in clean.scalars.items():
-        if getattr(contact, name) != value:
-            diff[name] = (getattr(contact, name), value)
-    channel_diff: dict[ChannelKind, tuple[str, str]] = {}
+    diff = await _diff_update(actor, contact, before_card, clean)
+    if diff.is_empty():
+        return before_card
+    async with in_transaction():
+        await _write_update(actor, contact, expected_version, diff, clean, definitions)
+        await history.record_changes(actor, ENTITY, contact_id, diff.history())
+    return await load_card(contact)
+
+
+@dataclass(slots=True)
+class _UpdateDiff:
+    """What an update changes, each part as (before, after); channels as text for the history.
+    Observers and companies are None when they do not change."""
+
+    scalars: dict[str, tuple[Any, Any]]
+    channels: dict[ChannelKind, tuple[str, str]]
+    custom: dict[str, tuple[list[Any], list[Any]]]
+    observers: tuple[list[int], list[int]] | None
+    companies: tuple[list[int], list[int]] | None
+
+    def is_empty(self) -> bool:
+        return not (
+            self.scalars
+            or self.channels
+            or self.custom
+            or self.observers is not None
+            or self.companies is not None
+        )
+
+    def history(self) -> dict[str, tuple[Any, Any]]:
+        """The changes as the history records them, by field name."""
+        changes: dict[str, tuple[Any, Any]] = dict(self.scalars)
+        for kind, (old_text, new_text) in self.channels.items():
+            changes[f"{kind.value}s"] = (old_text or None, new_text or None)
+        for code, (old_values, new_values) in self.custom.items():
+            changes[FieldRef(code).data_key] = (old_values or None, new_values or None)
+        if self.observers is not None:
+            changes["observers"] = self.observers
+        if self.companies is not None:
+            changes["companies"] = self.companies
+        return changes
+
+
+async def _diff_update(
+    actor: Actor, contact: Contact, before_card: ContactCard, clean: CleanContact
+) -> _UpdateDiff:
+    """The update's changes against the card; raises PermissionDeniedError when it links a
+    company the actor may not read."""
+    scalars = {
+        name: (getattr(contact, name), value)
+        for name, value in clean.scalars.items()
+        if getattr(contact, name) != value
+    }
+    channels: dict[ChannelKind, tuple[str, str]] = {}
     for kind, values in clean.channels.items():
         old = [c for c in before_card.channels if c.kind == kind]
         if [(c.normalized, c.value_type, c.value) for c in old] != [
             (v.normalized, v.value_type, v.value) for v in values
         ]:
-            channel_diff[kind] = (_channel_text(old), _channel_text(values))
-    custom_diff = {
+            channels[kind] = (_channel_text(old), _channel_text(values))
+    custom = {
         code: (before_card.custom.get(code, []), values)
         for code, values in clean.custom.items()
         if before_card.custom.get(code, []) != values
     }
-    observers_changed = clean.observers is not None and sorted(clean.observers) != sorted(
-        before_card.observer_ids
+    observers = None
+    if clean.observers is not None and sorted(clean.observers) != sorted(before_card.observer_ids):
+        observers = (before_card.observer_ids, clean.observers)
+    return _UpdateDiff(
+        scalars, channels, custom, observers, await _companies_change(actor, before_card, clean)
     )
+
+
+async def _companies_change(
+    actor: Actor, before_card: ContactCard, clean: CleanContact
+) -> tuple[list[int], list[int]] | None:
+    """The contact's company links before and after, or None when they do not change."""
+    if clean.companies is None:
+        return None
     old_companies = [c.company_id for c in before_card.companies]
-    new_companies: list[int] | None = None
-    if clean.companies is not None:
-        # The editor sends the companies they see; links to companies they may not read stay
-        # as they are (an edit must not erase what the editor could not see).
-        hidden = await _hidden_companies(actor, old_companies)
-        visible_old = [c for c in old_companies if c not in hidden]
-        if clean.companies != visible_old:
-            await _require_readable_companies(
-                actor, [c for c in clean.companies if c not in old_companies]
-            )
-            new_companies = _with_hidden(old_companies, hidden, clean.companies)
-    companies_changed = new_companies is not None and new_companies != old_companies
-    if not (diff or channel_diff or custom_diff or observers_changed or companies_changed):
-        return before_card
-    async with in_transaction():
-        # The version check and the write are one statement: of two concurrent editors of the
-        # same version exactly one wins, the other gets StaleEditError (nothing is overwritten).
-        updated = await Contact.filter(id=contact_id, version=expected_version).update(
-            **{k: v for k, (_, v) in diff.items()},
-            version=expected_version + 1,
-            updated_by_id=actor.staff_id,
-            updated_at=utcnow(),
-        )
-        if updated != 1:
-            current = await Contact.filter(id=contact_id).first().values_list("version", flat=True)
-            raise StaleEditError(ENTITY, contact_id, expected_version, current)
-        for kind in channel_diff:
-            await _write_channels(contact_id, kind, clean.channels[kind])
-        if observers_changed and clean.observers is not None:
-            await _write_observers(contact_id, clean.observers)
-        if companies_changed and new_companies is not None:
-            await _write_companies(contact_id, new_companies)
-        await customfields.write_values(
-            contact_id, definitions, {code: clean.custom[code] for code in custom_diff}
-        )
-        await contact.refresh_from_db()
-        await refresh_search_keys(contact)
-        all_changes: dict[str, tuple[Any, Any]] = dict(diff)
-        for kind, (old_text, new_text) in channel_diff.items():
-            all_changes[f"{kind.value}s"] = (old_text or None, new_text or None)
-        for code, (old_values, new_values) in custom_diff.items():
-            all_changes[FieldRef(code).data_key] = (old_values or None, new_values or None)
-        if observers_changed:
-            all_changes["observers"] = (before_card.observer_ids, clean.observers)
-        if companies_changed:
-            all_changes["companies"] = (old_companies, new_companies)
-        await history.record_changes(actor, ENTITY, contact_id, all_changes)
-    return await load_card(contact)
+    # The editor sends the companies they see; links to companies they may not read stay
+    # as they are (an edit must not erase what the editor could not see).
+    hidden = await _hidden_companies(actor, old_companies)
+    visible_old = [c for c in old_companies if c not in hidden]
+    if clean.companies == visible_old:
+        return None
+    await _require_readable_companies(actor, [c for c in clean.companies if c not in old_companies])
+    new_companies = _with_hidden(old_companies, hidden, clean.companies)
+    return None if new_companies == old_companies else (old_companies, new_companies)
+
+
+async def _write_update(
+    actor: Actor,
+    contact: Contact,
+    expected_version: int,
+    diff: _UpdateDiff,
+    clean: CleanContact,
+    definitions: dict[str, Any],
+) -> None:
+    """Write the changed parts and refresh the contact and its search keys; raises
+    StaleEditError when someone saved the contact meanwhile."""
+    contact_id = contact.id
+    # The version check and the write are one statement: of two concurrent editors of the
+    # same version exactly one wins, the other gets StaleEditError (nothing is overwritten).
+    updated = await Contact.filter(id=contact_id, version=expected_version).update(
+        **{k: v for k, (_, v) in diff.scalars.items()},
+        version=expected_version + 1,
+        updated_by_id=actor.staff_id,
+        updated_at=utcnow(),
+    )
+    if updated != 1:
+        current = await Contact.filter(id=contact_id).first().values_list("version", flat=True)
+        raise StaleEditError(ENTITY, contact_id, expected_version, current)
+    for kind in diff.channels:
+        await _write_channels(contact_id, kind, clean.channels[kind])
+    if diff.observers is not None:
+        await _write_observers(contact_id, diff.observers[1])
+    if diff.companies is not None:
+        await _write_companies(contact_id, diff.companies[1])
+    await customfields.write_values(
+        contact_id, definitions, {code: clean.custom[code] for code in diff.custom}
+    )
+    await contact.refresh_from_db()
+    await refresh_search_keys(contact)
 
 
 async def delete_contact(actor: Actor, contact_id: int) -> None:

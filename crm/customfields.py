@@ -1,6 +1,7 @@
 """Custom fields (F3): definitions managed by admins, values validated on every contact write."""
 
 import re
+from collections.abc import Callable
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
@@ -73,12 +74,33 @@ async def clean_values(
 ) -> dict[str, list[Any]]:
     """Validate custom values by type; on create apply defaults and enforce required fields.
 
+    1. Clean each given value by its field's type.
+    2. On create, give the fields not mentioned their default.
+    3. Require a value in required fields (those given, or all on create).
+    4. Check that staff fields name existing staff members.
+
     Returns code -> list of typed values (an empty list clears the field).
-    Raises ValidationError keyed `custom.<code>`.
+    Raises ValidationError keyed `custom.<code>`, in the order of those steps.
     """
     errors: dict[str, str] = {}
-    cleaned: dict[str, list[Any]] = {}
     region = config.current().default_phone_region
+    cleaned = _clean_given(definitions, raw, region, errors)
+    if creating:
+        _apply_defaults(definitions, raw, region, cleaned, errors)
+    _require_values(definitions, cleaned, creating, errors)
+    await _check_staff(definitions, cleaned, errors)
+    if errors:
+        raise ValidationError(errors)
+    return cleaned
+
+
+def _clean_given(
+    definitions: dict[str, CustomField],
+    raw: dict[str, Any],
+    region: str | None,
+    errors: dict[str, str],
+) -> dict[str, list[Any]]:
+    cleaned: dict[str, list[Any]] = {}
     for code, value in raw.items():
         key = FieldRef(code).data_key
         definition = definitions.get(code)
@@ -98,40 +120,53 @@ async def clean_values(
                 errors[key] = str(exc)
                 break
         cleaned[code] = typed
-    if creating:
-        for code, definition in definitions.items():
-            if code not in raw and not _empty(definition.default):
-                default = definition.default
-                try:
-                    cleaned[code] = [
-                        clean_custom_value(definition.type, d, definition.options, region)
-                        for d in (default if isinstance(default, list) else [default])
-                    ]
-                except FieldError:
-                    errors[FieldRef(code).data_key] = "has an invalid default value"
-    for code, definition in definitions.items():
-        present = code in cleaned or creating
-        if (
-            definition.required
-            and present
-            and not cleaned.get(code)
-            and FieldRef(code).data_key not in errors
-        ):
-            errors[FieldRef(code).data_key] = "is required"
-    staff_ids = {
-        v
-        for code, vals in cleaned.items()
-        if definitions[code].type == FieldType.STAFF
-        for v in vals
-    }
-    if staff_ids:
-        known = set(await Staff.filter(id__in=list(staff_ids)).values_list("id", flat=True))
-        for code, vals in cleaned.items():
-            if definitions[code].type == FieldType.STAFF and any(v not in known for v in vals):
-                errors[FieldRef(code).data_key] = "must be an existing staff member"
-    if errors:
-        raise ValidationError(errors)
     return cleaned
+
+
+def _apply_defaults(
+    definitions: dict[str, CustomField],
+    raw: dict[str, Any],
+    region: str | None,
+    cleaned: dict[str, list[Any]],
+    errors: dict[str, str],
+) -> None:
+    for code, definition in definitions.items():
+        if code in raw or _empty(definition.default):
+            continue
+        default = definition.default
+        try:
+            cleaned[code] = [
+                clean_custom_value(definition.type, d, definition.options, region)
+                for d in (default if isinstance(default, list) else [default])
+            ]
+        except FieldError:
+            errors[FieldRef(code).data_key] = "has an invalid default value"
+
+
+def _require_values(
+    definitions: dict[str, CustomField],
+    cleaned: dict[str, list[Any]],
+    creating: bool,
+    errors: dict[str, str],
+) -> None:
+    for code, definition in definitions.items():
+        key = FieldRef(code).data_key
+        present = code in cleaned or creating
+        if definition.required and present and not cleaned.get(code) and key not in errors:
+            errors[key] = "is required"
+
+
+async def _check_staff(
+    definitions: dict[str, CustomField], cleaned: dict[str, list[Any]], errors: dict[str, str]
+) -> None:
+    staff_codes = [code for code in cleaned if definitions[code].type == FieldType.STAFF]
+    staff_ids = {v for code in staff_codes for v in cleaned[code]}
+    if not staff_ids:
+        return
+    known = set(await Staff.filter(id__in=list(staff_ids)).values_list("id", flat=True))
+    for code in staff_codes:
+        if any(v not in known for v in cleaned[code]):
+            errors[FieldRef(code).data_key] = "must be an existing staff member"
 
 
 async def read_values(contact_id: int) -> dict[str, list[Any]]:
@@ -174,55 +209,76 @@ async def write_values(
 
 
 def _clean_definition(data: dict[str, Any], *, creating: bool) -> dict[str, Any]:
+    """A field definition's given settings checked; raises ValidationError with every problem,
+    in this order: code and type (set on create, fixed after), labels, flags, sort, options."""
     errors: dict[str, str] = {}
     out: dict[str, Any] = {}
     if creating:
-        code = str(data.get("code", "")).strip().lower()
-        if not CODE.match(code):
-            errors["code"] = "must start with a letter and use only a-z, 0-9 and _"
-        out["code"] = code
-        try:
-            out["type"] = FieldType(str(data.get("type", "")))
-        except ValueError:
-            errors["type"] = f"must be one of {', '.join(t.value for t in FieldType)}"
+        _clean_identity(data, out, errors)
     elif "type" in data or "code" in data:
         errors["type" if "type" in data else "code"] = "cannot be changed after creation"
-    for name, limit in (("label", 200), ("label_fr", 200)):
+    for name in ("label", "label_fr"):
         if name in data:
-            try:
-                out[name] = clean_string(data[name], limit)
-            except FieldError as exc:
-                errors[name] = str(exc)
+            _clean_setting(out, errors, name, lambda v: clean_string(v, 200), data[name])
     if (creating or "label" in out) and not out.get("label") and "label" not in errors:
         errors["label"] = "is required"
     for name in ("required", "multiple", "in_filter"):
         if name in data:
-            try:
-                out[name] = parse_bool(data[name])
-            except FieldError as exc:
-                errors[name] = str(exc)
+            _clean_setting(out, errors, name, parse_bool, data[name])
     if "sort" in data:
-        try:
-            out["sort"] = int(data["sort"])
-        except (TypeError, ValueError):
-            errors["sort"] = "must be a whole number"
+        _clean_setting(out, errors, "sort", _sort, data["sort"])
     if "options" in data:
-        options = data["options"]
-        if not isinstance(options, list) or not all(
-            isinstance(o, str) or (isinstance(o, dict) and "key" in o) for o in options
-        ):
-            errors["options"] = "must be a list of values"
-        else:
-            keys = [str(o["key"]) if isinstance(o, dict) else o for o in options]
-            if len(set(keys)) != len(keys):
-                errors["options"] = "must not repeat a value"
-            else:
-                out["options"] = options
+        _clean_setting(out, errors, "options", _options, data["options"])
     if "default" in data:
-        out["default"] = data["default"]
+        out["default"] = data["default"]  # checked against the type by _clean_default
     if errors:
         raise ValidationError(errors)
     return out
+
+
+def _clean_identity(data: dict[str, Any], out: dict[str, Any], errors: dict[str, str]) -> None:
+    """A new field's code and type."""
+    code = str(data.get("code", "")).strip().lower()
+    if not CODE.match(code):
+        errors["code"] = "must start with a letter and use only a-z, 0-9 and _"
+    out["code"] = code
+    try:
+        out["type"] = FieldType(str(data.get("type", "")))
+    except ValueError:
+        errors["type"] = f"must be one of {', '.join(t.value for t in FieldType)}"
+
+
+def _clean_setting(
+    out: dict[str, Any],
+    errors: dict[str, str],
+    name: str,
+    clean: Callable[[Any], Any],
+    value: Any,
+) -> None:
+    """One setting: its clean value to `out`, or its problem to `errors`."""
+    try:
+        out[name] = clean(value)
+    except FieldError as exc:
+        errors[name] = str(exc)
+
+
+def _sort(value: Any) -> int:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        raise FieldError("must be a whole number") from None
+
+
+def _options(value: Any) -> list[Any]:
+    """A list field's options: values, or {"key": ..., "label": ...}, no key twice."""
+    if not isinstance(value, list) or not all(
+        isinstance(o, str) or (isinstance(o, dict) and "key" in o) for o in value
+    ):
+        raise FieldError("must be a list of values")
+    keys = [str(o["key"]) if isinstance(o, dict) else o for o in value]
+    if len(set(keys)) != len(keys):
+        raise FieldError("must not repeat a value")
+    return value
 
 
 async def _derived_code(data: dict[str, Any]) -> dict[str, Any]:

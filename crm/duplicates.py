@@ -3,7 +3,7 @@
 Merging them is `crm.merge`."""
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from crm.actors import Actor
 from crm.db import connection, dialect
@@ -63,8 +63,31 @@ async def find_duplicates_for(
     exclude_id: int | None = None,
 ) -> list[DuplicateMatch]:
     """Live contacts sharing a normalized phone, e-mail or Telegram username, or the full name
-    (last name needed)."""
+    (last name needed).
+
+    1. Look the keys up in that order; a contact counts once, for the first key it shares.
+    2. Describe the first MAX_MATCHES of them by id, naming only those the actor may read.
+    """
     found: dict[int, tuple[str, str]] = {}
+    for contact_id, reason, value in [
+        *await _channel_matches(channels),
+        *await _telegram_matches(channels),
+        *await _name_matches(scalars),
+    ]:
+        if contact_id != exclude_id:
+            found.setdefault(contact_id, (reason, value))
+    if not found:
+        return []
+    return await _describe_matches(actor, found)
+
+
+# A match before it is described: (contact id, reason, the value that matched).
+_Match = tuple[int, str, str]
+
+
+async def _channel_matches(channels: dict[ChannelKind, list[ChannelValue]]) -> list[_Match]:
+    """Live contacts with one of the phones, then one of the e-mails."""
+    matches: list[_Match] = []
     for kind, reason in ((ChannelKind.PHONE, "phone"), (ChannelKind.EMAIL, "email")):
         values = [v.normalized for v in channels.get(kind, [])]
         if not values:
@@ -76,38 +99,45 @@ async def find_duplicates_for(
             contact__deleted_at=None,
             contact__merged_into_id=None,
         ).values_list("contact_id", "normalized")
-        for contact_id, normalized in rows:
-            if contact_id != exclude_id:
-                found.setdefault(contact_id, (reason, normalized))
+        matches += [(contact_id, reason, normalized) for contact_id, normalized in rows]
+    return matches
+
+
+async def _telegram_matches(channels: dict[ChannelKind, list[ChannelValue]]) -> list[_Match]:
+    """Live contacts with one of the Telegram usernames."""
     # A Telegram username is as personal as a phone: forwarded messages often bring only a
     # first name and a username, and would otherwise never match the contact they belong to.
     usernames = [
         v.normalized for v in channels.get(ChannelKind.MESSENGER, []) if v.value_type == "TELEGRAM"
     ]
-    if usernames:
-        rows = await Channel.filter(
-            kind=ChannelKind.MESSENGER,
-            value_type="TELEGRAM",
-            normalized__in=usernames,
-            contact_id__isnull=False,
-            contact__deleted_at=None,
-            contact__merged_into_id=None,
-        ).values_list("contact_id", "normalized")
-        for contact_id, normalized in rows:
-            if contact_id != exclude_id:
-                found.setdefault(contact_id, ("telegram", "@" + normalized))
-    key = name_key(scalars.get("first_name"), scalars.get("last_name"))
-    if key:
-        ids = (
-            await Contact.filter(name_key=key, deleted_at=None, merged_into_id=None)
-            .limit(MAX_MATCHES)
-            .values_list("id", flat=True)
-        )
-        for contact_id in ids:
-            if contact_id != exclude_id:
-                found.setdefault(contact_id, ("name", key.replace("|", ", ")))
-    if not found:
+    if not usernames:
         return []
+    rows = await Channel.filter(
+        kind=ChannelKind.MESSENGER,
+        value_type="TELEGRAM",
+        normalized__in=usernames,
+        contact_id__isnull=False,
+        contact__deleted_at=None,
+        contact__merged_into_id=None,
+    ).values_list("contact_id", "normalized")
+    return [(contact_id, "telegram", "@" + normalized) for contact_id, normalized in rows]
+
+
+async def _name_matches(scalars: dict[str, Any]) -> list[_Match]:
+    """Live contacts with the same full name (none without a last name)."""
+    key = name_key(scalars.get("first_name"), scalars.get("last_name"))
+    if not key:
+        return []
+    query = Contact.filter(name_key=key, deleted_at=None, merged_into_id=None).limit(MAX_MATCHES)
+    # Tortoise types a flat values_list as tuples; it returns the ids themselves.
+    ids = cast(list[int], await query.values_list("id", flat=True))
+    return [(contact_id, "name", key.replace("|", ", ")) for contact_id in ids]
+
+
+async def _describe_matches(
+    actor: Actor, found: dict[int, tuple[str, str]]
+) -> list[DuplicateMatch]:
+    """The first MAX_MATCHES found contacts by id; what the actor may not read stays unnamed."""
     contacts = await Contact.filter(id__in=list(found)[:MAX_MATCHES])
     matches = []
     for contact in sorted(contacts, key=lambda c: c.id):

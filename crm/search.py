@@ -7,7 +7,8 @@ the contacts table. Filters are ORM queries built from the same scope.
 
 import re
 import unicodedata
-from dataclasses import asdict, dataclass, field, fields
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -86,47 +87,70 @@ def _id(value: Any) -> int:
     return int(text)
 
 
+def _preset(value: Any) -> str:
+    if value not in ("all", "my"):
+        raise FieldError("must be 'all' or 'my'")
+    return value
+
+
+def _id_list(value: Any) -> list[int]:
+    """Ids from one id or a list of them, repeats dropped, order kept; raises FieldError."""
+    items = value if isinstance(value, list | tuple) else [value]
+    try:
+        return list(dict.fromkeys(_id(i) for i in items))
+    except FieldError:
+        raise FieldError("must be a list of ids") from None
+
+
+def _utm(value: Any) -> str | None:
+    # The same cleaning as the stored UTM values, so equal text compares equal.
+    return clean_string(value, 200)
+
+
+def _custom(value: Any) -> dict[str, Any]:
+    # Checked against the field definitions when the query is built (_custom_conditions).
+    if not isinstance(value, dict):
+        raise FieldError("must map field codes to values")
+    return dict(value)
+
+
+# How each ContactFilter field is read from a plain value.
+_FILTER_PARSERS: dict[str, Callable[[Any], Any]] = {
+    "preset": _preset,
+    "type_ids": _id_list,
+    "responsible_ids": _id_list,
+    "source_ids": _id_list,
+    "company_id": _id,
+    "created_from": parse_datetime,
+    "created_to": parse_datetime,
+    "updated_from": parse_datetime,
+    "updated_to": parse_datetime,
+    "has_phone": parse_bool,
+    "has_email": parse_bool,
+    "web_form_id": _id,
+    "utm_source": _utm,
+    "utm_medium": _utm,
+    "utm_campaign": _utm,
+    "custom": _custom,
+}
+
+
 def parse_filter(params: dict[str, Any] | None) -> ContactFilter:
     """Build a ContactFilter from plain values (None or '' = not set).
 
     Raises ValidationError with one message per bad field.
     """
-    params = dict(params or {})
     errors: dict[str, str] = {}
     result = ContactFilter()
-    known = {f.name for f in fields(ContactFilter)}
-    for key, value in params.items():
-        if key not in known:
+    for key, value in dict(params or {}).items():
+        parse = _FILTER_PARSERS.get(key)
+        if parse is None:
             errors[key] = "is not a filter"
-            continue
-        if value is None or value == "":
-            continue  # an unset filter, as a form sends it
-        try:
-            if key == "preset":
-                if value not in ("all", "my"):
-                    raise FieldError("must be 'all' or 'my'")
-                result.preset = value
-            elif key in ("type_ids", "responsible_ids", "source_ids"):
-                items = value if isinstance(value, list | tuple) else [value]
-                try:
-                    setattr(result, key, list(dict.fromkeys(_id(i) for i in items)))
-                except FieldError:
-                    raise FieldError("must be a list of ids") from None
-            elif key in ("company_id", "web_form_id"):
-                setattr(result, key, _id(value))
-            elif key.endswith(("_from", "_to")):
-                setattr(result, key, parse_datetime(value))
-            elif key in ("has_phone", "has_email"):
-                setattr(result, key, parse_bool(value))
-            elif key.startswith("utm_"):
-                # The same cleaning as the stored UTM values, so equal text compares equal.
-                setattr(result, key, clean_string(value, 200))
-            elif key == "custom":
-                if not isinstance(value, dict):
-                    raise FieldError("must map field codes to values")
-                result.custom = dict(value)
-        except FieldError as exc:
-            errors[key] = str(exc)
+        elif value is not None and value != "":  # None or '': unset, as a form sends it
+            try:
+                setattr(result, key, parse(value))
+            except FieldError as exc:
+                errors[key] = str(exc)
     if errors:
         raise ValidationError(errors)
     return result
@@ -319,23 +343,51 @@ def _live_in_scope(actor: Actor, p: Params) -> list[str]:
 
 
 async def _filter_q(actor: Actor, flt: ContactFilter) -> Q:
+    """The ORM condition for `flt` within the actor's read scope: live contacts, then each
+    filter ANDed in turn. Raises ValidationError for a custom field that cannot be filtered on
+    or a value it cannot hold."""
     q = scope_q(actor) & Q(deleted_at=None, merged_into_id=None)
+    for condition in (
+        *_owner_conditions(actor, flt),
+        *_company_conditions(actor, flt.company_id),
+        *_date_conditions(flt),
+        *_channel_conditions(flt),
+        *_origin_conditions(flt),
+        *await _custom_conditions(flt.custom),
+    ):
+        q &= condition
+    return q
+
+
+def _owner_conditions(actor: Actor, flt: ContactFilter) -> list[Q]:
+    """The preset ("my": the actor is responsible), types, responsibles and sources."""
+    conditions = []
     if flt.preset == "my":
-        q &= Q(responsible_id=actor.staff_id if actor.staff_id is not None else -1)
-    if flt.type_ids:
-        q &= Q(type_id__in=flt.type_ids)
-    if flt.responsible_ids:
-        q &= Q(responsible_id__in=flt.responsible_ids)
-    if flt.source_ids:
-        q &= Q(source_id__in=flt.source_ids)
-    if flt.company_id is not None:
-        # A company the actor may not read (or a deleted one) filters as one that does not
-        # exist: nothing matches, rather than its readable contacts telling who works there.
-        company = Company.filter(
-            scope_q(actor, contacts=False), id=flt.company_id, deleted_at=None
-        ).values("id")
-        links = ContactCompany.filter(company_id__in=Subquery(company)).values("contact_id")
-        q &= Q(id__in=Subquery(links))
+        conditions.append(Q(responsible_id=actor.staff_id if actor.staff_id is not None else -1))
+    for attr, lookup in (
+        ("type_ids", "type_id__in"),
+        ("responsible_ids", "responsible_id__in"),
+        ("source_ids", "source_id__in"),
+    ):
+        if ids := getattr(flt, attr):
+            conditions.append(Q(**{lookup: ids}))
+    return conditions
+
+
+def _company_conditions(actor: Actor, company_id: int | None) -> list[Q]:
+    """Contacts linked to the company, when the actor may read it."""
+    if company_id is None:
+        return []
+    # A company the actor may not read (or a deleted one) filters as one that does not
+    # exist: nothing matches, rather than its readable contacts telling who works there.
+    readable = Company.filter(scope_q(actor, contacts=False), id=company_id, deleted_at=None)
+    links = ContactCompany.filter(company_id__in=Subquery(readable.values("id")))
+    return [Q(id__in=Subquery(links.values("contact_id")))]
+
+
+def _date_conditions(flt: ContactFilter) -> list[Q]:
+    """Created and updated since (inclusive) and before (exclusive)."""
+    conditions = []
     for attr, lookup in (
         ("created_from", "created_at__gte"),
         ("created_to", "created_at__lt"),
@@ -344,7 +396,13 @@ async def _filter_q(actor: Actor, flt: ContactFilter) -> Q:
     ):
         value = getattr(flt, attr)
         if value is not None:
-            q &= Q(**{lookup: value})
+            conditions.append(Q(**{lookup: value}))
+    return conditions
+
+
+def _channel_conditions(flt: ContactFilter) -> list[Q]:
+    """With or without a phone, with or without an e-mail."""
+    conditions = []
     for attr, kind in (("has_phone", ChannelKind.PHONE), ("has_email", ChannelKind.EMAIL)):
         value = getattr(flt, attr)
         if value is not None:
@@ -352,37 +410,45 @@ async def _filter_q(actor: Actor, flt: ContactFilter) -> Q:
             # NOT IN (..., NULL) is never true and "no phone" finds nothing at all.
             channels = Channel.filter(kind=kind, contact_id__isnull=False)
             sub = Q(id__in=Subquery(channels.values("contact_id")))
-            q &= sub if value else ~sub
+            conditions.append(sub if value else ~sub)
+    return conditions
+
+
+def _origin_conditions(flt: ContactFilter) -> list[Q]:
+    """Where the contact came from: the web form and the UTM source, medium and campaign."""
+    conditions = []
     if flt.web_form_id is not None:
-        q &= Q(web_form_id=flt.web_form_id)
+        conditions.append(Q(web_form_id=flt.web_form_id))
     for attr in ("utm_source", "utm_medium", "utm_campaign"):
-        value = getattr(flt, attr)
-        if value:
-            q &= Q(**{attr: value})
-    if flt.custom:
-        definitions = await customfields.active_fields()
-        errors: dict[str, str] = {}
-        for code, raw in flt.custom.items():
-            definition = definitions.get(code)
-            if definition is None or not definition.in_filter:
-                errors[FieldRef(code).data_key] = "is not a filterable field"
-                continue
-            try:
-                value = clean_custom_value(definition.type, raw, definition.options)
-            except FieldError as exc:
-                errors[FieldRef(code).data_key] = str(exc)
-                continue
-            column = customfields.COLUMN[definition.type]
-            q &= Q(
-                id__in=Subquery(
-                    CustomFieldValue.filter(field_id=definition.id, **{column: value}).values(
-                        "contact_id"
-                    )
-                )
-            )
-        if errors:
-            raise ValidationError(errors)
-    return q
+        if value := getattr(flt, attr):
+            conditions.append(Q(**{attr: value}))
+    return conditions
+
+
+async def _custom_conditions(custom: dict[str, Any]) -> list[Q]:
+    """Contacts whose custom field holds the value, for each field that may be filtered on;
+    raises ValidationError naming every field that may not, or whose value is bad."""
+    if not custom:
+        return []
+    definitions = await customfields.active_fields()
+    conditions = []
+    errors: dict[str, str] = {}
+    for code, raw in custom.items():
+        definition = definitions.get(code)
+        if definition is None or not definition.in_filter:
+            errors[FieldRef(code).data_key] = "is not a filterable field"
+            continue
+        try:
+            value = clean_custom_value(definition.type, raw, definition.options)
+        except FieldError as exc:
+            errors[FieldRef(code).data_key] = str(exc)
+            continue
+        column = customfields.COLUMN[definition.type]
+        values = CustomFieldValue.filter(field_id=definition.id, **{column: value})
+        conditions.append(Q(id__in=Subquery(values.values("contact_id"))))
+    if errors:
+        raise ValidationError(errors)
+    return conditions
 
 
 async def search_contacts(

@@ -103,33 +103,51 @@ def form_url(slug: str) -> str:
     return f"/forms/{quote(slug, safe='')}"
 
 
+# The core's messages that mean the same whatever the field, by exact text, then by beginning.
+_MESSAGE_KEYS = {
+    "is required": "page-error-required",
+    "is empty": "page-error-required",
+    "must be checked": "page-error-checked",
+    "must be one of the options": "page-error-option",
+    "must be one value": "page-error-one-value",
+}
+_MESSAGE_START_KEYS = (
+    ("is longer than", "page-error-too-long"),
+    ("needs a country code", "page-error-phone-country"),
+)
+# Any other problem with a phone, an e-mail or a web address, by input type or by target.
+_FIELD_KEYS = (
+    ("tel", "phone", "page-error-phone"),
+    ("email", "email", "page-error-email"),
+    ("url", "website", "page-error-url"),
+)
+# Then what is left, by beginning.
+_LAST_START_KEYS = (
+    ("must be a date", "page-error-date"),
+    ("must be a number", "page-error-number"),
+    ("must be a whole number", "page-error-number"),
+)
+
+
 def _error_key(spec: FormField | None, name: str, message: str) -> str:
-    kind, target = (spec.type, spec.maps_to) if spec is not None else ("", None)
+    """The message key that explains the core's `message` about field `name`; the order of the
+    look-ups matters (a phone's "is required" is explained as required, not as a bad phone)."""
     if name == CONSENT and message == "must be accepted":
         return "page-error-consent"
-    if message in ("is required", "is empty"):
-        return "page-error-required"
-    if message == "must be checked":
-        return "page-error-checked"
-    if message == "must be one of the options":
-        return "page-error-option"
-    if message == "must be one value":
-        return "page-error-one-value"
-    if message.startswith("is longer than"):
-        return "page-error-too-long"
-    if message.startswith("needs a country code"):
-        return "page-error-phone-country"
-    if kind == "tel" or target == "phone":
-        return "page-error-phone"
-    if kind == "email" or target == "email":
-        return "page-error-email"
-    if kind == "url" or target == "website":
-        return "page-error-url"
-    if message.startswith("must be a date"):
-        return "page-error-date"
-    if message.startswith(("must be a number", "must be a whole number")):
-        return "page-error-number"
-    return "page-error-other"
+    if message in _MESSAGE_KEYS:
+        return _MESSAGE_KEYS[message]
+    kind, target = (spec.type, spec.maps_to) if spec is not None else ("", None)
+    typed_key = next((key for k, t, key in _FIELD_KEYS if kind == k or target == t), None)
+    return (
+        _start_key(message, _MESSAGE_START_KEYS)
+        or typed_key
+        or _start_key(message, _LAST_START_KEYS)
+        or "page-error-other"
+    )
+
+
+def _start_key(message: str, keys: tuple[tuple[str, str], ...]) -> str | None:
+    return next((key for start, key in keys if message.startswith(start)), None)
 
 
 def explain_errors(form: PublicForm, errors: Mapping[str, str], t: Translator) -> dict[str, str]:

@@ -1,6 +1,7 @@
 """Validation of contact fields, channels and custom field values (pure, per-field messages)."""
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
@@ -180,7 +181,11 @@ class ChannelValue:
 def clean_channel(
     kind: ChannelKind, raw: Any, value_type: str | None, region: str | None
 ) -> ChannelValue:
-    """Validate and normalize one channel value; raises FieldError."""
+    """Validate and normalize one channel value; raises FieldError.
+
+    Checked in this order: the value is there and is text, its type, its length, then the
+    kind's own rule (a phone number, an e-mail address, a web address, a messenger account).
+    """
     if isinstance(raw, dict):
         value_type = raw.get("value_type") or raw.get("type") or value_type
         raw = raw.get("value")
@@ -190,6 +195,15 @@ def clean_channel(
     # an e-mail and failed with a confusing message.
     if isinstance(raw, bool) or not isinstance(raw, str | int):
         raise FieldError("must be text")
+    vtype = _value_type(kind, value_type)
+    typed = clean_text(str(raw))
+    if len(typed) > 255:
+        raise FieldError("is longer than 255 characters")
+    return _CHANNEL_RULES[kind](vtype, typed, region)
+
+
+def _value_type(kind: ChannelKind, value_type: Any) -> str:
+    """A channel's value type, upper-cased; the kind's first type when none is given."""
     allowed = VALUE_TYPES[kind]
     if value_type is not None and not isinstance(value_type, str):
         # A number or a list as the type used to crash with AttributeError on .upper().
@@ -197,77 +211,114 @@ def clean_channel(
     vtype = (value_type or "").strip().upper() or allowed[0]
     if vtype not in allowed:
         raise FieldError(f"type must be one of {', '.join(allowed)}")
-    typed = clean_text(str(raw))
-    if len(typed) > 255:
-        raise FieldError("is longer than 255 characters")
-    if kind == ChannelKind.PHONE:
-        try:
-            phone = normalize_phone(typed, region)
-        except InvalidPhoneError as exc:
-            raise FieldError(str(exc)) from exc
-        return ChannelValue(kind, vtype, typed, phone.e164, phone.extension, phone)
-    if kind == ChannelKind.EMAIL:
-        try:
-            return ChannelValue(kind, vtype, typed, normalize_email(typed))
-        except InvalidEmailError as exc:
-            raise FieldError(str(exc)) from exc
-    if kind == ChannelKind.WEB:
-        url = parse_url(typed)
-        return ChannelValue(kind, vtype, typed, url.lower())
+    return vtype
+
+
+def _phone_channel(vtype: str, typed: str, region: str | None) -> ChannelValue:
+    try:
+        phone = normalize_phone(typed, region)
+    except InvalidPhoneError as exc:
+        raise FieldError(str(exc)) from exc
+    return ChannelValue(ChannelKind.PHONE, vtype, typed, phone.e164, phone.extension, phone)
+
+
+def _email_channel(vtype: str, typed: str, region: str | None) -> ChannelValue:
+    try:
+        return ChannelValue(ChannelKind.EMAIL, vtype, typed, normalize_email(typed))
+    except InvalidEmailError as exc:
+        raise FieldError(str(exc)) from exc
+
+
+def _web_channel(vtype: str, typed: str, region: str | None) -> ChannelValue:
+    return ChannelValue(ChannelKind.WEB, vtype, typed, parse_url(typed).lower())
+
+
+def _messenger_channel(vtype: str, typed: str, region: str | None) -> ChannelValue:
     normalized = typed.lower()
     if vtype == "TELEGRAM":
         # People paste links in every form: https://t.me/x, http://t.me/x, t.me/x, telegram.me/x.
         normalized = _TELEGRAM_LINK.sub("", normalized).removeprefix("@")
         if not re.fullmatch(r"[a-z0-9_]{4,32}|\+?\d{6,15}", normalized):
             raise FieldError("must be a Telegram username such as @jean_dupont")
-    return ChannelValue(kind, vtype, typed, normalized)
+    return ChannelValue(ChannelKind.MESSENGER, vtype, typed, normalized)
+
+
+# Each kind's own rule, applied to a value already trimmed and checked for length.
+_CHANNEL_RULES: dict[ChannelKind, Callable[[str, str, str | None], ChannelValue]] = {
+    ChannelKind.PHONE: _phone_channel,
+    ChannelKind.EMAIL: _email_channel,
+    ChannelKind.WEB: _web_channel,
+    ChannelKind.MESSENGER: _messenger_channel,
+}
 
 
 def clean_custom_value(
     field_type: FieldType, value: Any, options: list[Any], region: str | None = None
 ) -> Any:
     """Coerce one custom field value to its type; raises FieldError. Staff ids are checked later."""
-    if field_type in (FieldType.STRING, FieldType.TEXT):
-        limit = 255 if field_type == FieldType.STRING else 10000
-        text = clean_string(value, limit, multiline=field_type == FieldType.TEXT)
-        if text is None:
-            raise FieldError("is empty")
-        return text
-    if field_type in (FieldType.INTEGER, FieldType.STAFF):
-        return parse_int(value)
-    if field_type == FieldType.DECIMAL:
-        return parse_decimal(value)
-    if field_type == FieldType.BOOLEAN:
-        return parse_bool(value)
-    if field_type == FieldType.DATE:
-        return parse_date(value)
-    if field_type == FieldType.DATETIME:
-        return parse_datetime(value)
     if field_type == FieldType.LIST:
-        keys = [str(o["key"]) if isinstance(o, dict) else str(o) for o in options]
-        labels = {
-            (str(o.get("label", o["key"])) if isinstance(o, dict) else str(o)).casefold(): key
-            for o, key in zip(options, keys, strict=True)
-        }
-        text = str(value).strip()
-        if text in keys:
-            return text
-        if text.casefold() in labels:
-            return labels[text.casefold()]
-        raise FieldError(f"must be one of {', '.join(keys)}")
-    if field_type == FieldType.URL:
-        return parse_url(value)
-    if field_type == FieldType.EMAIL:
-        try:
-            return normalize_email(str(value))
-        except InvalidEmailError as exc:
-            raise FieldError(str(exc)) from exc
+        return _list_key(value, options)
     if field_type == FieldType.PHONE:
         try:
             return normalize_phone(str(value), region).e164
         except InvalidPhoneError as exc:
             raise FieldError(str(exc)) from exc
-    raise FieldError("has an unknown type")
+    parse = _CUSTOM_PARSERS.get(field_type)
+    if parse is None:
+        raise FieldError("has an unknown type")
+    return parse(value)
+
+
+def _line_value(value: Any) -> str:
+    text = clean_string(value, 255)
+    if text is None:
+        raise FieldError("is empty")
+    return text
+
+
+def _text_value(value: Any) -> str:
+    text = clean_string(value, 10000, multiline=True)
+    if text is None:
+        raise FieldError("is empty")
+    return text
+
+
+def _email_value(value: Any) -> str:
+    try:
+        return normalize_email(str(value))
+    except InvalidEmailError as exc:
+        raise FieldError(str(exc)) from exc
+
+
+def _list_key(value: Any, options: list[Any]) -> str:
+    """The key of the option `value` names, by its key or (case-insensitively) its label."""
+    keys = [str(o["key"]) if isinstance(o, dict) else str(o) for o in options]
+    labels = {
+        (str(o.get("label", o["key"])) if isinstance(o, dict) else str(o)).casefold(): key
+        for o, key in zip(options, keys, strict=True)
+    }
+    text = str(value).strip()
+    if text in keys:
+        return text
+    if text.casefold() in labels:
+        return labels[text.casefold()]
+    raise FieldError(f"must be one of {', '.join(keys)}")
+
+
+# The custom field types whose value needs nothing but itself (a list needs its options, a
+# phone the default region).
+_CUSTOM_PARSERS: dict[str, Callable[[Any], Any]] = {
+    FieldType.STRING: _line_value,
+    FieldType.TEXT: _text_value,
+    FieldType.INTEGER: parse_int,
+    FieldType.STAFF: parse_int,
+    FieldType.DECIMAL: parse_decimal,
+    FieldType.BOOLEAN: parse_bool,
+    FieldType.DATE: parse_date,
+    FieldType.DATETIME: parse_datetime,
+    FieldType.URL: parse_url,
+    FieldType.EMAIL: _email_value,
+}
 
 
 def clean_channel_list(

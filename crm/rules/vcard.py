@@ -8,6 +8,7 @@ decoded. Values are not validated here: the core does it when the draft is saved
 """
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -168,60 +169,118 @@ def _birthdate(value: str) -> str | None:
     return value  # the core says what is wrong with it
 
 
+# A draft's channel lists by key ("phones", "emails", "websites", "messengers").
+_Lists = dict[str, list[dict[str, Any]]]
+
+
 def card_to_draft(card: Any) -> dict[str, Any]:
-    """One parsed vobject vCard component as a draft."""
+    """One parsed vobject vCard component as a draft.
+
+    1. Each property is read by its reader in `_READERS`; of a repeated property the first
+       value counts, except channels, which add up.
+    2. FN (the formatted name) is split only when N gave neither a first nor a last name.
+    3. The channel lists that are not empty close the draft.
+    """
     draft: dict[str, Any] = {}
-    lists: dict[str, list[dict[str, Any]]] = {
+    lists: _Lists = {
         "phones": [],
         "emails": [],
         "websites": [],
         "messengers": [],
     }
     for line in card.getChildren():
-        name = line.name.upper()
-        if name == "N" and isinstance(line.value, vobject.vcard.Name):
-            n = line.value
-            for key, part in (
-                ("honorific", n.prefix),
-                ("first_name", n.given),
-                ("middle_name", n.additional),
-                ("last_name", n.family),
-            ):
-                if _text(part) and key not in draft:
-                    draft[key] = _text(part)
-        elif name == "FN" and _text(line.value):
-            draft.setdefault("_fn", _text(line.value))
-        elif name == "TEL" and _text(line.value):
-            number = re.sub(r"^tel:", "", _text(line.value), flags=re.I)
-            lists["phones"].append(_channel(number, _phone_type(_types(line))))
-        elif name == "EMAIL" and _text(line.value):
-            address = re.sub(r"^mailto:", "", _text(line.value), flags=re.I)
-            lists["emails"].append(_channel(address, _place_type(_types(line))))
-        elif name == "URL" and _text(line.value):
-            lists["websites"].append(_channel(_text(line.value), _place_type(_types(line))))
-        elif name in ("X-SOCIALPROFILE", "IMPP"):
-            messenger = _messenger(line)
-            if messenger:
-                lists["messengers"].append(messenger)
-        elif name == "ORG" and "company_title" not in draft:
-            units = line.value if isinstance(line.value, list) else [line.value]
-            title = next((_text(u) for u in units if _text(u)), "")
-            if title:
-                draft["company_title"] = title
-        elif name == "TITLE" and _text(line.value):
-            draft.setdefault("position", _text(line.value))
-        elif name == "BDAY" and isinstance(line.value, str):
-            born = _birthdate(line.value)
-            if born:
-                draft.setdefault("birthdate", born)
-        elif name == "NOTE" and str(line.value or "").strip():
-            draft.setdefault("comment", str(line.value).replace("\r\n", "\n").strip())
+        reader = _READERS.get(line.name.upper())
+        if reader is not None:
+            reader(line, draft, lists)
     full_name = draft.pop("_fn", None)
     if full_name and not draft.get("first_name") and not draft.get("last_name"):
         for key, value in split_name(full_name).items():
             draft.setdefault(key, value)
     draft.update({key: values for key, values in lists.items() if values})
     return draft
+
+
+def _read_n(line: Any, draft: dict[str, Any], lists: _Lists) -> None:
+    if not isinstance(line.value, vobject.vcard.Name):
+        return
+    n = line.value
+    for key, part in (
+        ("honorific", n.prefix),
+        ("first_name", n.given),
+        ("middle_name", n.additional),
+        ("last_name", n.family),
+    ):
+        if _text(part) and key not in draft:
+            draft[key] = _text(part)
+
+
+def _read_fn(line: Any, draft: dict[str, Any], lists: _Lists) -> None:
+    if _text(line.value):
+        draft.setdefault("_fn", _text(line.value))
+
+
+def _read_tel(line: Any, draft: dict[str, Any], lists: _Lists) -> None:
+    if _text(line.value):
+        number = re.sub(r"^tel:", "", _text(line.value), flags=re.I)
+        lists["phones"].append(_channel(number, _phone_type(_types(line))))
+
+
+def _read_email(line: Any, draft: dict[str, Any], lists: _Lists) -> None:
+    if _text(line.value):
+        address = re.sub(r"^mailto:", "", _text(line.value), flags=re.I)
+        lists["emails"].append(_channel(address, _place_type(_types(line))))
+
+
+def _read_url(line: Any, draft: dict[str, Any], lists: _Lists) -> None:
+    if _text(line.value):
+        lists["websites"].append(_channel(_text(line.value), _place_type(_types(line))))
+
+
+def _read_messenger(line: Any, draft: dict[str, Any], lists: _Lists) -> None:
+    messenger = _messenger(line)
+    if messenger:
+        lists["messengers"].append(messenger)
+
+
+def _read_org(line: Any, draft: dict[str, Any], lists: _Lists) -> None:
+    if "company_title" in draft:
+        return
+    units = line.value if isinstance(line.value, list) else [line.value]
+    title = next((_text(u) for u in units if _text(u)), "")
+    if title:
+        draft["company_title"] = title
+
+
+def _read_title(line: Any, draft: dict[str, Any], lists: _Lists) -> None:
+    if _text(line.value):
+        draft.setdefault("position", _text(line.value))
+
+
+def _read_bday(line: Any, draft: dict[str, Any], lists: _Lists) -> None:
+    born = _birthdate(line.value) if isinstance(line.value, str) else None
+    if born:
+        draft.setdefault("birthdate", born)
+
+
+def _read_note(line: Any, draft: dict[str, Any], lists: _Lists) -> None:
+    if str(line.value or "").strip():
+        draft.setdefault("comment", str(line.value).replace("\r\n", "\n").strip())
+
+
+# The reader of each property a draft takes, by the property's upper-cased name.
+_READERS: dict[str, Callable[[Any, dict[str, Any], _Lists], None]] = {
+    "N": _read_n,
+    "FN": _read_fn,
+    "TEL": _read_tel,
+    "EMAIL": _read_email,
+    "URL": _read_url,
+    "X-SOCIALPROFILE": _read_messenger,
+    "IMPP": _read_messenger,
+    "ORG": _read_org,
+    "TITLE": _read_title,
+    "BDAY": _read_bday,
+    "NOTE": _read_note,
+}
 
 
 def _read_card(text: str) -> dict[str, Any]:

@@ -8,7 +8,7 @@ import hashlib
 import hmac
 import math
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -81,6 +81,9 @@ MIN_API_KEY = 20  # keys are meant to be random (secrets.token_urlsafe); a word 
 MAX_IDEMPOTENCY_KEY = 128
 UTM_LIMIT = 200
 API_KEY_SCHEME = "sha256$"
+FIELD_SETTINGS = frozenset(
+    {"name", "type", "label", "required", "placeholder", "maps_to", "options"}
+)
 SETTINGS = (
     "slug",
     "title",
@@ -176,19 +179,19 @@ def _texts(value: Any, what: str, *, required: bool) -> dict[str, str]:
 
 
 def check_field(raw: Any) -> FormField:
-    """One field of a form definition; raises FieldError naming what is wrong."""
+    """One field of a form definition; raises FieldError naming what is wrong.
+
+    The first problem is reported, in this order: unknown settings, name, type, label,
+    placeholder, required, maps_to, options.
+    """
     if isinstance(raw, FormField):
         raw = raw.to_spec()
     if not isinstance(raw, Mapping):
         raise FieldError("must be a field (name, type, label...)")
-    unknown = set(raw) - {"name", "type", "label", "required", "placeholder", "maps_to", "options"}
+    unknown = set(raw) - FIELD_SETTINGS
     if unknown:
         raise FieldError(f"has unknown settings: {', '.join(sorted(map(str, unknown)))}")
-    name = raw.get("name")
-    if not isinstance(name, str) or not FIELD_NAME.match(name):
-        raise FieldError("name must be 1 to 32 lower-case letters, digits or _, like 'phone'")
-    if name in RESERVED_NAMES:
-        raise FieldError(f"name '{name}' is reserved")
+    name = _field_name(raw.get("name"))
     kind = raw.get("type", "text")
     if kind not in FIELD_TYPES:
         raise FieldError(f"type must be one of {', '.join(FIELD_TYPES)}")
@@ -198,34 +201,54 @@ def check_field(raw: Any) -> FormField:
         required = parse_bool(raw.get("required", False))
     except FieldError as exc:
         raise FieldError(f"required {exc}") from exc
-    maps_to = raw.get("maps_to") or None
-    if maps_to is not None:
-        if not isinstance(maps_to, str):
-            raise FieldError("maps_to must be a contact field or custom.<code>")
-        if maps_to in TARGET_TYPES:
-            if kind not in TARGET_TYPES[maps_to]:
-                allowed = " or ".join(TARGET_TYPES[maps_to])
-                raise FieldError(f"a field that feeds {maps_to} must be of type {allowed}")
-        elif not CUSTOM_CODE.match(maps_to):
-            raise FieldError(
-                f"maps_to must be one of {', '.join(CONTACT_TARGETS)} or custom.<code>"
-            )
-    options: list[str] = []
-    raw_options = raw.get("options") or []
-    if kind == "select":
-        if not isinstance(raw_options, list | tuple) or not raw_options:
-            raise FieldError("a select needs a list of options")
-        for option in raw_options:
-            text = clean_string(option, 200) if isinstance(option, str) else None
-            if not text:
-                raise FieldError("options must be non-empty texts")
-            if text not in options:
-                options.append(text)
-        if len(options) > MAX_OPTIONS:
-            raise FieldError(f"has more than {MAX_OPTIONS} options")
-    elif raw_options:
-        raise FieldError("only a select has options")
+    maps_to = _maps_to(raw.get("maps_to") or None, kind)
+    options = _options(raw.get("options") or [], kind)
     return FormField(name, kind, label, required, placeholder, maps_to, options)
+
+
+def _field_name(value: Any) -> str:
+    """A field's input name: not one the adapter or the core reads for itself."""
+    if not isinstance(value, str) or not FIELD_NAME.match(value):
+        raise FieldError("name must be 1 to 32 lower-case letters, digits or _, like 'phone'")
+    if value in RESERVED_NAMES:
+        raise FieldError(f"name '{value}' is reserved")
+    return value
+
+
+def _maps_to(value: Any, kind: str) -> str | None:
+    """What a field feeds: a contact target whose input types include `kind`, or a custom
+    field; None when it feeds nothing."""
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise FieldError("maps_to must be a contact field or custom.<code>")
+    if value in TARGET_TYPES:
+        if kind not in TARGET_TYPES[value]:
+            allowed = " or ".join(TARGET_TYPES[value])
+            raise FieldError(f"a field that feeds {value} must be of type {allowed}")
+    elif not CUSTOM_CODE.match(value):
+        raise FieldError(f"maps_to must be one of {', '.join(CONTACT_TARGETS)} or custom.<code>")
+    return value
+
+
+def _options(value: Any, kind: str) -> list[str]:
+    """A select's options, trimmed, repeats dropped, order kept; other types have none."""
+    if kind != "select":
+        if value:
+            raise FieldError("only a select has options")
+        return []
+    if not isinstance(value, list | tuple) or not value:
+        raise FieldError("a select needs a list of options")
+    options: list[str] = []
+    for option in value:
+        text = clean_string(option, 200) if isinstance(option, str) else None
+        if not text:
+            raise FieldError("options must be non-empty texts")
+        if text not in options:
+            options.append(text)
+    if len(options) > MAX_OPTIONS:
+        raise FieldError(f"has more than {MAX_OPTIONS} options")
+    return options
 
 
 def check_fields(raw: Any) -> tuple[list[FormField], dict[str, str]]:
@@ -382,52 +405,43 @@ def _choice(value: Any, allowed: Sequence[str]) -> str:
     return text
 
 
+# How each plain setting is checked; slug, api_key and fields have steps of their own.
+_SETTING_CHECKS: dict[str, Callable[[Any], Any]] = {
+    "title": lambda v: clean_string(v, 200),
+    "scheme": lambda v: _choice(v, [s.value for s in FormScheme]),
+    "dedup_policy": lambda v: _choice(v, [p.value for p in POLICIES]),
+    "responsible_queue": _staff_ids,
+    "consent_text": lambda v: clean_string(v, 2000, multiline=True),
+    "consent_required": parse_bool,
+    "success_text": lambda v: clean_string(v, 2000, multiline=True),
+    "redirect_url": check_redirect,
+    "allowed_origins": _origins,
+    "is_active": parse_bool,
+}
+
+
 def check_definition(
     data: Mapping[str, Any], *, creating: bool
 ) -> tuple[dict[str, Any], dict[str, str]]:
     """Check a form's settings (all of them on create, the given ones on edit).
 
     Returns the `web_form` column values (`api_key` becomes `api_key_hash`, fields become
-    `fields_spec`) and the errors by setting name.
+    `fields_spec`) and the errors by setting name, in this order: unknown settings, slug, the
+    plain settings, api_key, fields, a missing title.
     """
-    errors: dict[str, str] = {}
+    errors = {str(name): "is not a form setting" for name in data if name not in SETTINGS}
     out: dict[str, Any] = {}
-    for name in data:
-        if name not in SETTINGS:
-            errors[str(name)] = "is not a form setting"
-    checks: dict[str, Any] = {
-        "title": lambda v: clean_string(v, 200),
-        "scheme": lambda v: _choice(v, [s.value for s in FormScheme]),
-        "dedup_policy": lambda v: _choice(v, [p.value for p in POLICIES]),
-        "responsible_queue": _staff_ids,
-        "consent_text": lambda v: clean_string(v, 2000, multiline=True),
-        "consent_required": parse_bool,
-        "success_text": lambda v: clean_string(v, 2000, multiline=True),
-        "redirect_url": check_redirect,
-        "allowed_origins": _origins,
-        "is_active": parse_bool,
-    }
-    if "slug" in data:
-        if creating:
-            try:
-                out["slug"] = check_slug(data["slug"])
-            except FieldError as exc:
-                errors["slug"] = str(exc)
-        else:
-            errors["slug"] = "cannot be changed (it is the form's address)"
+    if "slug" in data and creating:
+        _check_setting(out, errors, "slug", check_slug, data["slug"])
+    elif "slug" in data:
+        errors["slug"] = "cannot be changed (it is the form's address)"
     elif creating:
         errors["slug"] = "is required"
-    for name, check in checks.items():
+    for name, check in _SETTING_CHECKS.items():
         if name in data:
-            try:
-                out[name] = check(data[name])
-            except FieldError as exc:
-                errors[name] = str(exc)
+            _check_setting(out, errors, name, check, data[name])
     if "api_key" in data:
-        try:
-            out["api_key_hash"] = _api_key(data["api_key"])
-        except FieldError as exc:
-            errors["api_key"] = str(exc)
+        _check_setting(out, errors, "api_key", _api_key, data["api_key"], column="api_key_hash")
     if "fields" in data:
         fields, field_errors = check_fields(data["fields"])
         errors.update(field_errors)
@@ -435,6 +449,22 @@ def check_definition(
     if (creating or "title" in data) and not out.get("title") and "title" not in errors:
         errors["title"] = "is required"
     return out, errors
+
+
+def _check_setting(
+    out: dict[str, Any],
+    errors: dict[str, str],
+    name: str,
+    check: Callable[[Any], Any],
+    value: Any,
+    *,
+    column: str | None = None,
+) -> None:
+    """Check one setting: its value goes to `out[column or name]`, its problem to `errors`."""
+    try:
+        out[column or name] = check(value)
+    except FieldError as exc:
+        errors[name] = str(exc)
 
 
 def check_consistency(values: Mapping[str, Any]) -> dict[str, str]:
@@ -528,30 +558,38 @@ def _answer(form_field: FormField, value: Any, region: str | None) -> Any:
     cleaned = clean_string(text, MAX_TEXT)
     if cleaned is None:
         raise FieldError("is empty")
-    target = form_field.maps_to
-    # Checked by the input's type or by what it feeds: a text input may feed the phone.
+    checked = _typed_line(kind, form_field.maps_to, cleaned, region)
+    return _option(form_field.options, checked) if kind == "select" else checked
+
+
+def _typed_line(kind: str, target: str | None, text: str, region: str | None) -> str:
+    """A one-line answer checked by the input's type or by what it feeds (a text input may
+    feed the phone); numbers and dates come back in their stored form."""
     if kind == "email" or target == "email":
         try:
-            normalize_email(cleaned)
+            normalize_email(text)
         except InvalidEmailError as exc:
             raise FieldError(str(exc)) from exc
     elif kind == "tel" or target == "phone":
         try:
-            normalize_phone(cleaned, region)
+            normalize_phone(text, region)
         except InvalidPhoneError as exc:
             raise FieldError(str(exc)) from exc
     elif kind == "url" or target == "website":
-        parse_url(cleaned)
+        parse_url(text)
     elif kind == "number":
-        return format(parse_decimal(cleaned).normalize(), "f")
+        return format(parse_decimal(text).normalize(), "f")
     elif kind == "date" or target == "birthdate":
-        return parse_date(cleaned).isoformat()
-    if kind == "select":
-        for option in form_field.options:
-            if cleaned == option or cleaned.casefold() == option.casefold():
-                return option
-        raise FieldError("must be one of the options")
-    return cleaned
+        return parse_date(text).isoformat()
+    return text
+
+
+def _option(options: Sequence[str], text: str) -> str:
+    """The select's option `text` names, in the option's own spelling."""
+    for option in options:
+        if text == option or text.casefold() == option.casefold():
+            return option
+    raise FieldError("must be one of the options")
 
 
 def _empty(value: Any) -> bool:
@@ -621,6 +659,14 @@ def _as_text(value: Any) -> str:
     return str(value)
 
 
+# Targets that become the contact's one channel of a kind: (data key, value type).
+_CHANNEL_TARGETS = {
+    "email": ("emails", "WORK"),
+    "website": ("websites", "WORK"),
+    "telegram": ("messengers", "TELEGRAM"),
+}
+
+
 def draft_from_answers(
     fields: Sequence[FormField], answers: Mapping[str, Any], *, region: str | None, language: str
 ) -> FormDraft:
@@ -630,7 +676,6 @@ def draft_from_answers(
     wrote reaches the card and not only the raw submission.
     """
     out = FormDraft()
-    data = out.data
     message: str | None = None
     for form_field in fields:
         if form_field.name not in answers:
@@ -639,39 +684,39 @@ def draft_from_answers(
         target = form_field.maps_to
         if target is None:
             out.extras.append((form_field.label_in(language), _as_text(value)))
-            continue
-        if ref := FieldRef.from_data_key(target):
-            data.setdefault("custom", {})[ref.code] = value
-            out.origin[target] = form_field.name
-        elif target == "name":
-            for key, part in split_name(str(value)).items():
-                data[key] = part
-                out.origin[key] = form_field.name
-        elif target == "phone":
-            value_type = phone_value_type(str(value), region)
-            data["phones"] = [{"value": value, "value_type": value_type}]
-            out.origin["phones"] = form_field.name
-        elif target == "email":
-            data["emails"] = [{"value": value, "value_type": "WORK"}]
-            out.origin["emails"] = form_field.name
-        elif target == "website":
-            data["websites"] = [{"value": value, "value_type": "WORK"}]
-            out.origin["websites"] = form_field.name
-        elif target == "telegram":
-            data["messengers"] = [{"value": value, "value_type": "TELEGRAM"}]
-            out.origin["messengers"] = form_field.name
-        elif target == "company":
-            data["company_title"] = value
-            out.origin["company_title"] = out.origin["companies"] = form_field.name
         elif target == "message":
             message = str(value)
             out.origin["comment"] = form_field.name
-        else:  # first_name, last_name, honorific, position, birthdate
-            data[target] = value
-            out.origin[target] = form_field.name
+        else:
+            for key in _put_answer(out.data, target, value, region):
+                out.origin[key] = form_field.name
     lines = [f"{label}: {text}" for label, text in out.extras]
     out.message = "\n".join(part for part in (message, *lines) if part) or None
     return out
+
+
+def _put_answer(data: dict[str, Any], target: str, value: Any, region: str | None) -> list[str]:
+    """Put one answer into the draft's `data` where `target` says; returns the keys it filled
+    (the core reports errors by these keys)."""
+    if ref := FieldRef.from_data_key(target):
+        data.setdefault("custom", {})[ref.code] = value
+        return [target]
+    if target == "name":
+        parts = split_name(str(value))
+        data.update(parts)
+        return list(parts)
+    if target == "phone":
+        data["phones"] = [{"value": value, "value_type": phone_value_type(str(value), region)}]
+        return ["phones"]
+    if target in _CHANNEL_TARGETS:
+        key, value_type = _CHANNEL_TARGETS[target]
+        data[key] = [{"value": value, "value_type": value_type}]
+        return [key]
+    if target == "company":
+        data["company_title"] = value
+        return ["company_title", "companies"]
+    data[target] = value  # first_name, last_name, honorific, position, birthdate
+    return [target]
 
 
 def comment_with(existing: str | None, block: str | None, limit: int = MAX_COMMENT) -> str | None:

@@ -424,6 +424,28 @@ async def test_it_reports_bad_custom_values_per_field_and_writes_nothing(db):
     assert await _counts() == before
 
 
+async def test_custom_value_errors_come_in_step_order(db):
+    await _fields()
+    await customfields.create_field(
+        CLI, {"code": "vat", "label": "VAT", "type": "string", "required": True}
+    )
+    with pytest.raises(ValidationError) as caught:
+        await contacts.create_contact(
+            CLI,
+            {
+                "last_name": "Doe",
+                "custom": {"manager": 9999, "nope": 1, "size": "forty", "vip": ["yes", "no"]},
+            },
+        )
+    assert list(caught.value.errors.items()) == [
+        ("custom.nope", "is not a custom field"),
+        ("custom.size", "must be a whole number"),
+        ("custom.vip", "takes one value"),
+        ("custom.vat", "is required"),
+        ("custom.manager", "must be an existing staff member"),
+    ]
+
+
 async def test_a_required_custom_field_must_be_filled_on_create(db):
     await customfields.create_field(
         CLI, {"code": "vat", "label": "VAT", "type": "string", "required": True}

@@ -55,6 +55,48 @@ async def test_it_reports_every_bad_definition_field(db):
     assert await CustomField.all().count() == 0
 
 
+async def test_a_bad_definition_reports_its_fields_in_a_fixed_order(db):
+    with pytest.raises(ValidationError) as caught:
+        await customfields.create_field(
+            CLI,
+            {
+                "options": ["a", "a"],
+                "sort": "x",
+                "in_filter": "?",
+                "multiple": "?",
+                "required": "?",
+                "label_fr": True,
+                "label": "x" * 201,
+                "type": "colour",
+                "code": "1st",
+            },
+        )
+    assert list(caught.value.errors) == [
+        "code",
+        "type",
+        "label",
+        "label_fr",
+        "required",
+        "multiple",
+        "in_filter",
+        "sort",
+        "options",
+    ]
+    assert caught.value.errors["label"] == "is longer than 200 characters"
+    assert caught.value.errors["label_fr"] == "must be text"
+    assert caught.value.errors["sort"] == "must be a whole number"
+    assert caught.value.errors["options"] == "must not repeat a value"
+    await customfields.create_field(CLI, {"code": "size", "label": "Size", "type": "integer"})
+    with pytest.raises(ValidationError) as caught:
+        await customfields.update_field(
+            CLI, "size", {"code": "width", "type": "string", "label": ""}
+        )
+    assert list(caught.value.errors.items()) == [
+        ("type", "cannot be changed after creation"),
+        ("label", "is required"),
+    ]
+
+
 async def test_a_list_field_needs_distinct_options_and_a_valid_default(db):
     with pytest.raises(ValidationError) as caught:
         await customfields.create_field(CLI, {"code": "tier", "label": "Tier", "type": "list"})

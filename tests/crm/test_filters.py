@@ -1,5 +1,6 @@
 """Contact filters and saved filters (F7) against a real database, alone and with text."""
 
+from dataclasses import fields
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
@@ -458,6 +459,34 @@ def test_filters_round_trip_through_their_saved_form():
     assert parse_filter(None) == ContactFilter() and ContactFilter().is_empty()
     assert parse_filter({"preset": None, "has_phone": "", "company_id": None}).is_empty()
     assert not ContactFilter(preset="my").is_empty()
+
+
+def test_every_filter_is_parsed_from_its_saved_form():
+    when = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
+    flt = ContactFilter(
+        preset="my",
+        type_ids=[3, 1],
+        responsible_ids=[2],
+        source_ids=[4, 5],
+        company_id=7,
+        created_from=when,
+        created_to=when,
+        updated_from=when,
+        updated_to=when,
+        has_phone=True,
+        has_email=False,
+        web_form_id=9,
+        utm_source="google",
+        utm_medium="cpc",
+        utm_campaign="spring",
+        custom={"budget": "5"},
+    )
+    unset = ContactFilter()
+    assert all(getattr(flt, f.name) != getattr(unset, f.name) for f in fields(ContactFilter))
+    assert parse_filter(flt.to_params()) == flt
+    assert parse_filter({"type_ids": "3", "has_email": "yes"}) == ContactFilter(
+        type_ids=[3], has_email=True
+    )
 
 
 async def test_a_bad_filter_is_reported_even_with_text_that_finds_nothing(db):

@@ -521,3 +521,19 @@ def test_a_channel_value_longer_than_255_characters_is_refused():
     with pytest.raises(FieldError) as err:
         clean_channel(ChannelKind.MESSENGER, "x" * 256, "OTHER", None)
     assert str(err.value) == "is longer than 255 characters"
+
+
+def test_a_channel_reports_its_value_then_its_type_then_its_length():
+    def error(raw, value_type):
+        with pytest.raises(FieldError) as err:
+            clean_channel(ChannelKind.WEB, raw, value_type, None)
+        return str(err.value)
+
+    assert error(" ", "FAX") == "is empty"
+    assert error([1], "FAX") == "must be text"
+    assert error("x" * 256, "FAX") == "type must be one of WORK, HOME, OTHER"
+    assert error("x" * 256, "home") == "is longer than 255 characters"
+
+
+def test_a_value_of_an_unknown_custom_type_is_refused():
+    assert error_of("colour", "red") == "has an unknown type"  # type: ignore[arg-type]

@@ -186,3 +186,43 @@ def test_cards_are_split_on_their_begin_and_end_lines():
     assert split_cards("junk\nBEGIN:VCARD\nN:A\nEND:VCARD\nmore junk\n") == [
         "BEGIN:VCARD\r\nN:A\r\nEND:VCARD\r\n"
     ]
+
+
+def test_the_first_of_repeated_properties_wins_and_empty_ones_are_skipped():
+    draft = _one(
+        "BEGIN:VCARD\r\nVERSION:3.0\r\n"
+        "NOTE:First note\r\nNOTE:Second note\r\n"
+        "N:;;;Dr;\r\nN:Other;Ann;;Ms;\r\n"
+        "FN:Ann Lee\r\nFN:Someone Else\r\n"
+        "TEL:\r\nTEL;TYPE=IPHONE:+33 6 12 34 56 78\r\n"
+        "ORG:\r\nORG:;Sales\r\nORG:Acme\r\n"
+        "TITLE:\r\nTITLE:CTO\r\nTITLE:CEO\r\n"
+        "BDAY:--0425\r\nBDAY:19900425\r\nBDAY:2000-01-01\r\n"
+        "X-SOCIALPROFILE;TYPE=twitter:https://x.example/ann\r\n"
+        "IMPP:x-apple:ann.lee\r\n"
+        "URL;TYPE=HOME:ann.example\r\n"
+        "EMAIL;TYPE=OTHER:ann@x.example\r\n"
+        "END:VCARD\r\n"
+    )
+    assert list(draft.items()) == [
+        ("comment", "First note"),
+        ("honorific", "Dr"),
+        ("first_name", "Ann"),
+        ("last_name", "Other"),
+        ("company_title", "Sales"),
+        ("position", "CTO"),
+        ("birthdate", "1990-04-25"),
+        ("phones", [{"value": "+33 6 12 34 56 78", "value_type": "MOBILE"}]),
+        ("emails", [{"value": "ann@x.example"}]),
+        ("websites", [{"value": "ann.example", "value_type": "HOME"}]),
+        ("messengers", [{"value": "ann.lee", "value_type": "OTHER"}]),
+    ]
+
+
+def test_the_formatted_name_counts_only_when_n_gives_no_first_or_last_name():
+    draft = _one("BEGIN:VCARD\r\nVERSION:3.0\r\nN:;;;Dr;\r\nFN:Prof Ann Lee\r\nEND:VCARD\r\n")
+    assert list(draft.items()) == [
+        ("honorific", "Dr"),
+        ("first_name", "Ann"),
+        ("last_name", "Lee"),
+    ]

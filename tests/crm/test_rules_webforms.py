@@ -99,6 +99,68 @@ def test_bad_fields_say_what_is_wrong(spec, message):
     assert message in str(err.value)
 
 
+@pytest.mark.parametrize(
+    ("spec", "message"),
+    [
+        ({"name": "x", "type": "text", "label": "X", "maps_to": 3}, "maps_to must be a contact"),
+        ({"name": "x", "type": "select", "label": "X", "options": ["a", " "]}, "non-empty texts"),
+        ({"name": "x", "type": "select", "label": "X", "options": ["a", 1]}, "non-empty texts"),
+        ({"name": "x", "type": "select", "label": "X", "options": "a"}, "needs a list"),
+        (
+            {"name": "x", "type": "select", "label": "X", "options": [str(n) for n in range(101)]},
+            "has more than 100 options",
+        ),
+        ({"name": "x", "type": "text", "label": "X", "placeholder": 3}, "placeholder must map"),
+        ({"name": "x", "type": "text", "label": {"en": "x" * 201}}, "label (en) is longer"),
+    ],
+)
+def test_more_bad_fields_say_what_is_wrong(spec, message):
+    with pytest.raises(FieldError) as err:
+        check_field(spec)
+    assert message in str(err.value)
+
+
+def test_a_field_reports_its_first_problem_in_a_fixed_order():
+    spec = {
+        "name": "Bad",
+        "type": "password",
+        "label": None,
+        "required": "perhaps",
+        "maps_to": "salary",
+        "options": ["a"],
+    }
+    messages = []
+    for fixed in ({}, {"name": "x"}, {"type": "text"}, {"label": "X"}, {"required": True}):
+        spec.update(fixed)
+        with pytest.raises(FieldError) as err:
+            check_field(spec)
+        messages.append(str(err.value))
+    spec["maps_to"] = "name"
+    with pytest.raises(FieldError) as err:
+        check_field(spec)
+    messages.append(str(err.value))
+    assert messages == [
+        "name must be 1 to 32 lower-case letters, digits or _, like 'phone'",
+        "type must be one of text, textarea, email, tel, url, number, date, select, checkbox",
+        "label is required",
+        "required must be yes or no",
+        "maps_to must be one of name, first_name, last_name, honorific, phone, email, website,"
+        " telegram, company, position, message, birthdate or custom.<code>",
+        "only a select has options",
+    ]
+
+
+def test_a_checked_field_passes_again_and_feeds_custom_fields():
+    checked = check_field(
+        {"name": "budget", "type": "number", "label": "Budget", "maps_to": "custom.budget"}
+    )
+    assert check_field(checked) == checked
+    assert checked.maps_to == "custom.budget" and checked.options == []
+    assert check_field({"name": "x", "label": "X", "maps_to": ""}) == FormField(
+        "x", "text", {"en": "X"}
+    )
+
+
 def test_a_form_needs_a_name_field_and_unique_names_and_targets():
     phone = {"name": "phone", "type": "tel", "label": "Phone", "maps_to": "phone"}
     assert check_fields([phone])[1] == {
@@ -193,6 +255,53 @@ def test_a_definition_is_checked_as_a_whole():
     assert check_definition({"api_key": ""}, creating=False) == ({"api_key_hash": None}, {})
 
 
+def test_a_definition_reports_errors_in_a_fixed_order():
+    _, errors = check_definition(
+        {
+            "fields": "x",
+            "api_key": "short",
+            "is_active": "maybe",
+            "allowed_origins": "ftp://x",
+            "redirect_url": "javascript:alert(1)",
+            "consent_required": "?",
+            "responsible_queue": "a",
+            "dedup_policy": "x",
+            "scheme": "x",
+            "title": "",
+            "slug": "Bad",
+            "colour": "red",
+        },
+        creating=True,
+    )
+    assert list(errors.items()) == [
+        ("colour", "is not a form setting"),
+        ("slug", "must be 1 to 64 lower-case letters, digits or hyphens, like 'contact'"),
+        ("scheme", "must be one of contact, deal, quote"),
+        ("dedup_policy", "must be one of allow, merge, replace"),
+        ("responsible_queue", "must be a list of staff ids"),
+        ("consent_required", "must be yes or no"),
+        (
+            "redirect_url",
+            "must be an http:// or https:// address such as https://example.com/thanks",
+        ),
+        ("allowed_origins", "'ftp://x' must be scheme://host[:port], such as https://example.com"),
+        ("is_active", "must be yes or no"),
+        ("api_key", "must be 20 to 200 characters without spaces (a random string)"),
+        ("fields", "must be a non-empty list of fields"),
+        ("title", "is required"),
+    ]
+    values, errors = check_definition({"title": "T", "consent_text": " I agree "}, creating=False)
+    assert (values, errors) == ({"title": "T", "consent_text": "I agree"}, {})
+    assert check_definition({}, creating=False) == ({}, {})
+    assert check_definition({"title": None}, creating=False) == (
+        {"title": None},
+        {"title": "is required"},
+    )
+    assert check_definition({"title": "x" * 201}, creating=False)[1] == {
+        "title": "is longer than 200 characters"
+    }
+
+
 def test_consent_required_needs_a_text():
     assert check_consistency({"consent_required": True, "consent_text": None})
     assert check_consistency({"consent_required": False, "consent_text": None}) == {}
@@ -273,6 +382,75 @@ def test_every_problem_is_reported_at_once():
     assert errors["consent"] == "must be accepted"
 
 
+def test_a_text_input_is_checked_by_what_it_feeds():
+    fields = [
+        field("name", maps_to="name"),
+        field("mail", maps_to="email"),
+        field("tel", maps_to="phone"),
+        field("site", maps_to="website"),
+        field("born", maps_to="birthdate"),
+        field("size", "select", maps_to="custom.size", options=["Small", "Large"]),
+        field("qty", "number"),
+        field("agree", "checkbox"),
+        field("note", "textarea"),
+    ]
+    answers, errors = read_answers(
+        fields,
+        {
+            "name": 7,
+            "mail": "j@x.fr",
+            "tel": "+33 6 12 34 56 78",
+            "site": "x.example",
+            "born": "25/04/1990",
+            "size": " small ",
+            "qty": 12,
+            "agree": 0,
+            "note": "  a  ",
+        },
+        consent_required=False,
+        region=None,
+    )
+    assert errors == {}
+    assert answers == {
+        "name": "7",
+        "mail": "j@x.fr",
+        "tel": "+33 6 12 34 56 78",
+        "site": "x.example",
+        "born": "1990-04-25",
+        "size": "Small",
+        "qty": "12",
+        "agree": False,
+        "note": "a",
+    }
+    _, errors = read_answers(
+        fields,
+        {
+            "name": {"first": "J"},
+            "mail": "j@",
+            "tel": "12",
+            "site": "mailto:j@x.fr",
+            "born": "soon",
+            "size": "Huge",
+            "qty": True,
+            "agree": "perhaps",
+            "note": ["a", "b"],
+        },
+        consent_required=False,
+        region="FR",
+    )
+    assert errors == {
+        "name": "must be text",
+        "mail": "There must be something after the @-sign.",
+        "tel": "is not a valid phone number",
+        "site": "must be a web address such as https://example.com",
+        "born": "must be a date such as 1990-04-25 or 25/04/1990",
+        "size": "must be one of the options",
+        "qty": "must be text",
+        "agree": "must be yes or no",
+        "note": "must be one value",
+    }
+
+
 def test_a_phone_without_a_default_region_needs_a_country_code():
     payload = {"name": "J", "phone": "0612345678", "agree": "on"}
     _, errors = read_answers(FIELDS, payload, consent_required=False, region=None)
@@ -323,6 +501,47 @@ def test_answers_map_to_a_contact_draft():
     assert draft.field_of("custom.budget") == "budget"
     assert draft.field_of("companies") == "org"
     assert draft.field_of("source_id") == "source_id"
+
+
+def test_answers_feed_the_contact_fields_of_the_same_name():
+    fields = [
+        field("first", maps_to="first_name"),
+        field("last", maps_to="last_name"),
+        field("title", maps_to="honorific"),
+        field("job", maps_to="position"),
+        field("born", "date", maps_to="birthdate"),
+        field("site", "url", maps_to="website"),
+        field("skipped", maps_to="company"),
+        field("how"),
+    ]
+    answers = {
+        "first": "Ann",
+        "last": "Lee",
+        "title": "Ms",
+        "job": "CTO",
+        "born": "1990-04-25",
+        "site": "lee.example",
+        "how": "search",
+    }
+    draft = draft_from_answers(fields, answers, region=None, language="en")
+    assert draft.data == {
+        "first_name": "Ann",
+        "last_name": "Lee",
+        "honorific": "Ms",
+        "position": "CTO",
+        "birthdate": "1990-04-25",
+        "websites": [{"value": "lee.example", "value_type": "WORK"}],
+    }
+    assert draft.extras == [("How", "search")]
+    assert draft.message == "How: search"
+    assert draft.origin == {
+        "first_name": "first",
+        "last_name": "last",
+        "honorific": "title",
+        "position": "job",
+        "birthdate": "born",
+        "websites": "site",
+    }
 
 
 def test_no_message_and_no_extras_give_no_comment():

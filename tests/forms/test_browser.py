@@ -55,8 +55,7 @@ async def page(browser: Browser) -> AsyncIterator[Page]:
 @pytest_asyncio.fixture
 async def carnet(make_client):
     """Carnet's web app on a real port, with a one-second minimum fill time."""
-    client = await make_client(min_fill_seconds=FILL_SECONDS)
-    return client
+    return await make_client(min_fill_seconds=FILL_SECONDS)
 
 
 @pytest_asyncio.fixture

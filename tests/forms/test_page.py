@@ -5,7 +5,10 @@ import time
 
 import pytest
 
+from crm.rules.webforms import FormField, check_field
+from crm.webforms import PublicForm
 from forms.embed import safe_redirect
+from forms.page import explain_errors
 from forms.spam import Signer
 from tests.forms.conftest import CONTACT, SECRET, make_form
 
@@ -166,3 +169,74 @@ async def test_texts_an_administrator_wrote_are_shown_as_written_in_every_langua
     )
     english = await page_of(client, **{"Accept-Language": "en"})
     assert "<h1>Écrivez-nous</h1>" in english and "OK pour moi." in english
+
+
+class _KeyTranslator:
+    """Says which message key the page picks, instead of its text."""
+
+    language = "en"
+
+    def plain(self, key: str, **values: str) -> str:
+        return key
+
+
+def test_each_core_message_is_explained_by_its_own_message_key():
+    def spec(name: str, kind: str = "text", maps_to: str | None = None) -> FormField:
+        options = ["a"] if kind == "select" else []
+        raw = {"name": name, "type": kind, "label": name, "maps_to": maps_to}
+        return check_field({**raw, "options": options})
+
+    form = PublicForm(
+        id=1,
+        slug="f",
+        title="F",
+        fields=[
+            spec("name", maps_to="name"),
+            spec("tel", "tel"),
+            spec("mobile", maps_to="phone"),
+            spec("mail", "email"),
+            spec("work", maps_to="email"),
+            spec("site", "url"),
+            spec("home", maps_to="website"),
+            spec("day", "date"),
+            spec("qty", "number"),
+            spec("size", "select"),
+            spec("agree", "checkbox"),
+        ],
+        scheme="contact",
+        consent_text="I agree",
+        consent_required=True,
+        success_text=None,
+        redirect_url=None,
+        allowed_origins=[],
+        has_api_key=False,
+    )
+    cases = [
+        ("consent", "must be accepted", "page-error-consent"),
+        ("consent", "is required", "page-error-required"),
+        ("name", "must be accepted", "page-error-other"),
+        ("name", "is required", "page-error-required"),
+        ("tel", "is empty", "page-error-required"),
+        ("agree", "must be checked", "page-error-checked"),
+        ("size", "must be one of the options", "page-error-option"),
+        ("size", "must be one of a, b", "page-error-other"),
+        ("mail", "must be one value", "page-error-one-value"),
+        ("tel", "is longer than 255 characters", "page-error-too-long"),
+        ("name", "needs a country code such as +33", "page-error-phone-country"),
+        ("tel", "must be text", "page-error-phone"),
+        ("mobile", "is not a valid phone number", "page-error-phone"),
+        ("mail", "must be a date such as", "page-error-email"),
+        ("work", "The domain name x is not valid.", "page-error-email"),
+        ("site", "must be a number such as 12.50", "page-error-url"),
+        ("home", "must be a web address", "page-error-url"),
+        ("day", "must be a date such as 1990-04-25", "page-error-date"),
+        ("name", "must be a date such as 1990-04-25", "page-error-date"),
+        ("qty", "must be a number such as 12.50", "page-error-number"),
+        ("qty", "must be a whole number", "page-error-number"),
+        ("qty", "is too large", "page-error-other"),
+        ("name", "must be text", "page-error-other"),
+    ]
+    for name, message, key in cases:
+        explained = explain_errors(form, {name: message}, _KeyTranslator())  # type: ignore[arg-type]
+        assert explained == {name: key}, (name, message)
+    assert explain_errors(form, {"other": "x"}, _KeyTranslator()) == {"other": "x"}  # type: ignore[arg-type]
