@@ -8,6 +8,7 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 from bot import keyboards, render
 from bot.callbacks import CardAction, CardButton
 from bot.messages import edit_or_send, query_message
+from bot.ui import SHORT_WIDTH
 from crm import contacts, customfields, merge
 from crm.actors import Actor
 from crm.contacts import ContactCard
@@ -110,7 +111,7 @@ async def on_duplicates(
     for m in matches:
         if not m.readable:
             continue
-        name = render.shorten(m.display_name, 30)
+        name = render.shorten(m.display_name, SHORT_WIDTH)
         kb.button(
             text=t.plain("btn-open-named", name=name),
             callback_data=CardAction(action=CardButton.OPEN, id=m.contact_id),

@@ -30,6 +30,7 @@ from bot import render
 from bot.callbacks import CardAction, CardButton
 from bot.handlers.card import edit_or_send, send_card
 from bot.messages import query_message
+from bot.ui import LINE_WIDTH, SHORT_WIDTH
 from crm import catalog, customfields, intake
 from crm.actors import Actor
 from crm.duplicates import DuplicateMatch
@@ -43,8 +44,9 @@ if TYPE_CHECKING:  # the core returns these; adapters never query models
 
 KEY = "new"  # this feature's part of the conversation state: JSON only (it may live in Redis)
 TEXT_LIMIT = 1000  # a one-line contact longer than this is no contact
-BUTTON_NAME = 30  # characters of a contact's name on a button
 LIST_LIMIT = 10  # created contacts and invalid cards listed after a file, the rest counted
+SUMMARY_WIDTH = 300  # an answer on the summary before Save: a long comment shows its start
+FILE_NAME_WIDTH = 60  # a .vcf file's name in the first line of what became of it
 VCARD_NAMES = (".vcf", ".vcard")
 VCARD_TYPES = {"text/vcard", "text/x-vcard", "text/directory"}
 
@@ -141,7 +143,7 @@ def draft_title(draft: Draft) -> str:
         if name:
             break
         name = next(iter(_values(draft.get(key) or [])), "")
-    return render.shorten(name or "?", 80)
+    return render.shorten(name or "?", render.TITLE_WIDTH)
 
 
 async def _draft_lines(t: Translator, draft: Draft, order: Sequence[str]) -> list[str]:
@@ -171,7 +173,7 @@ async def _draft_lines(t: Translator, draft: Draft, order: Sequence[str]) -> lis
             ]
             shown = ", ".join(_values(items))
         label = render.field_label(t, name, definitions)
-        lines.append(f"{label}: {escape(render.shorten(shown, 300))}")
+        lines.append(f"{label}: {escape(render.shorten(shown, SUMMARY_WIDTH))}")
     return lines
 
 
@@ -205,7 +207,7 @@ async def _hold(
     for match in matches:
         if not match.readable:
             continue  # the actor only learns that it exists
-        name = render.shorten(match.display_name, BUTTON_NAME)
+        name = render.shorten(match.display_name, SHORT_WIDTH)
         kb.row(
             InlineKeyboardButton(
                 text=t.plain("new-btn-open", name=name),
@@ -410,14 +412,14 @@ async def _batch_summary(t: Translator, file_name: str, batch: intake.DraftBatch
     lines = [
         t(
             "new-vcard-summary",
-            file=render.shorten(file_name, 60),
+            file=render.shorten(file_name, FILE_NAME_WIDTH),
             created=len(batch.created),
             duplicates=len(batch.duplicates),
             invalid=len(batch.invalid),
         )
     ]
     for card in batch.created[:LIST_LIMIT]:
-        name = render.shorten(render.card_title(card.contact), 60)
+        name = render.shorten(render.card_title(card.contact), LINE_WIDTH)
         lines.append(t("new-vcard-created-line", name=name, id=str(card.id)))
     if len(batch.created) > LIST_LIMIT:
         lines.append(t("new-vcard-more", count=len(batch.created) - LIST_LIMIT))

@@ -13,6 +13,7 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 from bot import render
 from bot.callbacks import CardAction, CardButton
 from bot.handlers.edit.common import error_text, forget
+from bot.ui import ANSWER_WIDTH
 from crm import customfields
 from crm.errors import CrmError, StaleEditError, ValidationError
 from crm.i18n import Translator
@@ -58,7 +59,7 @@ async def _reply(
     if isinstance(event, CallbackQuery):
         # The handler may have answered the query already; a second answer is refused.
         with contextlib.suppress(TelegramBadRequest):
-            await event.answer(render.shorten(short, 190))
+            await event.answer(render.shorten(short, ANSWER_WIDTH))
         if isinstance(event.message, Message):
             await event.message.answer(text, reply_markup=markup)
     elif isinstance(event, Message):
