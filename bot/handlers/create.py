@@ -18,7 +18,6 @@ from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import (
     CallbackQuery,
     Document,
-    InlineKeyboardButton,
     InlineKeyboardMarkup,
     Message,
     MessageOriginHiddenUser,
@@ -30,7 +29,7 @@ from bot import render
 from bot.callbacks import CardAction, CardButton
 from bot.handlers.card import edit_or_send, send_card
 from bot.messages import query_message
-from bot.ui import LINE_WIDTH, SHORT_WIDTH
+from bot.ui import LINE_WIDTH, SHORT_WIDTH, button
 from crm import catalog, customfields, intake
 from crm.actors import Actor
 from crm.duplicates import DuplicateMatch
@@ -209,32 +208,24 @@ async def _hold(
             continue  # the actor only learns that it exists
         name = render.shorten(match.display_name, SHORT_WIDTH)
         kb.row(
-            InlineKeyboardButton(
-                text=t.plain("new-btn-open", name=name),
-                callback_data=CardAction(action=CardButton.OPEN, id=match.contact_id).pack(),
+            button(
+                t.plain("new-btn-open", name=name),
+                CardAction(action=CardButton.OPEN, id=match.contact_id),
             ),
-            InlineKeyboardButton(
-                text=t.plain("new-btn-merge", name=name),
-                callback_data=NewAction(
-                    action=NewButton.MERGE, serial=serial, id=match.contact_id
-                ).pack(),
+            button(
+                t.plain("new-btn-merge", name=name),
+                NewAction(action=NewButton.MERGE, serial=serial, id=match.contact_id),
             ),
         )
     kb.row(
-        InlineKeyboardButton(
-            text=t.plain("new-btn-create"),
-            callback_data=NewAction(action=NewButton.CREATE_ANYWAY, serial=serial).pack(),
-        ),
-        InlineKeyboardButton(
-            text=t.plain("new-btn-drop"),
-            callback_data=NewAction(action=NewButton.DROP, serial=serial).pack(),
-        ),
+        button(t.plain("new-btn-create"), NewAction(action=NewButton.CREATE_ANYWAY, serial=serial)),
+        button(t.plain("new-btn-drop"), NewAction(action=NewButton.DROP, serial=serial)),
     )
     if len(queue) > 1:
         kb.row(
-            InlineKeyboardButton(
-                text=t.plain("new-btn-drop-all", count=len(queue)),
-                callback_data=NewAction(action=NewButton.DROP_ALL, serial=serial).pack(),
+            button(
+                t.plain("new-btn-drop-all", count=len(queue)),
+                NewAction(action=NewButton.DROP_ALL, serial=serial),
             )
         )
     await target.answer("\n".join(blocks), reply_markup=kb.as_markup())
@@ -486,9 +477,9 @@ async def _ask(
     hint = _hint(t, question)
     kb = InlineKeyboardBuilder()
     choices = [
-        InlineKeyboardButton(
-            text=t.plain(choice.label) if question.kind == "boolean" else choice.label[:60],
-            callback_data=NewAction(action=NewButton.CHOOSE, serial=serial, id=choice.id).pack(),
+        button(
+            t.plain(choice.label) if question.kind == "boolean" else choice.label,
+            NewAction(action=NewButton.CHOOSE, serial=serial, id=choice.id),
         )
         for choice in question.choices[:80]  # Telegram allows 100 buttons
     ]
@@ -496,18 +487,8 @@ async def _ask(
         kb.row(*choices[start : start + 2])
     row = []
     if not intake.must_answer(question, form["draft"], names[: form["i"]]):
-        row.append(
-            InlineKeyboardButton(
-                text=t.plain("new-btn-skip"),
-                callback_data=NewAction(action=NewButton.SKIP, serial=serial).pack(),
-            )
-        )
-    row.append(
-        InlineKeyboardButton(
-            text=t.plain("new-btn-cancel"),
-            callback_data=NewAction(action=NewButton.CANCEL, serial=serial).pack(),
-        )
-    )
+        row.append(button(t.plain("new-btn-skip"), NewAction(action=NewButton.SKIP, serial=serial)))
+    row.append(button(t.plain("new-btn-cancel"), NewAction(action=NewButton.CANCEL, serial=serial)))
     kb.row(*row)
     await target.answer(f"{text}\n{hint}" if hint else text, reply_markup=kb.as_markup())
 
@@ -522,13 +503,9 @@ async def _summary(target: Message, t: Translator, state: FSMContext, new: dict[
     markup = InlineKeyboardMarkup(
         inline_keyboard=[
             [
-                InlineKeyboardButton(
-                    text=t.plain("new-btn-save"),
-                    callback_data=NewAction(action=NewButton.SAVE, serial=serial).pack(),
-                ),
-                InlineKeyboardButton(
-                    text=t.plain("new-btn-cancel"),
-                    callback_data=NewAction(action=NewButton.CANCEL, serial=serial).pack(),
+                button(t.plain("new-btn-save"), NewAction(action=NewButton.SAVE, serial=serial)),
+                button(
+                    t.plain("new-btn-cancel"), NewAction(action=NewButton.CANCEL, serial=serial)
                 ),
             ]
         ]
