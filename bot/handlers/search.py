@@ -19,7 +19,7 @@ from bot import keyboards, render
 from bot.callbacks import CardAction, CardButton, FilterAction, FilterButton, ListAction
 from bot.handlers.card import edit_or_send
 from bot.messages import query_message
-from bot.ui import QUERY_WIDTH, SHORT_WIDTH
+from bot.ui import QUERY_WIDTH, SHORT_WIDTH, button
 from crm import catalog, contacts, search, staff
 from crm.actors import Actor
 from crm.i18n import Translator
@@ -124,7 +124,7 @@ async def on_filter_menu(
     kb = InlineKeyboardBuilder()
 
     def add(key: str, action: FilterButton, item_id: int = 0, **args: Any) -> None:
-        kb.button(text=t.plain(key, **args), callback_data=FilterAction(action=action, id=item_id))
+        kb.add(button(t.plain(key, **args), FilterAction(action=action, id=item_id)))
 
     add("filter-my", FilterButton.MY)
     add("filter-all", FilterButton.ALL)
@@ -174,9 +174,11 @@ async def on_filter(
 async def on_filter_responsible(query: CallbackQuery, actor: Actor, t: Translator) -> None:
     kb = InlineKeyboardBuilder()
     for member in (await staff.list_staff(actor))[:90]:
-        kb.button(
-            text=render.shorten(member.name, MENU_NAME_WIDTH),
-            callback_data=FilterAction(action=FilterButton.RESPONSIBLE, id=member.id),
+        kb.add(
+            button(
+                render.shorten(member.name, MENU_NAME_WIDTH),
+                FilterAction(action=FilterButton.RESPONSIBLE, id=member.id),
+            )
         )
     kb.adjust(2)
     await query.answer()
@@ -205,9 +207,11 @@ async def on_recycle_bin(query: CallbackQuery, actor: Actor, t: Translator) -> N
     for contact in deleted:
         name = render.shorten(render.card_title(contact), MENU_NAME_WIDTH)
         lines.append(t("bin-line", name=name, id=str(contact.id), when=contact.deleted_at))
-        kb.button(
-            text=t.plain("btn-restore-named", name=name),
-            callback_data=CardAction(action=CardButton.RESTORE, id=contact.id),
+        kb.add(
+            button(
+                t.plain("btn-restore-named", name=name),
+                CardAction(action=CardButton.RESTORE, id=contact.id),
+            )
         )
     kb.adjust(1)
     if not deleted:

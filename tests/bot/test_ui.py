@@ -79,3 +79,24 @@ def test_no_module_in_bot_but_ui_names_a_button_width():
         if isinstance(target, ast.Name) and "BUTTON" in target.id
     ]
     assert others == []
+
+
+def test_no_module_in_bot_but_ui_makes_an_inline_button_itself():
+    """Every label goes through ui.button, so none escapes BUTTON_WIDTH."""
+    makers = [
+        f"{path.relative_to(BOT_DIR.parent)}:{node.lineno}"
+        for path in sorted(BOT_DIR.rglob("*.py"))
+        if path != BOT_DIR / "ui.py"
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+        if isinstance(node, ast.Call)
+        and (
+            (isinstance(node.func, ast.Name) and node.func.id == "InlineKeyboardButton")
+            # InlineKeyboardBuilder.button(text=..., callback_data=...); ui.button is the helper
+            or (
+                isinstance(node.func, ast.Attribute)
+                and node.func.attr == "button"
+                and not (isinstance(node.func.value, ast.Name) and node.func.value.id == "ui")
+            )
+        )
+    ]
+    assert makers == []

@@ -264,9 +264,11 @@ async def on_channel_add(
     await state.set_state(EditForm.channel_value)
     await state.update_data(edit={"id": card.id, "v": card.version, "f": field.key})
     kb = InlineKeyboardBuilder()
-    kb.button(
-        text=t.plain("edit-btn-cancel"),
-        callback_data=EditAction(action=EditButton.CANCEL, id=card.id, version=card.version),
+    kb.add(
+        button(
+            t.plain("edit-btn-cancel"),
+            EditAction(action=EditButton.CANCEL, id=card.id, version=card.version),
+        )
     )
     await query.answer()
     await edit_or_send(
@@ -341,9 +343,11 @@ async def on_added_type(
     except ValidationError as exc:
         await state.set_state(EditForm.channel_value)
         kb = InlineKeyboardBuilder()
-        kb.button(
-            text=t.plain("edit-btn-cancel"),
-            callback_data=EditAction(action=EditButton.CANCEL, id=contact_id, version=version),
+        kb.add(
+            button(
+                t.plain("edit-btn-cancel"),
+                EditAction(action=EditButton.CANCEL, id=contact_id, version=version),
+            )
         )
         again = t("edit-channel-ask", field=Markup(label_html(t, field, definitions)))
         await query.answer()
