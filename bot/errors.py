@@ -9,6 +9,7 @@ from aiogram.types import ErrorEvent, Message
 
 from bot import render
 from bot.messages import OldMessageError
+from bot.ui import ANSWER_WIDTH
 from crm import customfields, staff
 from crm.errors import CrmError, ValidationError
 from crm.i18n import Catalogue, Translator
@@ -62,7 +63,7 @@ async def on_error(event: ErrorEvent, catalogue: Catalogue, **_: Any) -> bool:
                 await query.message.answer(text)
             # The handler may have answered the query already; a second answer is refused.
             with contextlib.suppress(TelegramBadRequest):
-                await query.answer(render.shorten(t.plain("error-short"), 190))
+                await query.answer(render.shorten(t.plain("error-short"), ANSWER_WIDTH))
         elif update.message is not None:
             await update.message.answer(text)
         elif update.inline_query is not None:

@@ -4,20 +4,13 @@ Built as plain lists rather than with InlineKeyboardBuilder, whose `as_markup()`
 every button: on the search path that copy cost more than the search itself.
 """
 
-from aiogram.filters.callback_data import CallbackData
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.callbacks import CardAction, CardButton, FilterAction, FilterButton, ListAction
-from bot.render import shorten
+from bot.ui import button
 from crm.contacts import ContactCard
 from crm.i18n import Translator
 from crm.search import SearchPage
-
-BUTTON_TEXT_LIMIT = 60  # longer button labels are cut by Telegram clients anyway
-
-
-def button(text: str, data: CallbackData) -> InlineKeyboardButton:
-    return InlineKeyboardButton(text=text, callback_data=data.pack())
 
 
 def results(
@@ -25,12 +18,7 @@ def results(
 ) -> InlineKeyboardMarkup:
     """One button per contact, then paging and the filter menu."""
     rows = [
-        [
-            button(
-                shorten(f"{first_index + i}. {row.name}", BUTTON_TEXT_LIMIT),
-                CardAction(action=CardButton.OPEN, id=row.id),
-            )
-        ]
+        [button(f"{first_index + i}. {row.name}", CardAction(action=CardButton.OPEN, id=row.id))]
         for i, row in enumerate(page.items)
     ]
     nav = []

@@ -38,7 +38,8 @@ from aiogram.filters.callback_data import CallbackData
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.callbacks import CardAction, CardButton, LeadAction, LeadButton
-from bot.render import shorten, visible_length
+from bot.render import visible_length
+from bot.ui import button
 from crm import outbox
 from crm.db import utcnow, valid_id
 from crm.i18n import Catalogue, Translator, escape
@@ -64,7 +65,6 @@ CHAT_RATE = 1.0
 CHAT_BURST = 3.0
 ROW_LIMIT = 8  # buttons in one keyboard row
 ERROR_PAUSE_LIMIT = 60.0  # seconds between rounds that keep failing
-BUTTON_TEXT_LIMIT = 60
 SEPARATOR = "\n\n"
 # Payload buttons: the action, its default label, and the callback data it becomes.
 _ACTIONS: dict[str, tuple[str, Callable[[int], CallbackData]]] = {
@@ -313,11 +313,11 @@ class OutboxSender:
         for row in rows if isinstance(rows, list) else []:
             buttons = []
             for spec in row if isinstance(row, list) else []:
-                button = _button(t, spec, prefix)
-                if button is None:
+                made = _payload_button(t, spec, prefix)
+                if made is None:
                     log.warning("outbox #%s: button %r left out", message.id, spec)
                 else:
-                    buttons.append(button)
+                    buttons.append(made)
             keyboard += [buttons[i : i + ROW_LIMIT] for i in range(0, len(buttons), ROW_LIMIT)]
         return keyboard
 
@@ -474,7 +474,7 @@ async def _sleep(stop: asyncio.Event | None, seconds: float) -> bool:
     return stop.is_set()
 
 
-def _button(t: Translator, spec: Any, prefix: str) -> InlineKeyboardButton | None:
+def _payload_button(t: Translator, spec: Any, prefix: str) -> InlineKeyboardButton | None:
     """A payload button as an inline button, or None if it is not one we can make."""
     if not isinstance(spec, dict) or spec.get("action") not in _ACTIONS:
         return None
@@ -483,8 +483,7 @@ def _button(t: Translator, spec: Any, prefix: str) -> InlineKeyboardButton | Non
         return None
     label_key, data = _ACTIONS[spec["action"]]
     label = spec.get("text") if isinstance(spec.get("text"), str) and spec["text"].strip() else None
-    text = shorten(prefix + (label or t.plain(label_key)), BUTTON_TEXT_LIMIT)
-    return InlineKeyboardButton(text=text, callback_data=data(contact_id).pack())
+    return button(prefix + (label or t.plain(label_key)), data(contact_id))
 
 
 def _markup(rows: list[list[InlineKeyboardButton]]) -> InlineKeyboardMarkup | None:

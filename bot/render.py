@@ -29,7 +29,7 @@ LABEL_LIMIT = 60  # a custom field's label may be 200 characters
 # Widths of one-line parts of a message, in characters: a list row or a card line stays on one
 # line of a phone screen; titles are 255 characters in the core, names 200, details unbounded.
 ROW_WIDTH = 60  # a search row's name, phone, e-mail and company; who made a history entry
-TITLE_WIDTH = 80  # a company title on the card, a duplicate's name
+TITLE_WIDTH = 80  # a company or deal title on a card or link-menu line; a duplicate's name
 CHANNEL_WIDTH = 120  # a phone, e-mail, website or messenger value on the card
 ITEM_WIDTH = 100  # a deal, quote or activity in a dependency list
 DETAIL_WIDTH = 150  # the before/after text of a history entry

@@ -14,7 +14,9 @@ T = TypeVar("T")
 Screen = tuple[str, InlineKeyboardMarkup]  # a message's text (HTML) and its buttons
 
 # Widths (characters) that text is cut to before it is escaped.
-BUTTON_WIDTH = 60  # a button label: Telegram clients cut longer labels anyway
+BUTTON_WIDTH = 60  # a button label, on every screen: Telegram clients cut longer labels anyway
+ANSWER_WIDTH = 190  # a callback query's answer (toast or alert): Telegram refuses over 200
+QUERY_WIDTH = 60  # a search query quoted back in the heading of what it found
 SHORT_WIDTH = 30  # a name sharing a button or a line with other words
 LINE_WIDTH = 60  # a name on one line of a list (20 lines per page stay far below 4096)
 NAME_WIDTH = 100  # a name quoted in a sentence (a title, a question, a notice)
@@ -23,17 +25,18 @@ JOINED_WIDTH = 600  # a comma-joined list of names (roles, options) on one scree
 
 # Layout of lists of buttons.
 PAGE_SIZE = 20  # items per page: 20 buttons and 20 short lines stay far below the limits
-ROW_WIDTH = 2  # Telegram allows 8 buttons a row; names need room
+GRID_COLUMNS = 2  # buttons a row in a grid: Telegram allows 8; names need room
 
 
 def button(text: str, data: CallbackData) -> InlineKeyboardButton:
-    """A button with a label cut to BUTTON_WIDTH and typed callback data."""
+    """A button with a label cut to BUTTON_WIDTH and typed callback data (shared by every
+    screen, the edit dialogs and the outbox's alerts)."""
     return InlineKeyboardButton(text=shorten(text, BUTTON_WIDTH), callback_data=data.pack())
 
 
 def grid(buttons: Sequence[InlineKeyboardButton]) -> list[list[InlineKeyboardButton]]:
-    """Buttons in rows of ROW_WIDTH."""
-    return [list(buttons[i : i + ROW_WIDTH]) for i in range(0, len(buttons), ROW_WIDTH)]
+    """Buttons in rows of GRID_COLUMNS."""
+    return [list(buttons[i : i + GRID_COLUMNS]) for i in range(0, len(buttons), GRID_COLUMNS)]
 
 
 def page_of(items: Sequence[T], page: int) -> tuple[Sequence[T], int, int]:

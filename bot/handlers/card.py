@@ -8,6 +8,7 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 from bot import keyboards, render
 from bot.callbacks import CardAction, CardButton
 from bot.messages import edit_or_send, query_message
+from bot.ui import SHORT_WIDTH, button
 from crm import contacts, customfields, merge
 from crm.actors import Actor
 from crm.contacts import ContactCard
@@ -77,13 +78,16 @@ async def on_history(
     if page.has_more:
         nav.append(("btn-older", page.page + 1))
     for key, number in nav:
-        kb.button(
-            text=t.plain(key),
-            callback_data=CardAction(action=CardButton.HISTORY, id=callback_data.id, number=number),
+        kb.add(
+            button(
+                t.plain(key),
+                CardAction(action=CardButton.HISTORY, id=callback_data.id, number=number),
+            )
         )
-    kb.button(
-        text=t.plain("btn-back"),
-        callback_data=CardAction(action=CardButton.OPEN, id=callback_data.id, number=1),
+    kb.add(
+        button(
+            t.plain("btn-back"), CardAction(action=CardButton.OPEN, id=callback_data.id, number=1)
+        )
     )
     kb.adjust(len(nav) or 1, 1)
     await query.answer()
@@ -110,20 +114,23 @@ async def on_duplicates(
     for m in matches:
         if not m.readable:
             continue
-        name = render.shorten(m.display_name, 30)
-        kb.button(
-            text=t.plain("btn-open-named", name=name),
-            callback_data=CardAction(action=CardButton.OPEN, id=m.contact_id),
+        name = render.shorten(m.display_name, SHORT_WIDTH)
+        kb.add(
+            button(
+                t.plain("btn-open-named", name=name),
+                CardAction(action=CardButton.OPEN, id=m.contact_id),
+            )
         )
-        kb.button(
-            text=t.plain("btn-merge-named", name=name),
-            callback_data=CardAction(
-                action=CardButton.MERGE, id=callback_data.id, number=m.contact_id
-            ),
+        kb.add(
+            button(
+                t.plain("btn-merge-named", name=name),
+                CardAction(action=CardButton.MERGE, id=callback_data.id, number=m.contact_id),
+            )
         )
-    kb.button(
-        text=t.plain("btn-back"),
-        callback_data=CardAction(action=CardButton.OPEN, id=callback_data.id, number=1),
+    kb.add(
+        button(
+            t.plain("btn-back"), CardAction(action=CardButton.OPEN, id=callback_data.id, number=1)
+        )
     )
     kb.adjust(*([2] * sum(m.readable for m in matches)), 1)
     text = (
@@ -140,14 +147,13 @@ async def on_merge(
     keep = await contacts.get_contact(actor, callback_data.id)
     other = await contacts.get_contact(actor, callback_data.number)
     kb = InlineKeyboardBuilder()
-    kb.button(
-        text=t.plain("btn-merge-confirm"),
-        callback_data=CardAction(action=CardButton.CONFIRM_MERGE, id=keep.id, number=other.id),
+    kb.add(
+        button(
+            t.plain("btn-merge-confirm"),
+            CardAction(action=CardButton.CONFIRM_MERGE, id=keep.id, number=other.id),
+        )
     )
-    kb.button(
-        text=t.plain("btn-back"),
-        callback_data=CardAction(action=CardButton.OPEN, id=keep.id, number=1),
-    )
+    kb.add(button(t.plain("btn-back"), CardAction(action=CardButton.OPEN, id=keep.id, number=1)))
     await query.answer()
     await edit_or_send(
         query_message(query),
@@ -170,9 +176,11 @@ async def on_merge_confirmed(
     card = await contacts.get_contact(actor, callback_data.id)
     await query.answer(t.plain("merge-done"))
     kb = InlineKeyboardBuilder()
-    kb.button(
-        text=t.plain("btn-unmerge"),
-        callback_data=CardAction(action=CardButton.UNMERGE, id=card.id, number=record.id),
+    kb.add(
+        button(
+            t.plain("btn-unmerge"),
+            CardAction(action=CardButton.UNMERGE, id=card.id, number=record.id),
+        )
     )
     await message.edit_text(t("merge-done-text", id=str(card.id)), reply_markup=kb.as_markup())
     await send_card(message, t, card, actor=actor)
@@ -195,14 +203,12 @@ async def on_delete(
 ) -> None:
     card = await contacts.get_contact(actor, callback_data.id)
     kb = InlineKeyboardBuilder()
-    kb.button(
-        text=t.plain("btn-delete-confirm"),
-        callback_data=CardAction(action=CardButton.CONFIRM_DELETE, id=card.id),
+    kb.add(
+        button(
+            t.plain("btn-delete-confirm"), CardAction(action=CardButton.CONFIRM_DELETE, id=card.id)
+        )
     )
-    kb.button(
-        text=t.plain("btn-keep"),
-        callback_data=CardAction(action=CardButton.OPEN, id=card.id, number=1),
-    )
+    kb.add(button(t.plain("btn-keep"), CardAction(action=CardButton.OPEN, id=card.id, number=1)))
     await query.answer()
     await edit_or_send(
         query_message(query),
@@ -217,9 +223,8 @@ async def on_delete_confirmed(
     message = query_message(query)
     await contacts.delete_contact(actor, callback_data.id)
     kb = InlineKeyboardBuilder()
-    kb.button(
-        text=t.plain("btn-restore"),
-        callback_data=CardAction(action=CardButton.RESTORE, id=callback_data.id),
+    kb.add(
+        button(t.plain("btn-restore"), CardAction(action=CardButton.RESTORE, id=callback_data.id))
     )
     await query.answer(t.plain("delete-done-short"))
     await message.edit_text(t("delete-done", id=str(callback_data.id)), reply_markup=kb.as_markup())

@@ -18,7 +18,6 @@ from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import (
     CallbackQuery,
     Document,
-    InlineKeyboardButton,
     InlineKeyboardMarkup,
     Message,
     MessageOriginHiddenUser,
@@ -30,6 +29,7 @@ from bot import render
 from bot.callbacks import CardAction, CardButton
 from bot.handlers.card import edit_or_send, send_card
 from bot.messages import query_message
+from bot.ui import LINE_WIDTH, SHORT_WIDTH, button
 from crm import catalog, customfields, intake
 from crm.actors import Actor
 from crm.duplicates import DuplicateMatch
@@ -43,8 +43,9 @@ if TYPE_CHECKING:  # the core returns these; adapters never query models
 
 KEY = "new"  # this feature's part of the conversation state: JSON only (it may live in Redis)
 TEXT_LIMIT = 1000  # a one-line contact longer than this is no contact
-BUTTON_NAME = 30  # characters of a contact's name on a button
 LIST_LIMIT = 10  # created contacts and invalid cards listed after a file, the rest counted
+SUMMARY_WIDTH = 300  # an answer on the summary before Save: a long comment shows its start
+FILE_NAME_WIDTH = 60  # a .vcf file's name in the first line of what became of it
 VCARD_NAMES = (".vcf", ".vcard")
 VCARD_TYPES = {"text/vcard", "text/x-vcard", "text/directory"}
 
@@ -141,7 +142,7 @@ def draft_title(draft: Draft) -> str:
         if name:
             break
         name = next(iter(_values(draft.get(key) or [])), "")
-    return render.shorten(name or "?", 80)
+    return render.shorten(name or "?", render.TITLE_WIDTH)
 
 
 async def _draft_lines(t: Translator, draft: Draft, order: Sequence[str]) -> list[str]:
@@ -171,7 +172,7 @@ async def _draft_lines(t: Translator, draft: Draft, order: Sequence[str]) -> lis
             ]
             shown = ", ".join(_values(items))
         label = render.field_label(t, name, definitions)
-        lines.append(f"{label}: {escape(render.shorten(shown, 300))}")
+        lines.append(f"{label}: {escape(render.shorten(shown, SUMMARY_WIDTH))}")
     return lines
 
 
@@ -205,34 +206,26 @@ async def _hold(
     for match in matches:
         if not match.readable:
             continue  # the actor only learns that it exists
-        name = render.shorten(match.display_name, BUTTON_NAME)
+        name = render.shorten(match.display_name, SHORT_WIDTH)
         kb.row(
-            InlineKeyboardButton(
-                text=t.plain("new-btn-open", name=name),
-                callback_data=CardAction(action=CardButton.OPEN, id=match.contact_id).pack(),
+            button(
+                t.plain("new-btn-open", name=name),
+                CardAction(action=CardButton.OPEN, id=match.contact_id),
             ),
-            InlineKeyboardButton(
-                text=t.plain("new-btn-merge", name=name),
-                callback_data=NewAction(
-                    action=NewButton.MERGE, serial=serial, id=match.contact_id
-                ).pack(),
+            button(
+                t.plain("new-btn-merge", name=name),
+                NewAction(action=NewButton.MERGE, serial=serial, id=match.contact_id),
             ),
         )
     kb.row(
-        InlineKeyboardButton(
-            text=t.plain("new-btn-create"),
-            callback_data=NewAction(action=NewButton.CREATE_ANYWAY, serial=serial).pack(),
-        ),
-        InlineKeyboardButton(
-            text=t.plain("new-btn-drop"),
-            callback_data=NewAction(action=NewButton.DROP, serial=serial).pack(),
-        ),
+        button(t.plain("new-btn-create"), NewAction(action=NewButton.CREATE_ANYWAY, serial=serial)),
+        button(t.plain("new-btn-drop"), NewAction(action=NewButton.DROP, serial=serial)),
     )
     if len(queue) > 1:
         kb.row(
-            InlineKeyboardButton(
-                text=t.plain("new-btn-drop-all", count=len(queue)),
-                callback_data=NewAction(action=NewButton.DROP_ALL, serial=serial).pack(),
+            button(
+                t.plain("new-btn-drop-all", count=len(queue)),
+                NewAction(action=NewButton.DROP_ALL, serial=serial),
             )
         )
     await target.answer("\n".join(blocks), reply_markup=kb.as_markup())
@@ -410,14 +403,14 @@ async def _batch_summary(t: Translator, file_name: str, batch: intake.DraftBatch
     lines = [
         t(
             "new-vcard-summary",
-            file=render.shorten(file_name, 60),
+            file=render.shorten(file_name, FILE_NAME_WIDTH),
             created=len(batch.created),
             duplicates=len(batch.duplicates),
             invalid=len(batch.invalid),
         )
     ]
     for card in batch.created[:LIST_LIMIT]:
-        name = render.shorten(render.card_title(card.contact), 60)
+        name = render.shorten(render.card_title(card.contact), LINE_WIDTH)
         lines.append(t("new-vcard-created-line", name=name, id=str(card.id)))
     if len(batch.created) > LIST_LIMIT:
         lines.append(t("new-vcard-more", count=len(batch.created) - LIST_LIMIT))
@@ -484,9 +477,9 @@ async def _ask(
     hint = _hint(t, question)
     kb = InlineKeyboardBuilder()
     choices = [
-        InlineKeyboardButton(
-            text=t.plain(choice.label) if question.kind == "boolean" else choice.label[:60],
-            callback_data=NewAction(action=NewButton.CHOOSE, serial=serial, id=choice.id).pack(),
+        button(
+            t.plain(choice.label) if question.kind == "boolean" else choice.label,
+            NewAction(action=NewButton.CHOOSE, serial=serial, id=choice.id),
         )
         for choice in question.choices[:80]  # Telegram allows 100 buttons
     ]
@@ -494,18 +487,8 @@ async def _ask(
         kb.row(*choices[start : start + 2])
     row = []
     if not intake.must_answer(question, form["draft"], names[: form["i"]]):
-        row.append(
-            InlineKeyboardButton(
-                text=t.plain("new-btn-skip"),
-                callback_data=NewAction(action=NewButton.SKIP, serial=serial).pack(),
-            )
-        )
-    row.append(
-        InlineKeyboardButton(
-            text=t.plain("new-btn-cancel"),
-            callback_data=NewAction(action=NewButton.CANCEL, serial=serial).pack(),
-        )
-    )
+        row.append(button(t.plain("new-btn-skip"), NewAction(action=NewButton.SKIP, serial=serial)))
+    row.append(button(t.plain("new-btn-cancel"), NewAction(action=NewButton.CANCEL, serial=serial)))
     kb.row(*row)
     await target.answer(f"{text}\n{hint}" if hint else text, reply_markup=kb.as_markup())
 
@@ -520,13 +503,9 @@ async def _summary(target: Message, t: Translator, state: FSMContext, new: dict[
     markup = InlineKeyboardMarkup(
         inline_keyboard=[
             [
-                InlineKeyboardButton(
-                    text=t.plain("new-btn-save"),
-                    callback_data=NewAction(action=NewButton.SAVE, serial=serial).pack(),
-                ),
-                InlineKeyboardButton(
-                    text=t.plain("new-btn-cancel"),
-                    callback_data=NewAction(action=NewButton.CANCEL, serial=serial).pack(),
+                button(t.plain("new-btn-save"), NewAction(action=NewButton.SAVE, serial=serial)),
+                button(
+                    t.plain("new-btn-cancel"), NewAction(action=NewButton.CANCEL, serial=serial)
                 ),
             ]
         ]

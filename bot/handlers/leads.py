@@ -12,6 +12,8 @@ from crm import leads
 from crm.actors import Actor
 from crm.i18n import Translator
 
+HOLDER_WIDTH = 60  # who has the lead, named in an alert (Telegram's answers allow 200 characters)
+
 
 async def on_take(
     query: CallbackQuery, callback_data: LeadAction, actor: Actor, t: Translator
@@ -21,7 +23,7 @@ async def on_take(
     if result.holder_id == actor.staff_id:
         await query.answer(t.plain("lead-yours"))
     elif result.holder_name:
-        name = shorten(result.holder_name, 60)
+        name = shorten(result.holder_name, HOLDER_WIDTH)
         await query.answer(t.plain("lead-taken-by", name=name), show_alert=True)
     else:
         await query.answer(t.plain("lead-taken"), show_alert=True)

@@ -19,6 +19,7 @@ from bot import keyboards, render
 from bot.callbacks import CardAction, CardButton, FilterAction, FilterButton, ListAction
 from bot.handlers.card import edit_or_send
 from bot.messages import query_message
+from bot.ui import QUERY_WIDTH, SHORT_WIDTH, button
 from crm import catalog, contacts, search, staff
 from crm.actors import Actor
 from crm.i18n import Translator
@@ -28,6 +29,9 @@ PAGE_SIZE = 8
 MENU_ITEMS = 40
 INLINE_PAGE = 20
 QUERY_LIMIT = 200  # longer texts are not names or phones; cut before they reach the core
+MENU_NAME_WIDTH = 40  # a name that is most of a menu button (a responsible, a binned contact)
+INLINE_TITLE_WIDTH = 100  # a contact's name: an inline result's title, the message's heading
+INLINE_DESCRIPTION_WIDTH = 200  # phone · e-mail · company under it: clients show a line or two
 
 
 class SaveFilterForm(StatesGroup):
@@ -36,7 +40,7 @@ class SaveFilterForm(StatesGroup):
 
 def _heading(t: Translator, text: str, flt: ContactFilter) -> str:
     if text:
-        return t("search-results-for", query=render.shorten(text, 60))
+        return t("search-results-for", query=render.shorten(text, QUERY_WIDTH))
     return t("search-results-my") if flt.preset == "my" else t("search-results-all")
 
 
@@ -120,16 +124,18 @@ async def on_filter_menu(
     kb = InlineKeyboardBuilder()
 
     def add(key: str, action: FilterButton, item_id: int = 0, **args: Any) -> None:
-        kb.button(text=t.plain(key, **args), callback_data=FilterAction(action=action, id=item_id))
+        kb.add(button(t.plain(key, **args), FilterAction(action=action, id=item_id)))
 
     add("filter-my", FilterButton.MY)
     add("filter-all", FilterButton.ALL)
     # Telegram refuses keyboards of more than 100 buttons: the lists are capped.
     for ctype in (await catalog.list_types())[:MENU_ITEMS]:
-        add("filter-type", FilterButton.TYPE, ctype.id, name=render.shorten(ctype.name, 30))
+        name = render.shorten(ctype.name, SHORT_WIDTH)
+        add("filter-type", FilterButton.TYPE, ctype.id, name=name)
     add("filter-by-responsible", FilterButton.RESPONSIBLE_MENU)
     for saved in (await search.list_filters(actor))[:MENU_ITEMS]:
-        add("filter-saved", FilterButton.SAVED, saved.id, name=render.shorten(saved.name, 30))
+        name = render.shorten(saved.name, SHORT_WIDTH)
+        add("filter-saved", FilterButton.SAVED, saved.id, name=name)
     if (await _stored_search(state)).get("filter"):
         add("filter-save", FilterButton.SAVE)
     add("filter-bin", FilterButton.RECYCLE_BIN)
@@ -168,9 +174,11 @@ async def on_filter(
 async def on_filter_responsible(query: CallbackQuery, actor: Actor, t: Translator) -> None:
     kb = InlineKeyboardBuilder()
     for member in (await staff.list_staff(actor))[:90]:
-        kb.button(
-            text=render.shorten(member.name, 40),
-            callback_data=FilterAction(action=FilterButton.RESPONSIBLE, id=member.id),
+        kb.add(
+            button(
+                render.shorten(member.name, MENU_NAME_WIDTH),
+                FilterAction(action=FilterButton.RESPONSIBLE, id=member.id),
+            )
         )
     kb.adjust(2)
     await query.answer()
@@ -197,11 +205,13 @@ async def on_recycle_bin(query: CallbackQuery, actor: Actor, t: Translator) -> N
     kb = InlineKeyboardBuilder()
     lines = [t("bin-title")]
     for contact in deleted:
-        name = render.shorten(render.card_title(contact), 40)
+        name = render.shorten(render.card_title(contact), MENU_NAME_WIDTH)
         lines.append(t("bin-line", name=name, id=str(contact.id), when=contact.deleted_at))
-        kb.button(
-            text=t.plain("btn-restore-named", name=name),
-            callback_data=CardAction(action=CardButton.RESTORE, id=contact.id),
+        kb.add(
+            button(
+                t.plain("btn-restore-named", name=name),
+                CardAction(action=CardButton.RESTORE, id=contact.id),
+            )
         )
     kb.adjust(1)
     if not deleted:
@@ -212,12 +222,12 @@ async def on_recycle_bin(query: CallbackQuery, actor: Actor, t: Translator) -> N
 
 def _inline_result(t: Translator, row: search.ContactRow) -> InlineQueryResultArticle:
     details = " · ".join(v for v in (row.phone, row.email, row.company) if v)
-    card = [f"👤 <b>{render.escape(render.shorten(row.name, 100))}</b>"]
+    card = [f"👤 <b>{render.escape(render.shorten(row.name, INLINE_TITLE_WIDTH))}</b>"]
     card += [render.escape(v) for v in (row.phone, row.email, row.company) if v]
     return InlineQueryResultArticle(
         id=f"c{row.id}",
-        title=render.shorten(row.name, 100),
-        description=render.shorten(details, 200) or None,
+        title=render.shorten(row.name, INLINE_TITLE_WIDTH),
+        description=render.shorten(details, INLINE_DESCRIPTION_WIDTH) or None,
         input_message_content=InputTextMessageContent(message_text="\n".join(card)),
     )
 

@@ -12,6 +12,7 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.callbacks import ProfileAction, ProfileButton
 from bot.handlers.card import show_card
+from bot.ui import button
 from crm import staff as staff_cases
 from crm.actors import Actor
 from crm.i18n import LANGUAGES, Catalogue, Translator
@@ -113,13 +114,17 @@ async def cmd_language(message: Message, t: Translator, state: FSMContext) -> No
     await state.set_state(None)
     kb = InlineKeyboardBuilder()
     for code in LANGUAGES:
-        kb.button(
-            text=t.plain(f"language-{code}"),
-            callback_data=ProfileAction(action=ProfileButton.LANGUAGE, value=code),
+        kb.add(
+            button(
+                t.plain(f"language-{code}"),
+                ProfileAction(action=ProfileButton.LANGUAGE, value=code),
+            )
         )
-    kb.button(
-        text=t.plain("timezone-change", zone=t.timezone),
-        callback_data=ProfileAction(action=ProfileButton.ASK_TIMEZONE),
+    kb.add(
+        button(
+            t.plain("timezone-change", zone=t.timezone),
+            ProfileAction(action=ProfileButton.ASK_TIMEZONE),
+        )
     )
     kb.adjust(len(LANGUAGES), 1)
     await message.answer(t("language-choose"), reply_markup=kb.as_markup())
@@ -128,10 +133,7 @@ async def cmd_language(message: Message, t: Translator, state: FSMContext) -> No
 async def on_timezone_ask(query: CallbackQuery, t: Translator, state: FSMContext) -> None:
     kb = InlineKeyboardBuilder()
     for zone_name in COMMON_ZONES:
-        kb.button(
-            text=zone_name,
-            callback_data=ProfileAction(action=ProfileButton.TIMEZONE, value=zone_name),
-        )
+        kb.add(button(zone_name, ProfileAction(action=ProfileButton.TIMEZONE, value=zone_name)))
     kb.adjust(2)
     await state.set_state(TimezoneForm.name)
     await query.answer()

@@ -19,7 +19,6 @@ from bot.handlers.edit.common import (
     EditButton,
     EditField,
     EditForm,
-    button,
     channel_views,
     error_text,
     forget,
@@ -30,6 +29,7 @@ from bot.handlers.edit.common import (
     saved_notice,
 )
 from bot.messages import query_message
+from bot.ui import TEXT_WIDTH, button
 from crm import contacts, customfields
 from crm.actors import Actor
 from crm.contacts import ChannelView, ContactCard
@@ -44,11 +44,12 @@ if TYPE_CHECKING:  # the core returns these; adapters never query models
 # Listed in the text as well, one line of at most ~80 characters each: 40 lines stay within
 # Telegram's 4096 characters.
 MAX_CHANNELS = 40
+LINE_VALUE_WIDTH = 60  # a value on its line (and button): with its number and type ~80 characters
 VALUE_LIMIT = 1000  # a typed channel value kept in the conversation state (the core allows 255)
 
 
 def _channel_text(t: Translator, view: ChannelView) -> str:
-    return f"{render.shorten(view.value, 60)} ({t.plain(f'vtype-{view.value_type}')})"
+    return f"{render.shorten(view.value, LINE_VALUE_WIDTH)} ({t.plain(f'vtype-{view.value_type}')})"
 
 
 async def _show_channels(
@@ -190,7 +191,7 @@ async def on_channel(
     text = t(
         "edit-channel",
         field=Markup(label_html(t, field, definitions)),
-        value=render.shorten(view.value, 200),
+        value=render.shorten(view.value, TEXT_WIDTH),
         vtype=t.plain(f"vtype-{view.value_type}"),
     )
     await query.answer()
@@ -263,9 +264,11 @@ async def on_channel_add(
     await state.set_state(EditForm.channel_value)
     await state.update_data(edit={"id": card.id, "v": card.version, "f": field.key})
     kb = InlineKeyboardBuilder()
-    kb.button(
-        text=t.plain("edit-btn-cancel"),
-        callback_data=EditAction(action=EditButton.CANCEL, id=card.id, version=card.version),
+    kb.add(
+        button(
+            t.plain("edit-btn-cancel"),
+            EditAction(action=EditButton.CANCEL, id=card.id, version=card.version),
+        )
     )
     await query.answer()
     await edit_or_send(
@@ -306,7 +309,7 @@ async def process_channel_value(message: Message, t: Translator, state: FSMConte
         )
     )
     await message.answer(
-        t("edit-channel-type", value=render.shorten(value, 200)), reply_markup=kb.as_markup()
+        t("edit-channel-type", value=render.shorten(value, TEXT_WIDTH)), reply_markup=kb.as_markup()
     )
 
 
@@ -340,9 +343,11 @@ async def on_added_type(
     except ValidationError as exc:
         await state.set_state(EditForm.channel_value)
         kb = InlineKeyboardBuilder()
-        kb.button(
-            text=t.plain("edit-btn-cancel"),
-            callback_data=EditAction(action=EditButton.CANCEL, id=contact_id, version=version),
+        kb.add(
+            button(
+                t.plain("edit-btn-cancel"),
+                EditAction(action=EditButton.CANCEL, id=contact_id, version=version),
+            )
         )
         again = t("edit-channel-ask", field=Markup(label_html(t, field, definitions)))
         await query.answer()

@@ -13,7 +13,7 @@ from aiogram import F
 from aiogram.filters.callback_data import CallbackData
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
-from aiogram.types import CallbackQuery, InlineKeyboardButton
+from aiogram.types import CallbackQuery
 
 from bot import render
 from crm.contacts import ChannelView, ContactCard
@@ -25,8 +25,6 @@ from models.enums import FieldType
 
 if TYPE_CHECKING:  # the core returns these; adapters never query models
     from models import CustomField
-
-BUTTON_LIMIT = 40  # characters of a button label; clients cut longer ones anyway
 
 # Commands keep working inside a dialog (/cancel leaves it); any other text answers it.
 TYPED_ANSWER = (F.text, ~F.text.startswith("/"))
@@ -207,11 +205,6 @@ def as_typed(value: Any) -> str:
 def label_html(t: Translator, field: EditField, definitions: dict[str, CustomField]) -> str:
     """The field's label as HTML (custom labels escaped by render)."""
     return render.field_label(t, field.name, definitions)
-
-
-def button(text: str, data: CallbackData) -> InlineKeyboardButton:
-    """A dialog button, its label cut to BUTTON_LIMIT."""
-    return InlineKeyboardButton(text=render.shorten(text, BUTTON_LIMIT), callback_data=data.pack())
 
 
 async def outdated(query: CallbackQuery, t: Translator) -> None:

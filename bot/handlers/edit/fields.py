@@ -25,7 +25,6 @@ from bot.handlers.edit.common import (
     LinkAction,
     LinkButton,
     as_typed,
-    button,
     channel_views,
     current_values,
     error_text,
@@ -39,6 +38,7 @@ from bot.handlers.edit.common import (
     saved_notice,
 )
 from bot.messages import query_message
+from bot.ui import NAME_WIDTH, button
 from crm import catalog, contacts, customfields, staff
 from crm.actors import Actor
 from crm.contacts import ContactCard
@@ -53,6 +53,7 @@ if TYPE_CHECKING:  # the core returns these; adapters never query models
 # Telegram allows 100 buttons per message: lists are cut so that the navigation still fits.
 MAX_ITEMS = 90
 TYPED_KINDS = {"text", "date"}  # answered by a message; the others by buttons
+CURRENT_WIDTH = 3000  # the value shown to copy and change: with the question, below 4096
 
 
 # --- the menu of fields ---------------------------------------------------------------------
@@ -148,7 +149,7 @@ async def _menu(
         )
     )
     lines = [notice] if notice else []
-    title = render.shorten(render.card_title(card.contact), 100)
+    title = render.shorten(render.card_title(card.contact), NAME_WIDTH)
     lines.append(t("edit-menu", name=title, id=str(card.id)))
     if any_hidden:
         lines.append(t("edit-menu-hidden"))
@@ -251,7 +252,7 @@ async def _ask_value(
     lines = [t("edit-ask", field=Markup(label_html(t, field, definitions))), *_hints(t, field)]
     current = "\n".join(as_typed(v) for v in current_values(card, field))
     if current:
-        lines.append(t("edit-current", value=render.shorten(current, 3000)))
+        lines.append(t("edit-current", value=render.shorten(current, CURRENT_WIDTH)))
     await edit_or_send(
         message, "\n".join(lines), _prompt_keyboard(t, card.id, card.version, field.key)
     )

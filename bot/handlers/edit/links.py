@@ -16,11 +16,11 @@ from bot.handlers.edit.common import (
     LinkButton,
     LinkForm,
     LinkTarget,
-    button,
     forget,
     outdated,
 )
 from bot.messages import query_message
+from bot.ui import NAME_WIDTH, QUERY_WIDTH, button
 from crm import companies, contacts
 from crm.actors import Actor
 from crm.i18n import Translator, escape
@@ -49,15 +49,19 @@ async def _show_links(
     deals = links.deals[:MAX_LINKS]
     lines = [notice] if notice else []
     lines.append(
-        t("link-menu", name=render.shorten(render.card_title(card.contact), 100), id=str(card.id))
+        t(
+            "link-menu",
+            name=render.shorten(render.card_title(card.contact), NAME_WIDTH),
+            id=str(card.id),
+        )
     )
     lines += ["", t("link-companies")]
     lines += [
-        escape(render.shorten(c.title, 80)) + (" ★" if c.is_primary else "")
+        escape(render.shorten(c.title, render.TITLE_WIDTH)) + (" ★" if c.is_primary else "")
         for c in linked_companies
     ] or [t("none")]
     lines += ["", t("link-deals")]
-    lines += [escape(render.shorten(d.title, 80)) for d in deals] or [t("none")]
+    lines += [escape(render.shorten(d.title, render.TITLE_WIDTH)) for d in deals] or [t("none")]
     lines += ["", t("link-ask")]
     kb = InlineKeyboardBuilder()
     for company in linked_companies:
@@ -172,7 +176,7 @@ async def process_link_title(
             )
         )
     kb.row(button(t.plain("btn-back"), LinkAction(action=LinkButton.MENU, id=contact_id)))
-    shown = render.shorten(title, 60)
+    shown = render.shorten(title, QUERY_WIDTH)
     text = (
         t("link-found", query=shown)
         if found.companies or found.deals
@@ -228,7 +232,7 @@ async def on_create_company(
         return
     company = await contacts.create_company_and_link(actor, callback_data.id, str(pending["q"]))
     links = await contacts.get_contact_links(actor, callback_data.id)
-    notice = t("link-created", title=render.shorten(company.title, 100))
+    notice = t("link-created", title=render.shorten(company.title, NAME_WIDTH))
     await query.answer(html.unescape(notice))
     await _show_links(query_message(query), t, state, links, notice)
 

@@ -13,6 +13,7 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 from bot import render
 from bot.callbacks import CardAction, CardButton
 from bot.handlers.edit.common import error_text, forget
+from bot.ui import ANSWER_WIDTH, button
 from crm import customfields
 from crm.errors import CrmError, StaleEditError, ValidationError
 from crm.i18n import Translator
@@ -37,9 +38,11 @@ class EditErrorsMiddleware(BaseMiddleware):
             if state is not None:
                 await forget(state)
             kb = InlineKeyboardBuilder()
-            kb.button(
-                text=t.plain("edit-btn-open-current"),
-                callback_data=CardAction(action=CardButton.OPEN, id=int(exc.params["entity_id"])),
+            kb.add(
+                button(
+                    t.plain("edit-btn-open-current"),
+                    CardAction(action=CardButton.OPEN, id=int(exc.params["entity_id"])),
+                )
             )
             await _reply(event, t("edit-stale"), kb.as_markup(), t.plain("edit-stale-short"))
         except ValidationError as exc:
@@ -58,7 +61,7 @@ async def _reply(
     if isinstance(event, CallbackQuery):
         # The handler may have answered the query already; a second answer is refused.
         with contextlib.suppress(TelegramBadRequest):
-            await event.answer(render.shorten(short, 190))
+            await event.answer(render.shorten(short, ANSWER_WIDTH))
         if isinstance(event.message, Message):
             await event.message.answer(text, reply_markup=markup)
     elif isinstance(event, Message):
