@@ -45,6 +45,10 @@ def _is_postgres(url: str) -> bool:
     return url.startswith(("postgres://", "asyncpg://", "postgresql://"))
 
 
+# Fixtures through which a test reaches the suite's database (directly or via others).
+DATABASE_FIXTURES = {"database_url", "_connected", "db"}
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Tests that would only repeat themselves in the second half run once.
 
@@ -56,6 +60,9 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     `either_database`: they use the suite's database, but what they check does not depend on
     which one it is (a browser filling the form, the bot's link to Telegram). When both halves
     run, they run in the half their marker names; otherwise in the half that runs.
+
+    A test that asks for no database fixture at all (pure rules, callback packing, the
+    stand-in's own tests) cannot differ between the halves either: it runs in the SQLite half.
     """
     here = "postgres" if _is_postgres(TEST_DB_URL) else "sqlite"
     both = os.environ.get("CARNET_BOTH_HALVES") == "1"
@@ -68,6 +75,9 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         elif either is not None and both:
             home = either.kwargs.get("half", "sqlite")
             reason = f"the same on either database: runs once, in the {home} half"
+        elif both and not DATABASE_FIXTURES.intersection(getattr(item, "fixturenames", ())):
+            home = "sqlite"
+            reason = "uses no database: runs once, in the sqlite half"
         else:
             continue
         if home != here:

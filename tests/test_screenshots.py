@@ -14,6 +14,8 @@ import pytest
 from docs import screenshots
 from docs.screenshots import chat_page, message_html
 
+pytestmark = pytest.mark.either_database  # the pictures do not depend on the database
+
 BROWSER_MISSING: str | None = None
 if not screenshots.CHROMIUM.exists():
     BROWSER_MISSING = f"{screenshots.CHROMIUM} is missing (apt-get install -y chromium)"

@@ -16,7 +16,7 @@ from crm.staff import ensure_admins
 from tests.telegram_stub import TelegramStub
 
 # The bot's link to Telegram; the database only holds the admin it answers.
-pytestmark = pytest.mark.either_database
+pytestmark = pytest.mark.either_database(half="postgres")
 
 FAST_RETRY = {"retry_first": 0.1, "retry_limit": 0.3}
 

@@ -338,6 +338,7 @@ async def test_a_single_text_too_long_for_one_message_is_sent_in_parts(stub, bot
     assert row.telegram_message_id == messages[-1]["message_id"]
 
 
+@pytest.mark.slow
 async def test_a_hundred_chats_are_paced_at_about_thirty_messages_a_second(stub, bot):
     await Staff.bulk_create([Staff(telegram_id=5000 + n, name=f"S{n}") for n in range(100)])
     staff = await Staff.filter(telegram_id__gte=5000).order_by("telegram_id")

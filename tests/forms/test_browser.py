@@ -33,6 +33,9 @@ if (reason := _missing()) is not None:
 
 from playwright.async_api import Browser, Page, async_playwright, expect  # noqa: E402
 
+# Chromium fills the real page: what it checks does not depend on the database.
+pytestmark = [pytest.mark.either_database(half="postgres"), pytest.mark.slow]
+
 
 @pytest_asyncio.fixture(scope="module")
 async def browser() -> AsyncIterator[Browser]:

@@ -24,6 +24,8 @@ from models import Contact, FormSubmission
 from tests.conftest import TEST_DB_URL, _is_postgres, examples
 from tests.forms.conftest import API_KEY, CONTACT, aged_token, make_form
 
+pytestmark = pytest.mark.slow
+
 BATCH = 5
 # The bodies are parsed and checked the same way on both databases: the SQLite half fuzzes in
 # full, the PostgreSQL half a quarter as much (its storage path is what it adds).

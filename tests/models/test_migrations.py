@@ -3,6 +3,7 @@
 import tempfile
 from pathlib import Path
 
+import pytest
 from tortoise import Tortoise
 from tortoise.context import TortoiseContext
 from tortoise.migrations.api.migrate import migrate
@@ -55,6 +56,7 @@ async def _up_down_up(url: str) -> None:
     assert len(await _search_objects(url)) >= 2
 
 
+@pytest.mark.slow
 async def test_migrations_run_forward_backward_and_forward_on_a_fresh_database(_connected):
     if _is_postgres(TEST_DB_URL):
         url, name = await _create_pg_database(TEST_DB_URL)
