@@ -1,1 +1,1 @@
-"""bot adapter (arrives in a later issue)."""
+"""The Telegram bot adapter (aiogram 3): routers per feature, rendering, the outbox sender."""

@@ -145,13 +145,13 @@ def build_dispatcher(
         observer.outer_middleware(access)
     search.register_plain_text(staff_router)
     staff_router.include_routers(
-        start.build_router(),
-        create.build_router(),
+        start.get_router(),
+        create.get_router(),
         edit.get_router(),
         settings.get_router(),
-        leads.build_router(),
-        card.build_router(),
-        search.build_router(),
+        leads.get_router(),
+        card.get_router(),
+        search.get_router(),
     )
     dp.include_routers(start.build_public_router(), staff_router)
     _run_filters_inline(dp)

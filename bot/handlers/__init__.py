@@ -1,1 +1,1 @@
-"""Routers, one per feature; each module builds its router in `build_router()`."""
+"""Routers, one per feature (a package when it has sub-features), each from `get_router()`."""

@@ -240,7 +240,7 @@ async def on_restore(
     await send_card(message, t, card, edit=True, actor=actor)
 
 
-def build_router() -> Router:
+def get_router() -> Router:
     router = Router(name="card")
     cb = router.callback_query
     cb.register(on_open, CardAction.filter(F.action == CardButton.OPEN))

@@ -649,7 +649,7 @@ async def _save(
 # --- wiring ---------------------------------------------------------------------------------
 
 
-def build_router() -> Router:
+def get_router() -> Router:
     """Included before the card and search routers: a dialog's answers come here first."""
     router = Router(name="create")
     router.message.filter(F.chat.type == "private")

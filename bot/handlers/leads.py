@@ -50,7 +50,7 @@ async def _drop_take_button(query: CallbackQuery, callback_data: LeadAction) -> 
         await message.edit_reply_markup(reply_markup=markup)
 
 
-def build_router() -> Router:
+def get_router() -> Router:
     router = Router(name="leads")
     router.callback_query.register(on_take, LeadAction.filter(F.action == LeadButton.TAKE))
     return router

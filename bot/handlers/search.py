@@ -249,7 +249,7 @@ async def on_inline(query: InlineQuery, actor: Actor, t: Translator) -> None:
     )
 
 
-def build_router() -> Router:
+def get_router() -> Router:
     router = Router(name="search")
     router.message.register(cmd_find, Command("find"))
     router.message.register(process_filter_name, SaveFilterForm.name, F.text)

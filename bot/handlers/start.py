@@ -189,7 +189,7 @@ def build_public_router() -> Router:
     return router
 
 
-def build_router() -> Router:
+def get_router() -> Router:
     router = Router(name="start")
     router.message.register(cmd_cancel, Command("cancel"))
     router.message.register(cmd_start, CommandStart())

@@ -51,7 +51,7 @@ def kb(*rows: list[tuple[str, str]]) -> InlineKeyboardMarkup:
     )
 
 
-def build_router() -> Router:
+def get_router() -> Router:
     """A tiny bot: /start with buttons, callbacks, echo, contact, forward, files, inline."""
     router = Router()
 
@@ -148,7 +148,7 @@ async def bot(stub: TelegramStub) -> AsyncIterator[Bot]:
 @pytest.fixture
 async def polling(stub: TelegramStub, bot: Bot) -> AsyncIterator[Dispatcher]:
     dp = Dispatcher()
-    dp.include_router(build_router())
+    dp.include_router(get_router())
     task = asyncio.create_task(
         dp.start_polling(
             bot,
@@ -449,7 +449,7 @@ async def test_driver_without_waiting(stub: TelegramStub, polling: Dispatcher) -
 @pytest.fixture
 async def webhook_url(bot: Bot) -> AsyncIterator[str]:
     dp = Dispatcher()
-    dp.include_router(build_router())
+    dp.include_router(get_router())
     app = web.Application()
     SimpleRequestHandler(dp, bot, secret_token="s3cret", handle_in_background=False).register(
         app, path="/tg"
