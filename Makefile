@@ -31,7 +31,7 @@ test: install
 # A developer's quick run: SQLite only, leaving out the tests marked `slow` (real `carnet serve`
 # processes, a browser, timed pacing); `make test` runs everything. HYPOTHESIS_PROFILE=ci (with
 # either target) tries every example the property tests name, instead of a tenth (see
-# tests/conftest.py; .ci/run uses `moderate`, a quarter).
+# tests/conftest.py; .ci/run uses `ci`).
 test-quick: install
 	TEST_DB_URL= $(BIN)/python -m pytest -q -m "not slow"
 

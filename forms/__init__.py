@@ -1,1 +1,1 @@
-"""forms adapter (arrives in a later issue)."""
+"""The web forms adapter (aiohttp): the hosted page, embed.js, the post, CORS and spam defences."""

@@ -24,8 +24,8 @@ from tests.database import Template, empty_every_table, make_template
 TEST_DB_URL = os.environ.get("TEST_DB_URL", "")
 
 # Hypothesis profiles, chosen by HYPOTHESIS_PROFILE (or pytest's --hypothesis-profile): `dev`,
-# the default, tries a tenth of the examples each property test names; `moderate` (.ci/run) a
-# quarter, a few seconds more; `ci` all of them, about a minute more of web form fuzzing per
+# the default, tries a tenth of the examples each property test names; `moderate` a quarter, a
+# few seconds more; `ci` (.ci/run) all of them, about a minute more of web form fuzzing per
 # database. A test names its full count through `examples()`; one that names none gets the
 # profile's max_examples.
 PROFILE_SHARE = {"dev": 10, "moderate": 25, "ci": 100}  # per cent of each test's full count
