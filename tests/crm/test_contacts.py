@@ -954,7 +954,7 @@ async def test_the_company_is_not_kept_when_the_link_fails(db, make_staff, monke
     async def refused(*args, **kwargs):
         raise PermissionDeniedError("you may not edit this contact")
 
-    monkeypatch.setattr(contacts, "link", refused)
+    monkeypatch.setattr(contacts.links, "link", refused)
     with pytest.raises(PermissionDeniedError):
         await contacts.create_company_and_link(actor, jean.id, "Acme")
     assert await Company.all().count() == 0
