@@ -479,7 +479,8 @@ async def merge_into(
     a concurrent edit is a StaleEditError and nothing is overwritten. Raises NotFoundError,
     PermissionDeniedError (the contact must be editable), ValidationError or StaleEditError.
     """
-    card = await contacts.get_contact(actor, contact_id)
+    # Checked even when nothing would change: "merged" must never answer someone who may not edit.
+    card = await contacts.get_contact_for_edit(actor, contact_id)
     changes = _filled(card, clean)
     added = [k for k in changes if k != "custom"] + [
         FieldRef(c).data_key for c in changes.get("custom", {})
@@ -544,7 +545,8 @@ async def replace_into(
     One update at the version read here (or `expected_version`). Raises NotFoundError,
     PermissionDeniedError, ValidationError or StaleEditError. Returns the card after it.
     """
-    card = await contacts.get_contact(actor, contact_id)
+    # Checked even when nothing would change: "merged" must never answer someone who may not edit.
+    card = await contacts.get_contact_for_edit(actor, contact_id)
     changes = _replacing(card, clean)
     note = comment_with(card.contact.comment, message)
     if note is not None:

@@ -229,6 +229,23 @@ async def test_a_merge_needs_the_right_to_edit_the_contact(db, make_staff):
     assert (await Contact.get(id=jean.id)).position is None
 
 
+async def test_a_merge_with_nothing_new_is_refused_to_a_reader_too(db, make_staff):
+    """Nothing would be written, but "merged" must not answer someone who may not edit."""
+    other = await make_staff("Other")
+    reader = await make_staff(
+        "Reader", levels={"read": Level.ALL, "add": Level.ALL}, level=Level.NONE
+    )
+    jean = await contacts.create_contact(
+        await actor_of(other), {"first_name": "Jean", "last_name": "Dupont"}
+    )
+    actor = await actor_of(reader)
+    with pytest.raises(PermissionDeniedError):
+        await intake.merge_draft(actor, jean.id, {"first_name": "Jean", "last_name": "Dupont"})
+    clean = await contacts.clean_input({"first_name": "Jean"}, {}, creating=False)
+    with pytest.raises(PermissionDeniedError):
+        await intake.replace_into(actor, jean.id, clean)
+
+
 async def test_a_merge_keeps_links_to_companies_the_actor_cannot_see(db, make_staff):
     boss = await make_staff("Boss")
     me = await make_staff("Me", level=Level.OWN)
