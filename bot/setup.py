@@ -21,7 +21,7 @@ from aiohttp import web
 from bot.access import LanguageMiddleware, StaffMiddleware
 from bot.config import BotConfig
 from bot.errors import on_error
-from bot.handlers import card, create, edit, leads, search, settings, start
+from bot.handlers import card, create, edit, fallback, leads, search, settings, start
 from crm.i18n import LANGUAGES, Catalogue
 
 log = logging.getLogger(__name__)
@@ -152,6 +152,7 @@ def build_dispatcher(
         leads.get_router(),
         card.get_router(),
         search.get_router(),
+        fallback.get_router(),  # last: a press no feature recognised
     )
     dp.include_routers(start.build_public_router(), staff_router)
     _run_filters_inline(dp)
