@@ -13,7 +13,7 @@ from crm.actors import Actor
 from crm.channels import replace_channels
 from crm.db import utcnow
 from crm.errors import NotFoundError, StaleEditError, ValidationError
-from crm.permissions import require, scope_q
+from crm.permissions import require, require_readable, scope_q
 from crm.rules.fields import (
     ChannelValue,
     FieldError,
@@ -187,8 +187,10 @@ async def _load(entity: str, record_id: int) -> Any:
 
 
 async def get(actor: Actor, entity: str, record_id: int) -> Any:
+    """A live company, deal or quote the actor may read; NotFoundError otherwise (one they may
+    not read answers exactly as an id that does not exist)."""
     record = await _load(entity, record_id)
-    require(actor, Action.READ, RecordFacts(record.responsible_id, record.opened), f"this {entity}")
+    require_readable(actor, RecordFacts(record.responsible_id, record.opened), entity, record_id)
     return record
 
 
@@ -200,7 +202,7 @@ async def update(
     Raises NotFoundError, PermissionDeniedError, ValidationError or StaleEditError (even when
     the stale edit would change nothing, as for contacts); returns the record.
     """
-    record = await _load(entity, record_id)
+    record = await get(actor, entity, record_id)  # NotFoundError unless readable
     require(actor, Action.EDIT, RecordFacts(record.responsible_id, record.opened), f"this {entity}")
     if record.version != expected_version:
         raise StaleEditError(entity, record_id, expected_version, record.version)
@@ -244,7 +246,7 @@ async def update(
 
 async def delete(actor: Actor, entity: str, record_id: int) -> None:
     """Soft-delete a company, deal or quote; raises NotFoundError or PermissionDeniedError."""
-    record = await _load(entity, record_id)
+    record = await get(actor, entity, record_id)  # NotFoundError unless readable
     require(
         actor, Action.DELETE, RecordFacts(record.responsible_id, record.opened), f"this {entity}"
     )

@@ -9,7 +9,7 @@ from typing import Any
 
 from crm.actors import Actor
 from crm.errors import NotFoundError
-from crm.permissions import can, record_facts, require
+from crm.permissions import can, record_facts, require_readable
 from crm.rules.permissions import RecordFacts
 from models import Company, Contact, Deal, HistoryEntry, Quote
 from models.enums import Action, HistoryKind
@@ -211,11 +211,12 @@ async def contact_history(
     actor: Actor, contact_id: int, page: int = 0, per_page: int = 20
 ) -> HistoryPage:
     """A contact's history, newest first, without the title or id of any company, deal or
-    quote the actor may not read; raises NotFoundError or PermissionDeniedError."""
+    quote the actor may not read; raises NotFoundError (also for a contact the actor may not
+    read)."""
     contact = await Contact.get_or_none(id=contact_id, merged_into_id=None)
     if contact is None:
         raise NotFoundError(f"contact #{contact_id} does not exist")
-    require(actor, Action.READ, await record_facts(contact))
+    require_readable(actor, await record_facts(contact), "contact", contact_id)
     page = max(page, 0)
     per_page = max(1, min(per_page, MAX_PER_PAGE))
     rows = (

@@ -6,7 +6,7 @@ from tortoise.expressions import Q, Subquery
 
 from crm.actors import Actor
 from crm.db import Params
-from crm.errors import PermissionDeniedError
+from crm.errors import NotFoundError, PermissionDeniedError
 from crm.rules.permissions import RecordFacts, Scope, level_allows, scope_for
 from models import Contact, ContactObserver
 from models.enums import Action, Level
@@ -42,6 +42,13 @@ def require(actor: Actor, action: Action, facts: RecordFacts, what: str = "this 
     """Raise PermissionDeniedError unless `can(...)`."""
     if not can(actor, action, facts):
         raise PermissionDeniedError(f"you may not {ACTION_WORDS[action]} {what}")
+
+
+def require_readable(actor: Actor, facts: RecordFacts, entity: str, record_id: int) -> None:
+    """Raise NotFoundError, worded as for a missing id, unless the actor may read the record:
+    what a staff member may not read must not even be known to exist."""
+    if not can(actor, Action.READ, facts):
+        raise NotFoundError(f"{entity} #{record_id} does not exist")
 
 
 @dataclass(frozen=True, slots=True)

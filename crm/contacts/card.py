@@ -11,7 +11,7 @@ from crm.errors import (
     NotFoundError,
     StaleEditError,
 )
-from crm.permissions import can, record_facts, require
+from crm.permissions import can, record_facts, require, require_readable
 from crm.rules.fields import (
     BOOL_FIELDS,
     CHANNEL_FIELDS,
@@ -146,10 +146,17 @@ async def load_card(contact: Contact) -> ContactCard:
     )
 
 
-async def get_contact(actor: Actor, contact_id: int) -> ContactCard:
-    """A contact's card; raises NotFoundError or PermissionDeniedError."""
+async def load_readable(actor: Actor, contact_id: int) -> Contact:
+    """A live contact the actor may read; NotFoundError for one they may not read, exactly as
+    for an id that does not exist."""
     contact = await load_live(contact_id)
-    require(actor, Action.READ, await record_facts(contact))
+    require_readable(actor, await record_facts(contact), ENTITY, contact_id)
+    return contact
+
+
+async def get_contact(actor: Actor, contact_id: int) -> ContactCard:
+    """A contact's card; raises NotFoundError (also for a contact the actor may not read)."""
+    contact = await load_readable(actor, contact_id)
     card = await load_card(contact)
     # A readable contact may work for a company the actor may not see: leave it off the card.
     companies = {

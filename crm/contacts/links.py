@@ -8,7 +8,7 @@ from tortoise.transactions import in_transaction
 from crm import companies as company_cases
 from crm import history
 from crm.actors import Actor
-from crm.contacts.card import ENTITY, ContactCard, get_contact_for_edit, load_live
+from crm.contacts.card import ENTITY, ContactCard, get_contact_for_edit, load_readable
 from crm.contacts.records import bump_version, lock_live
 from crm.errors import (
     NotFoundError,
@@ -52,7 +52,7 @@ async def link(
     """Link a contact to a company, deal or quote (idempotent); for companies, maybe primary."""
     if kind not in LINKS:
         raise ValidationError({"kind": "must be company, deal or quote"})
-    contact = await load_live(contact_id)
+    contact = await load_readable(actor, contact_id)
     require(actor, Action.EDIT, await record_facts(contact))
     target, link_model, column = await _linkable(actor, kind, target_id)
     async with in_transaction():
@@ -110,7 +110,7 @@ async def unlink(actor: Actor, contact_id: int, kind: str, target_id: int) -> No
     PermissionDeniedError (for the contact)."""
     if kind not in LINKS:
         raise ValidationError({"kind": "must be company, deal or quote"})
-    contact = await load_live(contact_id)
+    contact = await load_readable(actor, contact_id)
     require(actor, Action.EDIT, await record_facts(contact))
     model, link_model, column = LINKS[kind]
     target: Any = await model.get_or_none(id=target_id)

@@ -17,7 +17,7 @@ from crm.contacts.card import (
     ContactCard,
     display_name,
     load_card,
-    load_live,
+    load_readable,
 )
 from crm.contacts.input import clean_input
 from crm.db import utcnow, valid_id
@@ -221,7 +221,7 @@ async def update_contact(
     Raises NotFoundError, PermissionDeniedError, ValidationError or StaleEditError; nothing is
     written unless everything is valid. Returns the updated card.
     """
-    contact = await load_live(contact_id)
+    contact = await load_readable(actor, contact_id)
     require(actor, Action.EDIT, await record_facts(contact))
     if contact.version != expected_version:
         raise StaleEditError(ENTITY, contact_id, expected_version, contact.version)
@@ -356,7 +356,7 @@ async def _write_update(
 
 async def delete_contact(actor: Actor, contact_id: int) -> None:
     """Move a contact to the recycle bin (restorable); raises NotFound/PermissionDenied."""
-    contact = await load_live(contact_id)
+    contact = await load_readable(actor, contact_id)
     require(actor, Action.DELETE, await record_facts(contact))
     async with in_transaction():
         # Conditional on the version the permission was checked against: a contact reassigned
@@ -462,8 +462,7 @@ class Dependencies:
 
 async def dependencies(actor: Actor, contact_id: int) -> Dependencies:
     """Linked companies, deals, quotes and activities the actor may see."""
-    contact = await load_live(contact_id)
-    require(actor, Action.READ, await record_facts(contact))
+    await load_readable(actor, contact_id)  # NotFoundError unless the actor may read it
 
     def visible(items: list[Any]) -> list[Any]:
         return [
@@ -486,8 +485,7 @@ async def duplicates_of(actor: Actor, contact_id: int) -> list[DuplicateMatch]:
 
     Raises NotFoundError or PermissionDeniedError.
     """
-    contact = await load_live(contact_id)
-    require(actor, Action.READ, await record_facts(contact))
+    contact = await load_readable(actor, contact_id)
     card = await load_card(contact)
     channels: dict[ChannelKind, list[ChannelValue]] = {}
     for c in card.channels:

@@ -209,15 +209,15 @@ async def test_staff_see_and_change_only_what_their_levels_allow(db, make_staff)
     actor = await actor_of(me)
     assert [c.pk for c in await companies.list_records(actor, "company")] == [mine.pk]
     assert (await companies.get(actor, "company", mine.pk)).title == "Mine"
-    with pytest.raises(PermissionDeniedError):
-        await companies.get(actor, "company", theirs.pk)
-    with pytest.raises(PermissionDeniedError):
+    with pytest.raises(NotFoundError, match=f"company #{theirs.pk} does not exist"):
+        await companies.get(actor, "company", theirs.pk)  # as for an id that does not exist
+    with pytest.raises(NotFoundError):
         await companies.update(actor, "company", theirs.pk, {"title": "X"}, 1)
-    with pytest.raises(PermissionDeniedError):
+    with pytest.raises(NotFoundError):
         await companies.delete(actor, "company", theirs.pk)
     with pytest.raises(PermissionDeniedError):
         await companies.create(actor, "company", {"title": "X", "responsible_id": other.id})
-    with pytest.raises(PermissionDeniedError):
+    with pytest.raises(NotFoundError):
         await companies.get(actor, "deal", opened.pk)
     assert (await Company.get(id=theirs.pk)).title == "Theirs"
 
