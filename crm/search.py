@@ -521,7 +521,9 @@ async def _page_ids(
         if len(found) >= want or len(batch) < size:
             break
         cursor = batch[-1]
-        size = FILTER_BATCH
+        # A text search without filters drops only the few contacts found through a hidden
+        # company: grow the batch by steps rather than reading FILTER_BATCH at once.
+        size = FILTER_BATCH if q is not None else min(FILTER_BATCH, size * 4)
     return found[:want]
 
 
