@@ -146,9 +146,10 @@ async def prepare_carnet(url: str) -> None:
     """Migrate, then the bench form (API key, no consent) and an admin to alert."""
     from app.database import upgrade
     from app.settings import Settings
-    from crm import config, webforms
+    from crm import config
     from crm.actors import system_actor
     from crm.setup import ensure_defaults
+    from crm.webforms import definitions
     from models import Staff, tortoise_config
 
     settings = Settings(database_url=url)
@@ -159,7 +160,7 @@ async def prepare_carnet(url: str) -> None:
     await Staff.get_or_create(
         telegram_id=7_000_001, defaults={"name": "Bench admin", "is_admin": True}
     )
-    await webforms.create_form(
+    await definitions.create_form(
         system_actor("bench"),
         {"slug": SLUG, "title": "Bench", "api_key": API_KEY, "consent_required": False},
     )

@@ -58,13 +58,13 @@ async def test_healthz_reports_redis_when_it_answers(db):
 
 async def test_the_home_page_lists_active_forms_escaped_in_the_visitors_language(db):
     from app.home import HomeConfig
-    from crm import webforms
     from crm.actors import system_actor
+    from crm.webforms import definitions
 
     actor = system_actor("test")
-    await webforms.create_form(actor, {"slug": "quote", "title": "Devis <b>rapide</b>"})
-    await webforms.create_form(actor, {"slug": "old", "title": "Old form"})
-    await webforms.disable_form(actor, "old")
+    await definitions.create_form(actor, {"slug": "quote", "title": "Devis <b>rapide</b>"})
+    await definitions.create_form(actor, {"slug": "old", "title": "Old form"})
+    await definitions.disable_form(actor, "old")
     app = build_app(home=HomeConfig(bot_username=lambda: "acme_crm_bot"))
     async with TestClient(TestServer(app)) as client:
         response = await client.get("/", headers={"Accept-Language": "fr-FR,fr;q=0.9"})

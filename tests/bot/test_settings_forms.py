@@ -10,10 +10,11 @@ from aiogram.methods import AnswerCallbackQuery, TelegramMethod
 from bot.handlers.settings.dialog import MenuScreen, SettingsMenu
 from bot.handlers.settings.form_fields import FormFieldAction, FormFieldStep, fingerprint
 from bot.handlers.settings.forms import FormAction, FormStep
-from crm import customfields, webforms
+from crm import customfields
 from crm.errors import NotFoundError
 from crm.rules.webforms import CONTACT_TARGETS, MAX_FIELDS
 from crm.staff import update_profile
+from crm.webforms import definitions
 from models import FormSubmission, HistoryEntry, WebForm
 from models.enums import Level
 from tests.bot.harness import Harness, buttons
@@ -56,8 +57,8 @@ async def test_a_staff_member_without_the_settings_right_is_refused(make_staff):
 
 
 async def test_the_list_shows_each_form_with_its_state_and_submissions(alice, cli_actor):
-    await webforms.create_form(cli_actor, {"slug": "leads", "title": "Leads"})
-    await webforms.disable_form(cli_actor, "leads")
+    await definitions.create_form(cli_actor, {"slug": "leads", "title": "Leads"})
+    await definitions.disable_form(cli_actor, "leads")
     await FormSubmission.create(form=await _contact_form(), payload={"name": "Jean"})
 
     await alice.send("/settings")
@@ -139,7 +140,7 @@ async def test_staff_are_toggled_in_the_responsible_queue(alice, make_staff, cli
     assert "Responsible queue: Bob" in alice.text
 
     # A deactivated member still queued is shown, and can be taken out.
-    await webforms.edit_form(cli_actor, "contact", {"responsible_queue": [bob.id, dave.id]})
+    await definitions.edit_form(cli_actor, "contact", {"responsible_queue": [bob.id, dave.id]})
     await _open(alice)
     assert "Responsible queue: Bob, Dave (deactivated)" in alice.text
     await alice.press("🔁 Responsible queue (2)")
@@ -154,19 +155,19 @@ async def test_an_api_key_is_shown_once_then_only_as_set(alice):
     assert match, alice.text
     key = match.group(1)
     assert "shown only this once" in alice.text and "API key: <b>set</b>" in alice.text
-    assert await webforms.verify_api_key("contact", key)
+    assert await definitions.verify_api_key("contact", key)
     assert key not in (await _contact_form()).api_key_hash
 
     await _open(alice)
     assert key not in alice.text and "API key: <b>set</b>" in alice.text
     await alice.press("🔑 New API key")  # replacing a key asks first
     assert "current key are refused" in alice.text
-    assert await webforms.verify_api_key("contact", key)
+    assert await definitions.verify_api_key("contact", key)
     await alice.press("Yes, make a new key")
     new = KEY.search(alice.text)
     assert new and new.group(1) != key
-    assert not await webforms.verify_api_key("contact", key)
-    assert await webforms.verify_api_key("contact", new.group(1))
+    assert not await definitions.verify_api_key("contact", key)
+    assert await definitions.verify_api_key("contact", new.group(1))
 
     await alice.press("✖ Remove the API key")
     await alice.press("Yes, remove the key")
@@ -183,7 +184,7 @@ async def test_a_form_is_disabled_after_confirmation_and_enabled_again(alice):
     assert not (await _contact_form()).is_active
     assert "⛔ <b>Disabled</b>" in alice.text
     with pytest.raises(NotFoundError):
-        await webforms.get_public_form("contact")
+        await definitions.get_public_form("contact")
     await alice.press("♻️ Enable")
     assert (await _contact_form()).is_active
     assert "Form enabled" in alice.text
@@ -224,7 +225,7 @@ async def test_consent_redirect_and_origins_are_set_and_cleared(alice):
 
 
 async def test_requiring_consent_without_a_text_asks_for_one(alice, cli_actor):
-    await webforms.edit_form(
+    await definitions.edit_form(
         cli_actor, "contact", {"consent_required": False, "consent_text": None}
     )
     await _open(alice)
@@ -511,7 +512,7 @@ async def test_a_button_pressed_after_a_concurrent_change_is_outdated(alice, cli
     stale = buttons(alice.last)
     # Meanwhile another administrator removes the phone: the e-mail is now second.
     specs = await _specs()
-    await webforms.edit_form(cli_actor, "contact", {"fields": [specs[0], *specs[2:]]})
+    await definitions.edit_form(cli_actor, "contact", {"fields": [specs[0], *specs[2:]]})
     after = await _specs()
 
     for label in ("⬜ Required", "⬆️ Move up", "🗑 Remove"):
@@ -522,7 +523,7 @@ async def test_a_button_pressed_after_a_concurrent_change_is_outdated(alice, cli
     # A question asked before the change is answered after it: nothing is saved either.
     await alice.press("2. E-mail")
     await alice.press("✏️ Label FR")
-    await webforms.edit_form(cli_actor, "contact", {"fields": [after[0], after[2], after[1]]})
+    await definitions.edit_form(cli_actor, "contact", {"fields": [after[0], after[2], after[1]]})
     await alice.send("Courriel")
     assert "changed meanwhile" in alice.text
     assert [s["label"].get("fr") for s in await _specs()] == ["Nom", "Message", "E-mail"]
@@ -607,7 +608,7 @@ async def test_thirty_long_fields_fit_in_one_message(alice, cli_actor):
             }
         )
     specs[0]["type"] = "text"
-    await webforms.edit_form(cli_actor, "contact", {"fields": specs})
+    await definitions.edit_form(cli_actor, "contact", {"fields": specs})
     await update_profile(await actor_of(alice.staff), language="fr")
     await _open(alice)  # Admin checks every text against Telegram's limits
     assert "Champs : &quot;&quot;" in alice.text  # not Fluent's "{???}" for a long placeable

@@ -6,7 +6,7 @@ import time
 import pytest
 
 from crm.rules.webforms import FormField, check_field
-from crm.webforms import PublicForm
+from crm.webforms.definitions import PublicForm
 from forms.embed import safe_redirect
 from forms.page import explain_errors
 from forms.spam import Signer

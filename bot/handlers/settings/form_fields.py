@@ -4,7 +4,7 @@ placeholders per language, input type, options, order; add and remove.
 A field's buttons carry its position and a fingerprint of its input name: a button pressed
 after someone else added, moved or removed fields answers "outdated" instead of editing
 whatever field now sits at that position. Each change is one core use case that edits the
-field by its name (`crm.webforms.update_form_field` and the others).
+field by its name (`crm.webforms.definitions.update_form_field` and the others).
 """
 
 from __future__ import annotations
@@ -40,12 +40,13 @@ from bot.ui import (
     page_title,
     with_notice,
 )
-from crm import customfields, webforms
+from crm import customfields
 from crm.actors import Actor
 from crm.i18n import LANGUAGES, Catalogue, Markup, Translator
 from crm.rules.fieldref import FieldRef
 from crm.rules.webforms import CONTACT_TARGETS, FIELD_TYPES, MAX_FIELDS, TARGET_TYPES, FormField
-from crm.webforms import DEFAULT_FIELDS, FormDetails
+from crm.webforms import definitions
+from crm.webforms.definitions import DEFAULT_FIELDS, FormDetails
 
 if TYPE_CHECKING:  # the core returns these; adapters never query models
     from models import CustomField
@@ -359,7 +360,7 @@ async def _add_field(
         # The standard fields' wording where there is one ("Name" / "Nom"), else the catalogue's.
         standard = [f.label for f in DEFAULT_FIELDS if f.maps_to == target]
         label = {lang: _target_label(tr, target) for lang, tr in languages.items()}
-        return await webforms.add_form_field(
+        return await definitions.add_form_field(
             actor, form_id, standard[0] if standard else label, target
         )
     if data.action == FormFieldStep.NEW_FOR_CUSTOM:
@@ -369,12 +370,12 @@ async def _add_field(
         if definition is None or target in used:
             return None
         label = {lang: custom_label(definition, lang) for lang in LANGUAGES}
-        return await webforms.add_form_field(actor, form_id, label, target)
-    number = webforms.next_answer_number([field.name for field in fields])
+        return await definitions.add_form_field(actor, form_id, label, target)
+    number = definitions.next_answer_number([field.name for field in fields])
     label = {
         lang: tr.plain("forms-field-new-label", number=number) for lang, tr in languages.items()
     }
-    return await webforms.add_form_field(actor, form_id, label, name=f"answer_{number}")
+    return await definitions.add_form_field(actor, form_id, label, name=f"answer_{number}")
 
 
 def _typed_options(text: str) -> list[str]:
@@ -404,7 +405,7 @@ async def _field_screen(
 async def _pressed(actor: Actor, data: FormFieldAction) -> tuple[FormDetails, FormField | None]:
     """The form a field button names and that field; None when the position now holds another
     field or none (the fields changed since the button was drawn)."""
-    details, _ = await webforms.form_by_id(actor, data.form_id)
+    details, _ = await definitions.form_by_id(actor, data.form_id)
     field = nth(details.form.fields, data.position)
     if field is None or fingerprint(field.name) != data.fingerprint:
         return details, None
@@ -464,7 +465,7 @@ async def on_fields(
     t: Translator,
 ) -> None:
     """A form's fields: from the form's screen (FormAction) or back from a field's."""
-    details, _ = await webforms.form_by_id(actor, callback_data.form_id)
+    details, _ = await definitions.form_by_id(actor, callback_data.form_id)
     await show(query, await _fields_screen(actor, t, details))
 
 
@@ -490,11 +491,11 @@ async def on_field_change(
         return
     form_id = details.form.id
     if callback_data.action == FormFieldStep.REQUIRED:
-        details = await webforms.update_form_field(
+        details = await definitions.update_form_field(
             actor, form_id, field.name, required=callback_data.required
         )
     else:
-        details = await webforms.move_form_field(actor, form_id, field.name, other - index)
+        details = await definitions.move_form_field(actor, form_id, field.name, other - index)
     await _saved(query, actor, t, details, other)
 
 
@@ -527,7 +528,9 @@ async def on_field_type(
             query_message(query), t, state, details, callback_data.position, "select", ""
         )
         return
-    details = await webforms.update_form_field(actor, details.form.id, field.name, field_type=kind)
+    details = await definitions.update_form_field(
+        actor, details.form.id, field.name, field_type=kind
+    )
     await _saved(query, actor, t, details, callback_data.position)
 
 
@@ -553,7 +556,7 @@ async def process_field_text(
     """The typed text goes to the core with the field it was asked for; a refusal keeps the
     question open, a field moved or removed meanwhile closes it."""
     data = await dialog_data(state)
-    details, _ = await webforms.form_by_id(actor, int(data.get("form_id") or 0))
+    details, _ = await definitions.form_by_id(actor, int(data.get("form_id") or 0))
     index = int(data.get("index", -1))
     field = nth(details.form.fields, index)
     what = str(data.get("what") or "")
@@ -567,15 +570,15 @@ async def process_field_text(
         # "select" is a field becoming a choice list: its type and options in one change.
         kind = "select" if what == "select" else None
         options = _typed_options(text)
-        details = await webforms.update_form_field(
+        details = await definitions.update_form_field(
             actor, form_id, field.name, field_type=kind, options=options
         )
     else:
         texts = {str(data.get("language") or ""): text}
         if what == "label":
-            details = await webforms.update_form_field(actor, form_id, field.name, label=texts)
+            details = await definitions.update_form_field(actor, form_id, field.name, label=texts)
         else:
-            details = await webforms.update_form_field(
+            details = await definitions.update_form_field(
                 actor, form_id, field.name, placeholder=texts
             )
     await finish(state)
@@ -598,7 +601,7 @@ async def on_field_clear(
     if field is None or what != "placeholder":
         await _outdated(query, actor, t, details)
         return
-    details = await webforms.update_form_field(
+    details = await definitions.update_form_field(
         actor, details.form.id, field.name, placeholder={language: None}
     )
     await _saved(query, actor, t, details, callback_data.position)
@@ -622,7 +625,7 @@ async def on_field_removed(
     if field is None:
         await _outdated(query, actor, t, details)
         return
-    details = await webforms.remove_form_field(actor, details.form.id, field.name)
+    details = await definitions.remove_form_field(actor, details.form.id, field.name)
     notice = t("forms-field-removed", label=_field_title(t, field))
     await show(query, await _fields_screen(actor, t, details, notice))
 
@@ -630,7 +633,7 @@ async def on_field_removed(
 async def on_field_add(
     query: CallbackQuery, callback_data: FormFieldAction, actor: Actor, t: Translator
 ) -> None:
-    details, _ = await webforms.form_by_id(actor, callback_data.form_id)
+    details, _ = await definitions.form_by_id(actor, callback_data.form_id)
     custom = await customfields.list_fields(actor)
     await show(query, field_add_screen(t, details, custom, callback_data.page))
 
@@ -643,7 +646,7 @@ async def on_field_new(
     catalogue: Catalogue,
 ) -> None:
     """Adds the field at the end and shows it, to be adjusted."""
-    details, _ = await webforms.form_by_id(actor, callback_data.form_id)
+    details, _ = await definitions.form_by_id(actor, callback_data.form_id)
     added = await _add_field(actor, catalogue, details, callback_data)
     if added is None:
         await _outdated(query, actor, t, details)

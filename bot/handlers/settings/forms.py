@@ -2,8 +2,8 @@
 fields are in form_fields.py).
 
 Buttons carry a form's id, not its slug (a slug may take 64 characters and callback data holds
-64 bytes); every press reads the form again through `crm.webforms.form_by_id` and goes through
-`crm.webforms`, which checks the settings right again.
+64 bytes); every press reads the form again through `crm.webforms.definitions.form_by_id`,
+which checks the settings right again.
 """
 
 from __future__ import annotations
@@ -51,14 +51,15 @@ from bot.ui import (
     page_title,
     with_notice,
 )
-from crm import staff, webforms
+from crm import staff
 from crm.actors import Actor
 from crm.errors import ValidationError
 from crm.i18n import Markup, Translator
 from crm.permissions import require_settings
 from crm.rules.fields import FieldError
 from crm.rules.webforms import POLICIES, check_slug
-from crm.webforms import FormDetails
+from crm.webforms import definitions
+from crm.webforms.definitions import FormDetails
 from models.enums import FormScheme
 
 if TYPE_CHECKING:  # the core returns these; adapters never query models
@@ -121,8 +122,8 @@ class WebFormEditForm(StatesGroup):
 
 async def _edit(actor: Actor, form_id: int, changes: Mapping[str, Any]) -> tuple[FormDetails, int]:
     """Change some settings of the form a button names; the form and its place in the list."""
-    details, index = await webforms.form_by_id(actor, form_id)
-    return await webforms.edit_form(actor, details.slug, changes), index
+    details, index = await definitions.form_by_id(actor, form_id)
+    return await definitions.edit_form(actor, details.slug, changes), index
 
 
 # --- screens --------------------------------------------------------------------------------
@@ -351,7 +352,7 @@ async def _form_screen(
 async def on_forms(
     query: CallbackQuery, callback_data: SettingsMenu, actor: Actor, t: Translator
 ) -> None:
-    await show(query, forms_screen(t, await webforms.form_details(actor), callback_data.page))
+    await show(query, forms_screen(t, await definitions.form_details(actor), callback_data.page))
 
 
 async def on_form(
@@ -361,14 +362,14 @@ async def on_form(
     t: Translator,
     public_url: str | None,
 ) -> None:
-    details, index = await webforms.form_by_id(actor, callback_data.form_id)
+    details, index = await definitions.form_by_id(actor, callback_data.form_id)
     await show(query, await _form_screen(actor, t, details, index, public_url))
 
 
 async def on_choices(
     query: CallbackQuery, callback_data: FormAction, actor: Actor, t: Translator
 ) -> None:
-    details, _ = await webforms.form_by_id(actor, callback_data.form_id)
+    details, _ = await definitions.form_by_id(actor, callback_data.form_id)
     what = "scheme" if callback_data.action == FormStep.SCHEMES else "policy"
     await show(query, choice_screen(t, details, what))
 
@@ -398,9 +399,9 @@ async def on_queue(
     query: CallbackQuery, callback_data: FormAction, actor: Actor, t: Translator
 ) -> None:
     """The queue as toggles; a press puts the staff member at the end or takes them out."""
-    details, _ = await webforms.form_by_id(actor, callback_data.form_id)
+    details, _ = await definitions.form_by_id(actor, callback_data.form_id)
     if callback_data.action == FormStep.TOGGLE_QUEUE:
-        details = await webforms.set_queue_member(
+        details = await definitions.set_queue_member(
             actor, details.slug, callback_data.staff_id, callback_data.enabled
         )
     members = await staff.staff_members(actor)
@@ -417,7 +418,7 @@ async def on_consent(
 ) -> None:
     """Requires consent or stops asking for it; requiring it without a text asks for one."""
     if callback_data.enabled:
-        details, _ = await webforms.form_by_id(actor, callback_data.form_id)
+        details, _ = await definitions.form_by_id(actor, callback_data.form_id)
         if not details.form.consent_text:
             await query.answer()
             prompt = t("forms-ask-consent_text-required")
@@ -440,7 +441,7 @@ async def on_ask(
     if setting is None:
         await stale(query, t)
         return
-    details, _ = await webforms.form_by_id(actor, callback_data.form_id)
+    details, _ = await definitions.form_by_id(actor, callback_data.form_id)
     await query.answer()
     message = query_message(query)
     prompt = t(f"forms-ask-{setting}", title=shorten(details.form.title, NAME_WIDTH))
@@ -507,13 +508,13 @@ async def on_key(
     public_url: str | None,
 ) -> None:
     """A new random key, shown once (the core keeps its hash); replacing one asks first."""
-    details, index = await webforms.form_by_id(actor, callback_data.form_id)
+    details, index = await definitions.form_by_id(actor, callback_data.form_id)
     if callback_data.action == FormStep.NEW_KEY and details.form.has_api_key:
         text = t("forms-key-replace-confirm", title=shorten(details.form.title, NAME_WIDTH))
         data = FormAction(action=FormStep.CONFIRM_NEW_KEY, form_id=details.form.id)
         await show(query, _confirm(t, text, "forms-btn-key-confirm", data))
         return
-    details, key = await webforms.rotate_api_key(actor, details.form.id)
+    details, key = await definitions.rotate_api_key(actor, details.form.id)
     notice = t("forms-key-new", key=key)
     await show(query, await _form_screen(actor, t, details, index, public_url, notice))
 
@@ -522,7 +523,7 @@ async def on_confirm(
     query: CallbackQuery, callback_data: FormAction, actor: Actor, t: Translator
 ) -> None:
     """Asks before removing the API key or disabling the form."""
-    details, _ = await webforms.form_by_id(actor, callback_data.form_id)
+    details, _ = await definitions.form_by_id(actor, callback_data.form_id)
     title = shorten(details.form.title, NAME_WIDTH)
     form_id = details.form.id
     if callback_data.action == FormStep.REMOVE_KEY:
@@ -553,8 +554,8 @@ async def on_confirmed(
 ) -> None:
     """Removes the API key, disables or enables the form."""
     if callback_data.action == FormStep.CONFIRM_DISABLE:
-        details, index = await webforms.form_by_id(actor, callback_data.form_id)
-        details = await webforms.disable_form(actor, details.slug)
+        details, index = await definitions.form_by_id(actor, callback_data.form_id)
+        details = await definitions.disable_form(actor, details.slug)
         notice = t("forms-disabled")
     elif callback_data.action == FormStep.ENABLE:
         details, index = await _edit(actor, callback_data.form_id, {"is_active": True})
@@ -608,7 +609,7 @@ async def _create(
 ) -> None:
     """The form with the core's defaults; a taken address asks for another one."""
     try:
-        details = await webforms.create_form(actor, {"slug": slug, "title": title})
+        details = await definitions.create_form(actor, {"slug": slug, "title": title})
     except ValidationError as exc:
         if "slug" not in exc.errors:
             raise  # a bad title: the question stays open (bot/errors.py shows why)
@@ -617,7 +618,7 @@ async def _create(
         await message.answer(render.error(t, exc) + "\n\n" + t("forms-slug-again"))
         return
     await finish(state)
-    _, index = await webforms.form_by_id(actor, details.form.id)
+    _, index = await definitions.form_by_id(actor, details.form.id)
     notice = t("forms-created", title=shorten(details.form.title, NAME_WIDTH))
     text, keyboard = await _form_screen(actor, t, details, index, public_url, notice)
     await message.answer(text, reply_markup=keyboard)
