@@ -1,6 +1,7 @@
 """Webhook mode: Telegram posts updates to POST /telegram/webhook on the web app, secret checked."""
 
 import dataclasses
+import logging
 import socket
 from collections.abc import AsyncIterator
 
@@ -91,3 +92,18 @@ def test_the_webhook_url_is_only_mounted_in_webhook_mode():
     )
     TelegramService(with_hook).mount(hooked)
     assert [r for r in hooked.router.routes() if "/telegram/webhook" in str(r.resource)]
+
+
+async def test_a_body_that_is_not_an_update_gets_400_with_the_right_secret(webhook, caplog):
+    """Telegram only ever posts updates: anything else is the caller's error, not a 500 with a
+    traceback in the log."""
+    _, url = webhook
+    headers = {"X-Telegram-Bot-Api-Secret-Token": SECRET, "Content-Type": "application/json"}
+    bodies = [b"not json", b"[]", b"{}", b'{"update_id": "x"}', b"\xff\xfe", b""]
+    async with aiohttp.ClientSession() as client:
+        for body in bodies:
+            async with client.post(url, data=body, headers=headers) as response:
+                assert response.status == 400, body
+        async with client.post(url, data=b"not json", headers={}) as response:
+            assert response.status == 401  # the secret is checked first
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
