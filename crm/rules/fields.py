@@ -10,7 +10,7 @@ from urllib.parse import urlsplit
 
 from crm.rules.emails import InvalidEmailError, normalize_email
 from crm.rules.phones import InvalidPhoneError, Phone, normalize_phone
-from crm.rules.text import clean_text
+from crm.rules.text import clean_text, visible_text
 from models.enums import ChannelKind, FieldType
 
 TEXT_FIELDS: dict[str, int] = {
@@ -159,7 +159,7 @@ def clean_string(value: Any, max_length: int, multiline: bool = False) -> str | 
     # bool is an int, but `True` from a JSON body is no name: it used to be stored as "True".
     if isinstance(value, bool) or not isinstance(value, str | int | float):
         raise FieldError("must be text")
-    text = str(value)
+    text = visible_text(str(value))
     text = text.strip() if multiline else clean_text(text)
     if "\x00" in text:
         raise FieldError("contains a NUL character")

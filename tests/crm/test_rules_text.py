@@ -2,7 +2,15 @@
 
 import pytest
 
-from crm.rules.text import clean_text, fold, name_key, search_text, title_matches, words
+from crm.rules.text import (
+    clean_text,
+    fold,
+    name_key,
+    search_text,
+    title_matches,
+    visible_text,
+    words,
+)
 
 
 def test_it_folds_accents_and_case():
@@ -129,3 +137,21 @@ def test_search_text_is_empty_without_words():
 )
 def test_a_title_matches_when_the_query_starts_a_run_of_its_words(title, query, expected):
     assert title_matches(title, query) is expected
+
+
+@pytest.mark.parametrize(
+    ("typed", "seen"),
+    [
+        ("Du\u200bpont", "Dupont"),  # a zero-width space would escape duplicate matching
+        ("\u202eoc.live", "oc.live"),  # an override would make it read "evil.co"
+        ("a\u2066b\u2069c\u202ad\u202c", "abcd"),  # isolates and embeddings
+        ("\x1b[31mred\x1b[0m alert\x07", "red alert"),  # ANSI colours and a bell
+        ("\ufeffJean\u2060", "Jean"),  # a byte-order mark and a word joiner
+        ("Cafe\u0301", "Café"),  # NFC: one é, as typed on another keyboard
+        ("line one\r\nline\ttwo", "line one\nline\ttwo"),  # line breaks and tabs stay
+        ("👨\u200d👩\u200d👧 فارسی\u200cها", "👨\u200d👩\u200d👧 فارسی\u200cها"),  # joiners stay
+        ("nul\x00", "nul\x00"),  # left for clean_string to refuse with its message
+    ],
+)
+def test_visible_text_keeps_only_what_a_reader_sees(typed, seen):
+    assert visible_text(typed) == seen

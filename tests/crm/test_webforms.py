@@ -1037,3 +1037,18 @@ def test_a_form_in_a_language_translates_only_the_stock_texts_nobody_changed():
     assert french.in_language("en") == form
     assert form.in_language("de") is form
     assert replace(form, consent_text=None).in_language("fr").consent_text is None
+
+
+async def test_invisible_characters_a_visitor_types_are_dropped_before_matching(db, make_staff):
+    """`Du\u200bpont` is the Dupont already known, and no override reaches the staff's alert."""
+    await make_staff("Admin", admin=True)
+    card = await existing_jean()
+    result = await submit(
+        jean(name="Jean Du\u200bpont", message="Call \u202eoc.live\x1b[31m now\x07")
+    )
+    assert (result.status, result.contact_id) == ("merged", card.id)
+    contact = await Contact.get(id=card.id)
+    assert contact.last_name == "Dupont"
+    assert "oc.live now" in (contact.comment or "") and "\u202e" not in (contact.comment or "")
+    alert = await OutboxMessage.get()
+    assert not any(ch in alert.text for ch in "\u202e\u200b\x1b\x07")
