@@ -272,8 +272,16 @@ async def test_telegram_updates_reach_the_bot_through_nginx(deployment):
     replies = await stub.user(ADMIN, "Ada").send("/help")
     assert replies.status == 200, stub.webhook.last_error_message
     assert "What you can do" in replies.texts[0]
-    access = (deployment.folder / "access.log").read_text()
-    assert '"POST /telegram/webhook HTTP/1.1" 200' in access
+    # nginx writes the access log line once the response has gone out: the reply can arrive
+    # first, so wait for the line rather than read the file at once.
+    await _until(
+        lambda: (
+            '"POST /telegram/webhook HTTP/1.1" 200'
+            in (deployment.folder / "access.log").read_text()
+        ),
+        "the webhook post in nginx's access log",
+        within=5.0,
+    )
 
 
 async def test_a_form_post_through_nginx_keeps_the_address_nginx_saw_not_the_forged_one(
