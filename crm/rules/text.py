@@ -38,29 +38,23 @@ def words(text: str) -> list[str]:
 
 
 # Characters nobody sees that change what a text says or how it matches: ANSI escape sequences,
-# control characters, zero-width spaces and word joiners, and the bidi embeddings, overrides and
-# isolates that make "U+202E oc.live" read as "evil.co". Joiners (ZWJ, ZWNJ) and LRM/RLM stay:
-# emoji sequences and Persian or Indic words need them, and they reorder nothing.
+# control characters (category Cc: U+0001-U+001F and U+007F-U+009F, tab and line feed kept),
+# zero-width spaces, word joiners, the BOM, and the bidi embeddings, overrides and isolates that
+# make "U+202E oc.live" read as "evil.co". Joiners (ZWJ, ZWNJ) and LRM/RLM stay: emoji sequences
+# and Persian or Indic words need them, and they reorder nothing. NUL stays for the caller to
+# refuse with its own message.
 _ANSI_ESCAPE = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b[@-_]")
-_INVISIBLE = frozenset(
-    "\u200b\u2060\ufeff\u180e\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
+_UNSEEN = re.compile(
+    "[\x01-\x08\x0b-\x1f\x7f-\x9f\u200b\u2060\ufeff\u180e\u202a-\u202e\u2066-\u2069]"
 )
-_KEPT_CONTROLS = frozenset("\t\n")
 
 
 def visible_text(value: str) -> str:
     """The text as a reader sees it: NFC, without ANSI escapes, control characters (tabs and
     line breaks stay), zero-width spaces and bidi overrides. Typed text goes through this
-    before it is validated, stored or turned into duplicate keys (`Du\u200bpont` is Dupont).
-    NUL is left for the caller to refuse."""
+    before it is validated, stored or turned into duplicate keys (`Du\u200bpont` is Dupont)."""
     text = _ANSI_ESCAPE.sub("", unicodedata.normalize("NFC", value)).replace("\r\n", "\n")
-    return "".join(
-        ch
-        for ch in text
-        if ch == "\x00"
-        or ch in _KEPT_CONTROLS
-        or (ch not in _INVISIBLE and unicodedata.category(ch) != "Cc")
-    )
+    return _UNSEEN.sub("", text)
 
 
 def clean_text(value: str) -> str:
