@@ -9,7 +9,7 @@ from crm import history
 from crm.actors import Actor
 from crm.db import utcnow, valid_id
 from crm.errors import NotFoundError, PermissionDeniedError
-from crm.permissions import can, record_facts, require
+from crm.permissions import record_facts, require, require_readable
 from models import Contact, FormSubmission, Staff
 from models.enums import Action, SubmissionStatus
 
@@ -47,11 +47,11 @@ async def take_lead(actor: Actor, contact_id: int) -> TakeResult:
             .select_for_update(no_key=True)
             .first()
         )
-        facts = await record_facts(contact) if contact is not None else None
-        # A contact the actor may not read is answered as one that does not exist: a refusal
-        # would confirm it (button data is never trusted: any id can be sent).
-        if contact is None or facts is None or not can(actor, Action.READ, facts):
+        if contact is None:
             raise NotFoundError(f"contact #{contact_id} does not exist")
+        facts = await record_facts(contact)
+        # A refusal would confirm the contact exists (button data is never trusted).
+        require_readable(actor, facts, "contact", contact_id)
         require(actor, Action.EDIT, facts)
         if not await FormSubmission.exists(
             contact_id=contact_id, status__in=[SubmissionStatus.CREATED, SubmissionStatus.MERGED]

@@ -14,7 +14,7 @@ from crm.errors import (
     NotFoundError,
     ValidationError,
 )
-from crm.permissions import can, record_facts, require
+from crm.permissions import can, record_facts, require, require_readable
 from crm.rules.permissions import RecordFacts
 from crm.searchkeys import refresh_search_keys
 from models import (
@@ -37,12 +37,9 @@ LINKS = {
 async def _linkable(actor: Actor, kind: str, target_id: int) -> tuple[Any, Any, str]:
     model, link_model, column = LINKS[kind]
     target: Any = await model.get_or_none(id=target_id, deleted_at=None)
-    # One answer for a record that is missing and for one the actor may not read: a different
-    # one would tell them which ids exist.
-    if target is None or not can(
-        actor, Action.READ, RecordFacts(responsible_id=target.responsible_id, opened=target.opened)
-    ):
+    if target is None:
         raise NotFoundError(f"{kind} #{target_id} does not exist")
+    require_readable(actor, RecordFacts(target.responsible_id, target.opened), kind, target_id)
     return target, link_model, column
 
 
