@@ -217,33 +217,23 @@ async def on_channel_retype(
     await _show_saved_channels(query, t, callback_data.version, saved, field, definitions)
 
 
-async def on_channel_primary(
+# The buttons that act on one value by its position, and the core use case each one calls.
+POSITION_EDITS = {
+    EditButton.MAKE_PRIMARY: contacts.make_channel_primary,  # it moves first
+    EditButton.REMOVE: contacts.remove_channel,  # the next one becomes primary if need be
+}
+
+
+async def on_channel_position(
     query: CallbackQuery, callback_data: EditAction, actor: Actor, t: Translator
 ) -> None:
-    """Make one value the primary one (it moves first)."""
+    """Make one value the primary one, or remove it (`POSITION_EDITS`)."""
     found = await _channel_field(query, callback_data, t)
     if found is None:
         return
     field, definitions = found
-    saved = await contacts.make_channel_primary(
-        actor,
-        callback_data.id,
-        CHANNEL_FIELDS[field.name],
-        callback_data.item,
-        callback_data.version,
-    )
-    await _show_saved_channels(query, t, callback_data.version, saved, field, definitions)
-
-
-async def on_channel_remove(
-    query: CallbackQuery, callback_data: EditAction, actor: Actor, t: Translator
-) -> None:
-    """Remove one value (the next one becomes primary when the primary goes)."""
-    found = await _channel_field(query, callback_data, t)
-    if found is None:
-        return
-    field, definitions = found
-    saved = await contacts.remove_channel(
+    edit = POSITION_EDITS[callback_data.action]
+    saved = await edit(
         actor,
         callback_data.id,
         CHANNEL_FIELDS[field.name],
@@ -366,8 +356,7 @@ def get_router() -> Router:
     cb.register(on_channels, EditAction.filter(F.action == EditButton.CHANNELS))
     cb.register(on_channel, EditAction.filter(F.action == EditButton.CHANNEL))
     cb.register(on_channel_retype, EditAction.filter(F.action == EditButton.CHANNEL_TYPE))
-    cb.register(on_channel_primary, EditAction.filter(F.action == EditButton.MAKE_PRIMARY))
-    cb.register(on_channel_remove, EditAction.filter(F.action == EditButton.REMOVE))
+    cb.register(on_channel_position, EditAction.filter(F.action.in_(POSITION_EDITS)))
     cb.register(on_channel_add, EditAction.filter(F.action == EditButton.ADD))
     cb.register(on_added_type, EditAction.filter(F.action == EditButton.ADDED_TYPE))
     router.message.register(
