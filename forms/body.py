@@ -37,11 +37,28 @@ def is_json(content_type: str) -> bool:
     )
 
 
+_MEDIA_TYPE = web.RequestKey("carnet.media_type", str)  # media_type's answer, per request
+
+
+def media_type(request: web.Request) -> str:
+    """The request's media type; "" for a Content-Type header the parser fails on (the standard
+    library's email parser raises IndexError on ";0*"), so it is an unsupported type, not a 500.
+
+    Read once per request: after a failed parse, aiohttp's `content_type` fails an assertion
+    on every later read of the same header."""
+    if _MEDIA_TYPE not in request:
+        try:
+            request[_MEDIA_TYPE] = request.content_type
+        except (ValueError, IndexError):
+            request[_MEDIA_TYPE] = ""
+    return request[_MEDIA_TYPE]
+
+
 async def read_payload(request: web.Request, limit: int) -> dict[str, Value]:
     """The posted fields; repeated names become lists. Raises BodyError."""
     if request.content_length is not None and request.content_length > limit:
         raise BodyError(413, "page-too-large")
-    content_type = request.content_type
+    content_type = media_type(request)
     if is_json(content_type):
         return _from_json(await _read(request, limit))
     if content_type == "application/x-www-form-urlencoded":

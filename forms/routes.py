@@ -26,7 +26,7 @@ from crm.webforms import submissions
 from crm.webforms.definitions import PublicForm
 from crm.webforms.leads import SubmissionResult
 from crm.webforms.submissions import SubmissionMeta
-from forms.body import BodyError, Value, is_json, read_payload
+from forms.body import BodyError, Value, is_json, media_type, read_payload
 from forms.cache import FormCache
 from forms.config import FormsConfig
 from forms.embed import EMBED_JS, form_spec, safe_redirect
@@ -561,7 +561,7 @@ def _translator(request: web.Request, override: Any = None) -> Translator:
 
 def _wants_json(request: web.Request) -> bool:
     """JSON bodies get JSON answers; so does a caller accepting JSON but not HTML."""
-    if is_json(request.content_type):
+    if is_json(media_type(request)):
         return True
     accept = request.headers.get("Accept", "").lower()
     return "application/json" in accept and "text/html" not in accept

@@ -150,6 +150,16 @@ async def test_other_content_types_are_415(client, db, content_type):
     assert await submissions() == []
 
 
+@pytest.mark.parametrize("content_type", [";0*", "application/json;a*", ";=;"])
+async def test_a_content_type_the_parser_chokes_on_is_415_not_500(client, db, content_type):
+    """The standard library's header parser raises IndexError on these (found by the fuzzer)."""
+    response = await client.post(
+        f"/forms/{CONTACT}", data=b"", headers={"Content-Type": content_type}
+    )
+    assert response.status == 415
+    assert await submissions() == []
+
+
 @pytest.mark.parametrize(
     ("body", "field"),
     [
