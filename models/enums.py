@@ -91,6 +91,18 @@ class SubmissionStatus(StrEnum):
     SPAM = "spam"
     REJECTED = "rejected"
     FAILED = "failed"
+    # Stored but not processed: over a rate limit (answered 429), kept for an admin to
+    # release into a lead or delete.
+    HELD = "held"
+
+
+class CallerKind(StrEnum):
+    """Who posted a web form submission, as the adapter could tell."""
+
+    API = "api"  # a server with the form's API key
+    PAGE = "page"  # the hosted page or embed.js (a signed page token)
+    ORIGIN = "origin"  # a plain HTML form on one of the form's allowed origins
+    ANONYMOUS = "anonymous"  # none of these (stored as spam or answered 401)
 
 
 class ImportStatus(StrEnum):

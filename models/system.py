@@ -4,6 +4,7 @@ from tortoise import fields
 from tortoise.models import Model
 
 from models.enums import (
+    CallerKind,
     DedupPolicy,
     DeliveryStatus,
     FormScheme,
@@ -102,6 +103,13 @@ class WebForm(Model):
     allowed_origins = fields.JSONField(default=list)
     api_key_hash = fields.CharField(max_length=128, null=True)
     is_active = fields.BooleanField(default=True)
+    # Visitor-facing texts in other languages: {"fr": {"title": ..., "consent_text": ...,
+    # "success_text": ...}}; the columns above hold the team's language.
+    translations = fields.JSONField(default=dict)
+    # The hosted page's look: the company's name, an accent colour (#rrggbb), a logo URL.
+    brand_name = fields.CharField(max_length=200, null=True)
+    accent_color = fields.CharField(max_length=7, null=True)
+    logo_url = fields.CharField(max_length=500, null=True)
     created_at = fields.DatetimeField(auto_now_add=True)
     updated_at = fields.DatetimeField(auto_now=True)
 
@@ -125,6 +133,9 @@ class FormSubmission(Model):
     utm = fields.JSONField(default=dict)
     consent_text = fields.TextField(null=True)
     idempotency_key = fields.CharField(max_length=128, null=True)
+    # Who posted, as far as the adapter could tell (a CallerKind value): an idempotency key
+    # replays only for the same kind of caller, and only an API key holder may replace data.
+    caller = fields.CharEnumField(CallerKind, max_length=16, null=True)
     status = fields.CharEnumField(
         SubmissionStatus, max_length=16, default=SubmissionStatus.RECEIVED
     )
@@ -133,6 +144,9 @@ class FormSubmission(Model):
         "models.Contact", related_name="submissions", null=True, on_delete=fields.SET_NULL
     )
     contact_id: int | None
+    # What an anonymous post would have changed on the known contact it matched, proposed to
+    # its responsible (Apply / Ignore) instead of written: {"fields": {...}, "channels": [...]}.
+    proposal = fields.JSONField(null=True)
 
     class Meta:
         table = "form_submission"

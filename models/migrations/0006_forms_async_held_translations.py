@@ -1,0 +1,69 @@
+"""Web forms answer before processing and keep what they hold: who posted a submission
+(`caller`), what an anonymous post proposes to a known contact (`proposal`), submissions held
+over a rate limit (status `held`), and per-language texts and branding of a form."""
+
+import functools
+from json import dumps, loads
+
+from tortoise import fields, migrations
+from tortoise.migrations import operations as ops
+
+from models.enums import CallerKind, SubmissionStatus
+
+
+class Migration(migrations.Migration):
+    dependencies = [("models", "0005_app_secret")]
+
+    initial = False
+
+    operations = [
+        ops.AlterField(
+            model_name="FormSubmission",
+            name="status",
+            field=fields.CharEnumField(
+                default=SubmissionStatus.RECEIVED,
+                description="RECEIVED: received\nCREATED: created\nMERGED: merged\nSPAM: spam\nREJECTED: rejected\nFAILED: failed\nHELD: held",
+                enum_type=SubmissionStatus,
+                max_length=16,
+            ),
+        ),
+        ops.AddField(
+            model_name="FormSubmission",
+            name="caller",
+            field=fields.CharEnumField(
+                null=True,
+                description="API: api\nPAGE: page\nORIGIN: origin\nANONYMOUS: anonymous",
+                enum_type=CallerKind,
+                max_length=16,
+            ),
+        ),
+        ops.AddField(
+            model_name="FormSubmission",
+            name="proposal",
+            field=fields.JSONField(
+                null=True, encoder=functools.partial(dumps, separators=(",", ":")), decoder=loads
+            ),
+        ),
+        ops.AddField(
+            model_name="WebForm",
+            name="accent_color",
+            field=fields.CharField(null=True, max_length=7),
+        ),
+        ops.AddField(
+            model_name="WebForm",
+            name="brand_name",
+            field=fields.CharField(null=True, max_length=200),
+        ),
+        ops.AddField(
+            model_name="WebForm",
+            name="logo_url",
+            field=fields.CharField(null=True, max_length=500),
+        ),
+        ops.AddField(
+            model_name="WebForm",
+            name="translations",
+            field=fields.JSONField(
+                default=dict, encoder=functools.partial(dumps, separators=(",", ":")), decoder=loads
+            ),
+        ),
+    ]
