@@ -24,7 +24,7 @@ from crm.webforms import leads
 from crm.webforms.definitions import load_active_form
 from crm.webforms.leads import SubmissionResult
 from models import FormSubmission, WebForm
-from models.enums import SubmissionStatus
+from models.enums import CallerKind, SubmissionStatus
 
 log = logging.getLogger(__name__)
 
@@ -49,8 +49,12 @@ class SubmissionMeta:
     page_url: str | None = None  # UTM parameters are read from it when the fields lack them
     idempotency_key: str | None = None
     consent_text: str | None = None  # the consent text the visitor was shown
-    spam_reason: str | None = None  # set by the adapter's checks: trap, too fast, rate limit…
+    spam_reason: str | None = None  # set by the adapter's checks: trap, token, too fast…
+    # Over a rate limit: not evidence of spam; stored as held (for an admin to release) and
+    # answered 429 by the adapter.
+    hold_reason: str | None = None
     api_key: str | None = None
+    caller: CallerKind | None = None
 
 
 def _cut(value: str | None, limit: int) -> str | None:
@@ -72,13 +76,14 @@ async def submit(slug: str, payload: Mapping[str, Any], meta: SubmissionMeta) ->
     form = await load_active_form(slug)
     key = idempotency_key(meta.idempotency_key)
     spam = _cut(meta.spam_reason, 2000)
+    held = None if spam else _cut(meta.hold_reason, 2000)
     for _ in range(KEY_ATTEMPTS):
         if key is not None:
             first = await FormSubmission.get_or_none(form_id=form.id, idempotency_key=key)
             if first is not None:
                 return await _replay(first)
         try:
-            submission = await _store(form, payload, meta, key, spam)
+            submission = await _store(form, payload, meta, key, spam, held)
             break
         except IntegrityError:
             if key is None:
@@ -89,6 +94,8 @@ async def submit(slug: str, payload: Mapping[str, Any], meta: SubmissionMeta) ->
         raise ConflictError("this idempotency key is being used by other requests; try again")
     if spam:
         return SubmissionResult(submission.id, SubmissionStatus.SPAM.value)
+    if held:
+        return SubmissionResult(submission.id, SubmissionStatus.HELD.value)
     # Shielded: a visitor who closes the page (a cancelled request) must not leave a stored
     # lead half-processed and unalerted; the processing finishes and records its outcome.
     processing = asyncio.ensure_future(_process_or_fail(form, submission, payload))
@@ -131,12 +138,25 @@ async def resume_stranded(
     return processed
 
 
+async def process_stored(submission_id: int) -> SubmissionResult | None:
+    """Process the stored submission `submission_id` now, if it is still received (a held
+    one an admin released, say). Returns its outcome; None when there is no such submission.
+    An unexpected error leaves it failed (with the reason) and is raised."""
+    submission = await FormSubmission.get_or_none(id=submission_id).select_related("form")
+    if submission is None:
+        return None
+    if submission.status != SubmissionStatus.RECEIVED:
+        return await _replay(submission)
+    return await _process_or_fail(submission.form, submission, submission.payload)
+
+
 async def _store(
     form: WebForm,
     payload: Mapping[str, Any],
     meta: SubmissionMeta,
     key: str | None,
     spam: str | None,
+    held: str | None = None,
 ) -> FormSubmission:
     """The raw submission, in its own transaction (a savepoint if the caller has one): whatever
     happens next, the visitor's data is on disk."""
@@ -150,9 +170,16 @@ async def _store(
             utm=read_utm(payload, meta.page_url),
             consent_text=_cut(meta.consent_text or form.consent_text, 10000),
             idempotency_key=key,
-            status=SubmissionStatus.SPAM if spam else SubmissionStatus.RECEIVED,
-            reason=spam,
+            caller=meta.caller,
+            status=_status_of(spam, held),
+            reason=spam or held,
         )
+
+
+def _status_of(spam: str | None, held: str | None) -> SubmissionStatus:
+    if spam:
+        return SubmissionStatus.SPAM
+    return SubmissionStatus.HELD if held else SubmissionStatus.RECEIVED
 
 
 def _retrieve(task: "asyncio.Future[SubmissionResult]") -> None:
