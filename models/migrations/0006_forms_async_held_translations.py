@@ -4,11 +4,25 @@ over a rate limit (status `held`), and per-language texts and branding of a form
 
 import functools
 from json import dumps, loads
+from typing import Any
 
 from tortoise import fields, migrations
 from tortoise.migrations import operations as ops
 
 from models.enums import CallerKind, SubmissionStatus
+
+
+class DescriptionOnly(ops.AlterField):
+    """A field change that is only its description (the enum's new value, `held`): the
+    state moves, the database has nothing to do. Tortoise 1.1.9 alters a SQLite column by
+    rebuilding the table, which dropped form_submission's unique (form, idempotency_key) and
+    its indexes (seen: idempotency keys stopped deduplicating)."""
+
+    async def database_forward(self, *args: Any, **kwargs: Any) -> None:
+        return None
+
+    async def database_backward(self, *args: Any, **kwargs: Any) -> None:
+        return None
 
 
 class Migration(migrations.Migration):
@@ -17,12 +31,13 @@ class Migration(migrations.Migration):
     initial = False
 
     operations = [
-        ops.AlterField(
+        DescriptionOnly(
             model_name="FormSubmission",
             name="status",
             field=fields.CharEnumField(
                 default=SubmissionStatus.RECEIVED,
-                description="RECEIVED: received\nCREATED: created\nMERGED: merged\nSPAM: spam\nREJECTED: rejected\nFAILED: failed\nHELD: held",
+                description="RECEIVED: received\nCREATED: created\nMERGED: merged\nSPAM: spam\n"
+                "REJECTED: rejected\nFAILED: failed\nHELD: held",
                 enum_type=SubmissionStatus,
                 max_length=16,
             ),
