@@ -16,6 +16,7 @@ from app.web import build_app
 from crm.actors import system_actor
 from crm.db import dialect
 from crm.webforms import definitions
+from crm.webforms import worker as workers
 from forms.config import FormsConfig
 from forms.spam import Signer
 from models import Contact, FormSubmission, OutboxMessage, tortoise_config
@@ -60,8 +61,25 @@ ClientFactory = Callable[..., Awaitable[TestClient]]
 
 
 @pytest_asyncio.fixture
-async def make_client(db: str) -> AsyncIterator[ClientFactory]:
-    """Starts the web app with forms settings changed as asked; closed after the test."""
+async def worker(db: str) -> AsyncIterator[workers.Worker]:
+    """This process's web form worker, as `carnet serve` runs it next to the app."""
+    running = workers.Worker()
+    running.start()
+    yield running
+    await running.stop()
+
+
+async def settled() -> None:
+    """Wait until the running worker has processed every submission stored so far."""
+    running = workers.running()
+    assert running is not None, "no worker runs"
+    await running.idle()
+
+
+@pytest_asyncio.fixture
+async def make_client(db: str, worker: workers.Worker) -> AsyncIterator[ClientFactory]:
+    """Starts the web app with forms settings changed as asked (and the worker); closed after
+    the test."""
     clients: list[TestClient] = []
 
     async def start(**changes: Any) -> TestClient:
