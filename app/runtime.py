@@ -25,6 +25,7 @@ from crm.secrets import shared_secret
 from crm.setup import ensure_defaults
 from crm.staff import ensure_admins
 from crm.webforms import definitions
+from crm.webforms.worker import Worker
 from forms.config import FormsConfig
 from scheduler.clock import Clock
 
@@ -99,8 +100,8 @@ async def serve(
 ) -> None:
     """Run until SIGINT/SIGTERM (or `stop` is set), then shut down cleanly.
 
-    Order: database, defaults, the web app listening, the scheduler, then the bot in the
-    background; a bot that cannot reach Telegram, or whose token is refused, is reported by
+    Order: database, defaults, the web form worker (it first finishes the leads a stopped
+    process left), the web app listening, the scheduler, then the bot in the background; a bot that cannot reach Telegram, or whose token is refused, is reported by
     /healthz and the log while the rest keeps running.
     """
     redact_everywhere(secrets_of(settings))
@@ -116,9 +117,11 @@ async def _serve(settings: Settings, stop: asyncio.Event | None, *, handle_as_ta
     runner: web.AppRunner | None = None
     telegram: TelegramService | None = None
     clock = Clock(settings.timezone)
+    worker = Worker()
     try:
         await ensure_defaults()
         await ensure_admins(settings.admin_telegram_ids)
+        worker.start()
         if settings.bot_token is not None:
             telegram = TelegramService(bot_config(settings, handle_as_tasks=handle_as_tasks))
         service = telegram
@@ -154,10 +157,13 @@ async def _serve(settings: Settings, stop: asyncio.Event | None, *, handle_as_ta
     finally:
         # The web app first: it stops taking requests and lets those in flight finish (a
         # webhook update Telegram was told is received must still be handled by a running
-        # bot); then the bot; the database last, when nothing can use it any more.
+        # bot); then the worker (a lead it cannot finish in time rolls back and stays
+        # received for the next start); then the bot; the database last, when nothing can
+        # use it any more.
         clock.stop()
         if runner is not None:
             await runner.cleanup()
+        await worker.stop()
         if telegram is not None:
             await telegram.stop()
         await database.close()

@@ -40,6 +40,13 @@ class ConflictError(CrmError):
     code = "conflict"
 
 
+class IdempotencyKeyReusedError(CrmError):
+    """An idempotency key sent again with another body: a client bug (as Stripe answers it),
+    never a replay of the first post nor a silent second one."""
+
+    code = "idempotency_key_reused"
+
+
 class StaleEditError(ConflictError):
     """Someone saved the record after the caller read it; nothing was written."""
 

@@ -24,7 +24,8 @@ from tortoise.transactions import in_transaction
 from crm import catalog, companies, config, contacts, customfields
 from crm.actors import Actor
 from crm.contacts import CleanContact, ContactCard
-from crm.duplicates import FILLABLE, DuplicateMatch
+from crm.db import connection, dialect
+from crm.duplicates import FILLABLE, DuplicateMatch, lock_duplicate_keys
 from crm.errors import DuplicateContactError, PermissionDeniedError, ValidationError
 from crm.layout import card_layout
 from crm.permissions import require_any, scope_q
@@ -416,7 +417,20 @@ async def create_with_company(
     """
     async with in_transaction():
         if company_title:
-            company_id = await _company_for(actor, _company_title(company_title))
+            title = _company_title(company_title)
+            if not keys_locked:
+                # The person's keys before the company's: one order for every writer, so two
+                # creates never wait for each other's lock (a deadlock on PostgreSQL).
+                await lock_duplicate_keys(clean.scalars, clean.channels)
+                keys_locked = True
+            # Two leads naming one new company at once make one company: the second waits
+            # here until the first commits, then finds it (PostgreSQL; SQLite writes serially).
+            if dialect() != "sqlite":
+                await connection().execute_query(
+                    "SELECT pg_advisory_xact_lock(hashtextextended($1, 0))",
+                    [f"company:{' '.join(words(title))}"],
+                )
+            company_id = await _company_for(actor, title)
             others = [c for c in clean.companies or [] if c != company_id]
             clean = replace(clean, companies=[company_id, *others])
         return await contacts.create_checked_contact(

@@ -19,13 +19,16 @@ from urllib.parse import urlsplit
 from aiohttp import web
 
 from crm.db import unavailable_as_error
-from crm.errors import ConflictError, NotFoundError, UnavailableError, ValidationError
+from crm.errors import (
+    ConflictError,
+    IdempotencyKeyReusedError,
+    UnavailableError,
+)
 from crm.i18n import Catalogue, Translator
 from crm.rules.webforms import MAX_IDEMPOTENCY_KEY, UTM_KEYS
 from crm.webforms import submissions
 from crm.webforms.definitions import PublicForm
-from crm.webforms.leads import SubmissionResult
-from crm.webforms.submissions import SubmissionMeta
+from crm.webforms.submissions import Receipt, SubmissionMeta
 from forms.body import BodyError, Value, is_json, media_type, read_payload
 from forms.cache import FormCache
 from forms.config import FormsConfig
@@ -52,7 +55,9 @@ from forms.spam import (
 
 log = logging.getLogger(__name__)
 
-ACCEPTED = ("created", "merged", "spam")
+# Answered like a stored lead: spam looks the same (its sender learns nothing); a replayed
+# API post may be further along.
+ACCEPTED = ("received", "spam", "created", "merged")
 MAX_SLUG = 64
 MAX_USER_AGENT = 500
 MAX_REFERRER = 1000
@@ -104,6 +109,7 @@ def setup_forms(app: web.Application, config: FormsConfig) -> None:
     app.router.add_get("/forms/{slug}/embed.js", _guarded(embed_script, script=True))
     app.router.add_post("/forms/{slug}", _guarded(submit_form))
     app.router.add_route("OPTIONS", "/forms/{slug}", _guarded(preflight))
+    app.router.add_get("/forms/{slug}/submissions/{id}", _guarded(submission_status))
     app.on_cleanup.append(_close_limiter)
 
 
@@ -195,6 +201,52 @@ async def preflight(request: web.Request) -> web.StreamResponse:
     return response
 
 
+async def submission_status(request: web.Request) -> web.StreamResponse:
+    """Where a submission stands, for the holder of the form's API key (an integrator who
+    needs the outcome: the post itself only says it was received)."""
+    t = _translator(request)
+    try:
+        form = await _public_form(request)
+        if form is None:
+            return _not_found(t, as_json=True)
+        key = request.headers.get(API_KEY_HEADER)
+        if not key:
+            return _status_error(t, 401, "page-status-key-missing")
+        if not await request.app[FORMS].forms.key_is_valid(form.slug, key):
+            return _status_error(t, 403, "page-key-refused")
+        submission_id = _submission_id(request.match_info["id"])
+        with unavailable_as_error():
+            result = None
+            if submission_id is not None:
+                result = await submissions.outcome(form.id, submission_id)
+    except UnavailableError as exc:
+        return _unavailable(request, exc, t, True, _last_known(request))
+    if result is None:  # no such id, or another form's: the same answer
+        return _status_error(t, 404, "page-submission-not-found")
+    body: dict[str, Any] = {
+        "ok": True,
+        "submission_id": result.submission_id,
+        "status": result.status,
+        "contact_id": result.contact_id,
+        "duplicate": result.duplicate,
+    }
+    if result.errors:
+        body["errors"] = explain_errors(form.in_language(t.language), result.errors, t)
+    return web.json_response(body, headers={"Cache-Control": "no-store"})
+
+
+def _submission_id(text: str) -> int | None:
+    """The id in a status URL; None for anything but a plain number."""
+    return int(text) if text.isascii() and text.isdigit() and len(text) <= 12 else None
+
+
+def _status_error(t: Translator, status: int, key: str) -> web.Response:
+    headers = {"Cache-Control": "no-store"}
+    if status == 401:
+        headers["WWW-Authenticate"] = f'Carnet-Form-Key header="{API_KEY_HEADER}"'
+    return web.json_response({"ok": False, "error": t.plain(key)}, status=status, headers=headers)
+
+
 async def submit_form(request: web.Request) -> web.StreamResponse:
     """A post from the hosted page, embed.js, any HTML form or a server."""
     as_json = _wants_json(request)
@@ -243,17 +295,17 @@ async def _submit(request: web.Request, form: PublicForm, post: "Post") -> web.S
         meta = replace(meta, spam_reason=UNAUTHENTICATED, idempotency_key=None)
     try:
         with unavailable_as_error():
-            result = await submissions.submit(form.slug, post.payload, meta)
-    except NotFoundError:
-        return _not_found(post.t, post.as_json)
+            receipt = await submissions.submit(form, post.payload, meta)
+    except IdempotencyKeyReusedError:
+        # Only JSON callers get here: a browser's corrected post is a new submission.
+        reused = BodyError(422, "page-key-reused", "idempotency_key")
+        return _body_error(post.t, reused, post.as_json)
     except ConflictError:  # the same idempotency key raced past every attempt
         busy = BodyError(409, "page-busy", "_form")
         return _body_error(post.t, busy, post.as_json)
-    except ValidationError as exc:
-        result = SubmissionResult(submission_id=0, status="rejected", errors=exc.errors)
     if unauthenticated:
         return _unauthenticated(post)
-    return _answer(request, form, result, post)
+    return _answer(request, form, receipt, post)
 
 
 async def _unavailable_post(
@@ -367,6 +419,12 @@ async def _meta(
         consent_text=form.consent_text,
         spam_reason=await state.guard.reason(evidence, time.time()),
         api_key=post.api_key,
+        caller=submissions.caller_of(
+            keyed=post.api_key is not None,
+            token=bool(post.token),
+            allowed_origin=from_allowed_origin,
+        ),
+        changed_body_is_new=not post.as_json,
     )
 
 
@@ -374,34 +432,28 @@ async def _meta(
 
 
 def _answer(
-    request: web.Request, form: PublicForm, result: SubmissionResult, post: Post
+    request: web.Request, form: PublicForm, receipt: Receipt, post: Post
 ) -> web.StreamResponse:
+    """202 with the submission for scripts (spam looks received), the 303 for browsers; the
+    errors again for a post that was rejected."""
     t = post.t
-    if result.status in ACCEPTED or result.status == "received":
+    if receipt.status in ACCEPTED:
         if post.as_json:
-            contact_id = result.contact_id
-            if result.status == "spam":
-                # Spam gets the same answer as a lead, so its sender learns nothing: a number
-                # where the contact's id would be (the submission's, which is no contact's).
-                contact_id = result.submission_id
-            body = {
-                "ok": True,
-                "contact_id": contact_id,
-                "duplicate": result.duplicate,
-                "submission_id": result.submission_id,
-            }
-            # "received": the same key's first post is still being processed.
-            return web.json_response(body, status=202 if result.status == "received" else 201)
+            status = "received" if receipt.status == "spam" else receipt.status
+            body = {"ok": True, "submission_id": receipt.submission_id, "status": status}
+            return web.json_response(body, status=202)
         target = (
             safe_redirect(form.redirect_url) or f"{form_url(form.slug)}?sent=1&lang={t.language}"
         )
         return web.Response(status=303, headers={"Location": target})
-    if result.status == "rejected":
-        errors = explain_errors(form, result.errors, t) or {"_form": t.plain("page-rejected")}
+    if receipt.status == "rejected":
+        errors = explain_errors(form, receipt.errors, t) or {"_form": t.plain("page-rejected")}
         if post.as_json:
             return web.json_response({"ok": False, "errors": errors}, status=422)
         return _html(_page_again(request, form, post, errors=errors), status=422, form=form)
-    log.error("form %s: submission %s ended as %s", form.slug, result.submission_id, result.status)
+    log.error(
+        "form %s: submission %s ended as %s", form.slug, receipt.submission_id, receipt.status
+    )
     return _internal_error(request, form, post)
 
 

@@ -6,7 +6,7 @@ one function below, in this order:
 1. `_read`: the answers are checked against the form's fields and mapped to a contact with the
    core's rules; a bad answer rejects the submission (`_reject`), naming the form field.
 Then one transaction (`_apply`), tried again if staff save the matched contact meanwhile:
-2. `_claim` the submission, so that the request and the sweep never both process it;
+2. `_claim` the submission, so that two workers, the sweep or a release never both process it;
 3. `_lock` the person's duplicate keys and the visitor's address, before anything is decided;
 4. `_repeat_of`: an identical post from the same address is the same lead again, settled so;
 5. `_match`: the duplicate the form's policy applies to (`intake.preferred_match`);
@@ -19,6 +19,8 @@ Then one transaction (`_apply`), tried again if staff save the matched contact m
 11. `_settle`: the submission's outcome.
 """
 
+import asyncio
+import contextvars
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import timedelta
@@ -56,6 +58,10 @@ WEB_FORM_SOURCE = "Web form"  # one of crm.setup.DEFAULT_SOURCES
 REPEAT_WINDOW = timedelta(minutes=10)
 # A contact edited by staff while a submission merges into it: the merge is retried this often.
 ATTEMPTS = 3
+# Inside a lead's transaction, the context from before it (see `_next_responsible`).
+_OUTSIDE: contextvars.ContextVar[contextvars.Context | None] = contextvars.ContextVar(
+    "carnet_lead_outside", default=None
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -194,32 +200,49 @@ async def _reject(submission: FormSubmission, errors: dict[str, str]) -> Submiss
 
 async def _apply(lead: Lead) -> SubmissionResult | None:
     """Steps 2 to 11 in one transaction; None when the submission was no longer waiting."""
-    async with in_transaction():
-        if not await _claim(lead.submission):
-            return None
-        await _lock(lead)
-        repeat = await _repeat_of(lead)
-        if repeat is not None:
-            return await _settle_repeat(lead, repeat)
-        match = await _match(lead)
-        placed = await _place(lead, match)
-        recipient = await _recipient(lead, placed)
-        await _record_history(lead, placed.contact)
-        record = await _scheme_record(
-            lead, placed.contact.id, placed.contact.responsible_id or recipient
-        )
-        await alerts.alert_lead(_news(lead, placed, record), recipient)
-        return await _settle(lead, placed)
+    # The context outside the transaction, where the queue's turn is taken (`_next_responsible`).
+    outside = _OUTSIDE.set(contextvars.copy_context())
+    try:
+        async with in_transaction():
+            if not await _claim(lead.submission):
+                return None
+            await _lock(lead)
+            repeat = await _repeat_of(lead)
+            if repeat is not None:
+                return await _settle_repeat(lead, repeat)
+            match = await _match(lead)
+            placed = await _place(lead, match)
+            recipient = await _recipient(lead, placed)
+            await _record_history(lead, placed.contact)
+            record = await _scheme_record(
+                lead, placed.contact.id, placed.contact.responsible_id or recipient
+            )
+            await alerts.alert_lead(_news(lead, placed, record), recipient)
+            return await _settle(lead, placed)
+    finally:
+        _OUTSIDE.reset(outside)
 
 
 async def _claim(submission: FormSubmission) -> bool:
-    """Claim the submission: a conditional write that holds its row until commit, so that the
-    request and the stranded-submission sweep (or two processes) never both process it. The
-    loser writes nothing and answers with the winner's outcome."""
-    claimed = await FormSubmission.filter(
-        id=submission.id, status=SubmissionStatus.RECEIVED
-    ).update(reason=None)
-    return bool(claimed)
+    """Claim the submission for this transaction, so that the worker, the sweep and a release
+    (here or in another process) never both process it; the claim ends with the commit, which
+    settles it, or with the rollback, which leaves it received.
+
+    PostgreSQL: the row is locked, and a row another transaction holds is skipped at once
+    (SKIP LOCKED), so processes draining one queue pass each other instead of waiting. SQLite:
+    a conditional write, which takes the database's one write lock until commit; a loser finds
+    the submission settled and writes nothing.
+    """
+    if dialect() == "sqlite":
+        claimed = await FormSubmission.filter(
+            id=submission.id, status=SubmissionStatus.RECEIVED
+        ).update(reason=None)
+        return bool(claimed)
+    rows = await connection().execute_query_dict(
+        "SELECT id FROM form_submission WHERE id = $1 AND status = $2 FOR UPDATE SKIP LOCKED",
+        [submission.id, SubmissionStatus.RECEIVED.value],
+    )
+    return bool(rows)
 
 
 async def _lock(lead: Lead) -> None:
@@ -359,7 +382,22 @@ async def _staff_facts(queue: list[int]) -> list[StaffFacts]:
 
 async def _next_responsible(form_id: int) -> int | None:
     """Whose turn it is, moving the form's cursor with a conditional update: of two
-    submissions at once each gets its own turn (no read-modify-write of the counter)."""
+    submissions at once each gets its own turn (no read-modify-write of the counter).
+
+    The turn is taken outside the lead's transaction, committed at once: the cursor's update
+    inside it would hold the form's row locked until the lead commits, and every other lead of
+    the form would wait for it (PostgreSQL). A lead that then rolls back has used its turn.
+    SQLite runs one transaction at a time and has one connection: there it is taken inside.
+    """
+    outside = _OUTSIDE.get()
+    if outside is None or dialect() == "sqlite":
+        return await _take_turn(form_id)
+    # A task in the context from before the transaction: its queries run on a connection of
+    # their own from the pool, each committed as it runs.
+    return await asyncio.create_task(_take_turn(form_id), context=outside.copy())
+
+
+async def _take_turn(form_id: int) -> int | None:
     for _ in range(100):
         row = await WebForm.filter(id=form_id).first().values("queue_cursor", "responsible_queue")
         if row is None:

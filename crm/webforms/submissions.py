@@ -1,40 +1,60 @@
-"""Web form submissions (F8): a visitor's post stored raw before anything else, then handed on.
+"""Web form submissions (F8): a visitor's post checked, stored raw and answered at once; the
+lead is made from it right after, outside the request, by this process's worker.
 
-`submit` is the one call the `forms/` adapter makes for a post. The raw submission is stored
-first, in its own transaction, so that nothing a visitor sent is ever lost; `crm.webforms.leads`
-then turns it into a lead. A repeated idempotency key is answered with the first post's result;
-a failure is kept on the submission's row; a submission its process never got to (stopped
-between the two steps) is processed by the scheduler's sweep, `resume_stranded`.
+`submit` is the one call the `forms/` adapter makes for a post:
+1. `_verdict`: what the post is before anything is stored: spam (the adapter's evidence),
+   held (over a rate limit), rejected (its answers fail the form's checks, run on the form as
+   the adapter holds it in memory: `read_answers`), or received;
+2. `_store` it raw, in its own transaction, whatever its fate;
+3. a key another post holds: the first post's receipt again (`_replayed`) when the body is the
+   same, else `IdempotencyKeyReusedError` (or, for the hosted page, a new submission, under
+   the key and its body: `_key_of_body`);
+4. wake the worker (`crm.webforms.worker`) and return a `Receipt`: never the contact, nor
+   whether the person was known (no oracle for anonymous callers, no count of contacts).
+
+Idempotency keys are stored under the kind of caller that sent them ("api:order-1042"), so a
+key only ever replays a post of the same kind of caller: a stranger posting from the page, or
+forging an allowed Origin, cannot take the key of an API client's order. Only a received post
+holds its key: spam and held posts never do (a stranger cannot claim `order-1042`; a client
+retrying after a 429 gets in), and rejected and failed ones free theirs.
+
+`outcome` is what the status endpoint reads. `process_stored` processes one stored submission
+now (a held one an admin released); `resume_stranded` is the scheduler's net for submissions
+no worker got to.
 """
 
 import asyncio
+import hashlib
+import json
 import logging
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
-from tortoise.exceptions import DBConnectionError, IntegrityError, OperationalError
+from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
-from crm.db import utcnow
-from crm.errors import ConflictError
-from crm.rules.webforms import idempotency_key, raw_payload, read_utm
-from crm.webforms import leads
-from crm.webforms.definitions import load_active_form
+from crm import config
+from crm.db import utcnow, valid_id
+from crm.errors import ConflictError, IdempotencyKeyReusedError
+from crm.rules.webforms import idempotency_key, raw_payload, read_answers, read_utm
+from crm.webforms import worker
+from crm.webforms.definitions import PublicForm
 from crm.webforms.leads import SubmissionResult
-from models import FormSubmission, WebForm
+from models import FormSubmission
 from models.enums import CallerKind, SubmissionStatus
 
 log = logging.getLogger(__name__)
 
-# A second post with the key of one still being processed waits this long for its result.
+# `process_stored` waits this long for a submission another transaction is processing.
 REPLAY_WAIT_SECONDS = 10.0
 # Posts racing on one idempotency key: each lost race means another post with that key got in
 # (and, when its key is free again, was rejected or failed), so this bounds the racers served.
 KEY_ATTEMPTS = 20
 # A submission still "received" this long after it arrived was stranded (its process stopped
-# between storing and processing it): the scheduler's sweep processes it then.
+# between storing and processing it, or its worker is stuck): the scheduler's sweep processes
+# it then.
 STRANDED_AFTER = timedelta(minutes=2)
 STRANDED_BATCH = 100
 
@@ -55,6 +75,34 @@ class SubmissionMeta:
     hold_reason: str | None = None
     api_key: str | None = None
     caller: CallerKind | None = None
+    # A reused key with another body is a new submission, not an error: a visitor who went
+    # back on the hosted page and corrected the form must not have the correction dropped.
+    changed_body_is_new: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Receipt:
+    """What a post is answered with: its submission and where it stands, never the contact.
+
+    `status`: received, rejected (`errors` by form field), spam or held. A replay (`replayed`)
+    gives an API key holder its first post's current status (it may read it on the status
+    endpoint anyway), and any other caller "received", what its first post was told.
+    """
+
+    submission_id: int
+    status: str
+    errors: dict[str, str] = field(default_factory=dict)
+    replayed: bool = False
+
+
+def caller_of(*, keyed: bool, token: bool, allowed_origin: bool) -> CallerKind:
+    """Who posted, from what the adapter verified: the form's API key, a page token (the
+    hosted page or embed.js), a post from one of the form's allowed origins, or none."""
+    if keyed:
+        return CallerKind.API
+    if token:
+        return CallerKind.PAGE
+    return CallerKind.ORIGIN if allowed_origin else CallerKind.ANONYMOUS
 
 
 def _cut(value: str | None, limit: int) -> str | None:
@@ -64,106 +112,100 @@ def _cut(value: str | None, limit: int) -> str | None:
     return text[:limit] or None
 
 
-async def submit(slug: str, payload: Mapping[str, Any], meta: SubmissionMeta) -> SubmissionResult:
-    """Store the raw submission first, then process it as a lead (`leads.process`: validate,
-    apply the duplicate policy, assign the responsible from the queue, create the scheme's deal
-    or quote, and queue the alert).
-
-    A repeated idempotency key returns the first result; spam is stored with its reason and
-    answered like success by the adapter. Raises NotFoundError for an unknown form. An
-    unexpected error leaves the submission stored as failed (with the reason) and is raised.
+async def submit(form: PublicForm, payload: Mapping[str, Any], meta: SubmissionMeta) -> Receipt:
+    """Check the post against `form` (as the caller holds it), store it raw whatever its fate,
+    wake the worker for a received one and return its receipt (the steps of this module's
+    docstring). Raises IdempotencyKeyReusedError for a key sent again with another body
+    (unless `meta.changed_body_is_new`), ConflictError when the key kept changing hands.
     """
-    form = await load_active_form(slug)
-    key = idempotency_key(meta.idempotency_key)
-    spam = _cut(meta.spam_reason, 2000)
-    held = None if spam else _cut(meta.hold_reason, 2000)
+    status, reason, errors = _verdict(form, payload, meta)
+    key = _scoped_key(meta) if status == SubmissionStatus.RECEIVED else None
+    body = raw_payload(payload)
     for _ in range(KEY_ATTEMPTS):
-        if key is not None:
-            first = await FormSubmission.get_or_none(form_id=form.id, idempotency_key=key)
-            if first is not None:
-                return await _replay(first)
         try:
-            submission = await _store(form, payload, meta, key, spam, held)
+            submission = await _store(form, body, payload, meta, key, status, reason)
             break
         except IntegrityError:
             if key is None:
                 raise
-            # Another post with this key got in between our look and our insert: look again.
-            # (Had it been rejected meanwhile, its key is free and the insert goes through.)
+        # Another post holds the key (had it been freed meanwhile, the next insert goes in).
+        first = await FormSubmission.get_or_none(form_id=form.id, idempotency_key=key)
+        if first is None:
+            continue
+        if first.payload == body:
+            return _replayed(first, meta.caller)
+        if not meta.changed_body_is_new:
+            raise IdempotencyKeyReusedError(
+                "this idempotency key was already used with another body"
+            )
+        # The corrected post is a submission of its own, under a key of its own (its double
+        # click is still one submission).
+        key = _key_of_body(key, body)
     else:
         raise ConflictError("this idempotency key is being used by other requests; try again")
+    if status == SubmissionStatus.RECEIVED:
+        worker.wake()
+    return Receipt(submission.id, status.value, errors)
+
+
+def _verdict(
+    form: PublicForm, payload: Mapping[str, Any], meta: SubmissionMeta
+) -> tuple[SubmissionStatus, str | None, dict[str, str]]:
+    """The status a post is stored with, its reason, and its errors by form field."""
+    spam = _cut(meta.spam_reason, 2000)
     if spam:
-        return SubmissionResult(submission.id, SubmissionStatus.SPAM.value)
+        return SubmissionStatus.SPAM, spam, {}
+    held = _cut(meta.hold_reason, 2000)
     if held:
-        return SubmissionResult(submission.id, SubmissionStatus.HELD.value)
-    # Shielded: a visitor who closes the page (a cancelled request) must not leave a stored
-    # lead half-processed and unalerted; the processing finishes and records its outcome.
-    processing = asyncio.ensure_future(_process_or_fail(form, submission, payload))
-    processing.add_done_callback(_retrieve)
-    return await asyncio.shield(processing)
-
-
-async def resume_stranded(
-    older_than: timedelta = STRANDED_AFTER, limit: int = STRANDED_BATCH
-) -> int:
-    """Process, oldest first, the submissions a stopped process left stored but unprocessed
-    (killed between the two steps, or the database gone for a moment). Returns how many it
-    processed. Safe in several processes at once: each submission is claimed by the
-    transaction that processes it, so a lead is created and alerted once.
-    """
-    stranded = (
-        await FormSubmission.filter(
-            status=SubmissionStatus.RECEIVED, received_at__lt=utcnow() - older_than
-        )
-        .select_related("form")
-        .order_by("id")
-        .limit(limit)
+        return SubmissionStatus.HELD, held, {}
+    _, errors = read_answers(
+        form.fields,
+        payload,
+        consent_required=form.consent_required,
+        region=config.current().default_phone_region,
     )
-    processed = 0
-    for submission in stranded:
-        log.warning(
-            "web form submission #%s was left unprocessed: processing it now", submission.id
-        )
-        try:
-            await _process(submission.form, submission, submission.payload)
-        except (OperationalError, DBConnectionError, OSError, ConflictError):
-            # The database or the network, not the lead: it and the rest stay received for
-            # the next sweep.
-            log.exception("web form submission #%s: left for the next sweep", submission.id)
-            break
-        except Exception as exc:  # a bug with this lead: kept as failed; the others still go
-            await _mark_failed(submission.id, exc)
-            continue
-        processed += 1
-    return processed
+    if errors:
+        reason = "; ".join(f"{name}: {message}" for name, message in errors.items())
+        return SubmissionStatus.REJECTED, reason[:10000], errors
+    return SubmissionStatus.RECEIVED, None, {}
 
 
-async def process_stored(submission_id: int) -> SubmissionResult | None:
-    """Process the stored submission `submission_id` now, if it is still received (a held
-    one an admin released, say). Returns its outcome; None when there is no such submission.
-    An unexpected error leaves it failed (with the reason) and is raised."""
-    submission = await FormSubmission.get_or_none(id=submission_id).select_related("form")
-    if submission is None:
+def _scoped_key(meta: SubmissionMeta) -> str | None:
+    """The idempotency key as stored: under the kind of caller that sent it."""
+    if meta.idempotency_key is None:
         return None
-    if submission.status != SubmissionStatus.RECEIVED:
-        return await _replay(submission)
-    return await _process_or_fail(submission.form, submission, submission.payload)
+    scope = meta.caller.value if meta.caller is not None else "core"
+    return idempotency_key(f"{scope}:{meta.idempotency_key}")
+
+
+def _key_of_body(key: str, body: dict[str, Any]) -> str | None:
+    """A key for one body sent under `key`."""
+    digest = hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()
+    return idempotency_key(f"{key}#{digest}")
+
+
+def _replayed(first: FormSubmission, caller: CallerKind | None) -> Receipt:
+    """The receipt of the post a key replays (same caller kind by the key's scope, same body)."""
+    status = SubmissionStatus(first.status)
+    shown = status if caller == CallerKind.API else SubmissionStatus.RECEIVED
+    return Receipt(first.id, shown.value, replayed=True)
 
 
 async def _store(
-    form: WebForm,
+    form: PublicForm,
+    body: dict[str, Any],
     payload: Mapping[str, Any],
     meta: SubmissionMeta,
     key: str | None,
-    spam: str | None,
-    held: str | None = None,
+    status: SubmissionStatus,
+    reason: str | None,
 ) -> FormSubmission:
     """The raw submission, in its own transaction (a savepoint if the caller has one): whatever
     happens next, the visitor's data is on disk."""
     async with in_transaction():
         return await FormSubmission.create(
             form_id=form.id,
-            payload=raw_payload(payload),
+            payload=body,
             address_hash=_cut(meta.address_hash, 64),
             user_agent=_cut(meta.user_agent, 500),
             referrer=_cut(meta.referrer, 1000),
@@ -171,40 +213,29 @@ async def _store(
             consent_text=_cut(meta.consent_text or form.consent_text, 10000),
             idempotency_key=key,
             caller=meta.caller,
-            status=_status_of(spam, held),
-            reason=spam or held,
+            status=status,
+            reason=reason,
         )
 
 
-def _status_of(spam: str | None, held: str | None) -> SubmissionStatus:
-    if spam:
-        return SubmissionStatus.SPAM
-    return SubmissionStatus.HELD if held else SubmissionStatus.RECEIVED
+async def outcome(form_id: int, submission_id: int) -> SubmissionResult | None:
+    """Where the submission `submission_id` of the form `form_id` stands (the status endpoint);
+    None when the form has no such submission (another form's is no such submission)."""
+    if not valid_id(submission_id):
+        return None
+    submission = await FormSubmission.get_or_none(id=submission_id, form_id=form_id)
+    return None if submission is None else _result_of(submission)
 
 
-def _retrieve(task: "asyncio.Future[SubmissionResult]") -> None:
-    """Mark a shielded task's error as seen: it is logged and stored already, and nobody
-    awaits the task any more when the request was cancelled."""
-    if not task.cancelled():
-        task.exception()
-
-
-async def _process(
-    form: WebForm, submission: FormSubmission, payload: Mapping[str, Any]
-) -> SubmissionResult:
-    """The lead's outcome, or, when another process settled the submission first, that one."""
-    result = await leads.process(form, submission, payload)
-    return result if result is not None else await _replay(submission)
-
-
-async def _process_or_fail(
-    form: WebForm, submission: FormSubmission, payload: Mapping[str, Any]
-) -> SubmissionResult:
-    try:
-        return await _process(form, submission, payload)
-    except Exception as exc:
-        await _mark_failed(submission.id, exc)
-        raise
+def _result_of(submission: FormSubmission) -> SubmissionResult:
+    status = SubmissionStatus(submission.status)
+    return SubmissionResult(
+        submission_id=submission.id,
+        status=status.value,
+        contact_id=submission.contact_id,
+        duplicate=status == SubmissionStatus.MERGED,
+        errors=_errors_of(submission.reason) if status == SubmissionStatus.REJECTED else {},
+    )
 
 
 def _errors_of(reason: str | None) -> dict[str, str]:
@@ -217,34 +248,38 @@ def _errors_of(reason: str | None) -> dict[str, str]:
     return errors
 
 
-async def _replay(first: FormSubmission) -> SubmissionResult:
-    """The result of a submission processed elsewhere (a repeated key, a lost claim), once it
-    is processed."""
+async def resume_stranded(
+    older_than: timedelta = STRANDED_AFTER, limit: int = STRANDED_BATCH
+) -> int:
+    """Process, oldest first, the submissions left received for `older_than` (their process
+    stopped between storing and processing them, or the database was gone for a while).
+    Returns how many it processed. Safe in several processes at once, and next to the workers:
+    each submission is claimed by the transaction that processes it."""
+    return await worker.process_received(limit, received_before=utcnow() - older_than)
+
+
+async def process_stored(submission_id: int) -> SubmissionResult | None:
+    """Process the stored submission `submission_id` now, if it is still received (a held
+    one an admin released, say). Returns its outcome; None when there is no such submission.
+    An unexpected error leaves it failed (with the reason) and is raised."""
+    submission = await FormSubmission.get_or_none(id=submission_id).select_related("form")
+    if submission is None:
+        return None
+    if submission.status == SubmissionStatus.RECEIVED:
+        result = await worker.process_one(submission)
+        if result is not None:
+            return result
+    return await _settled(submission)
+
+
+async def _settled(submission: FormSubmission) -> SubmissionResult:
+    """The outcome of a submission another transaction is processing, once it is settled
+    (or as it stands after REPLAY_WAIT_SECONDS)."""
     waited = 0.0
     delay = 0.02
-    while first.status == SubmissionStatus.RECEIVED and waited < REPLAY_WAIT_SECONDS:
+    while submission.status == SubmissionStatus.RECEIVED and waited < REPLAY_WAIT_SECONDS:
         await asyncio.sleep(delay)
         waited += delay
         delay = min(delay * 2, 0.25)
-        await first.refresh_from_db()
-    status = SubmissionStatus(first.status)
-    return SubmissionResult(
-        submission_id=first.id,
-        status=status.value,
-        contact_id=first.contact_id,
-        duplicate=status == SubmissionStatus.MERGED,
-        errors=_errors_of(first.reason) if status == SubmissionStatus.REJECTED else {},
-    )
-
-
-async def _mark_failed(submission_id: int, exc: BaseException) -> None:
-    """Keep the failure on the submission's row; its key is freed so that a retry can work."""
-    reason = f"{type(exc).__name__}: {exc}"[:2000]
-    log.exception("web form submission #%s failed", submission_id)
-    try:
-        # Only a submission still waiting: one settled meanwhile elsewhere keeps its outcome.
-        await FormSubmission.filter(id=submission_id, status=SubmissionStatus.RECEIVED).update(
-            status=SubmissionStatus.FAILED, reason=reason, idempotency_key=None
-        )
-    except Exception:  # the database itself is failing: the log is all we have
-        log.exception("could not mark web form submission #%s as failed", submission_id)
+        await submission.refresh_from_db()
+    return _result_of(submission)
