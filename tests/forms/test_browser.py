@@ -11,7 +11,7 @@ from aiohttp.test_utils import TestServer
 
 from models import Contact, FormSubmission
 from tests.browser import CHROMIUM, CHROMIUM_ARGS
-from tests.forms.conftest import make_form
+from tests.forms.conftest import make_form, settled
 
 FILL_SECONDS = 1.0
 
@@ -102,6 +102,7 @@ async def test_a_visitor_sends_the_hosted_page(carnet, page, admin):
     await fill_lead(page, "Claire Martin", "claire@example.fr")
     await page.get_by_role("button", name="Send").click()
     await expect(page.get_by_role("status")).to_contain_text("Thank you")
+    await settled()
     contact = await Contact.get(first_name="Claire", last_name="Martin")
     submission = await FormSubmission.get(contact_id=contact.id)
     assert submission.status == "created" and submission.utm == {"utm_source": "browser"}
@@ -144,6 +145,7 @@ async def test_a_host_page_on_another_origin_embeds_the_form(carnet, host_site, 
     await fill_lead(page, "Hugo Bernard", "hugo@example.fr")
     await page.get_by_role("button", name="Send").click()
     await expect(page.locator(".carnet-sent")).to_contain_text("Thank you")
+    await settled()
     contact = await Contact.get(first_name="Hugo", last_name="Bernard")
     submission = await FormSubmission.get(contact_id=contact.id)
     assert submission.utm == {"utm_campaign": "embed"}
@@ -209,6 +211,7 @@ async def test_a_visitor_whose_post_cannot_be_taken_keeps_what_they_typed(make_o
     outage.down = False
     await page.get_by_role("button", name="Send").click()
     await expect(page.get_by_role("status")).to_contain_text("Thank you")
+    await settled()
     assert await Contact.filter(first_name="Claire", last_name="Martin").count() == 1
 
 

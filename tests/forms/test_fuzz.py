@@ -1,5 +1,6 @@
-"""Property-based fuzzing of POST /forms/{slug}, in-process: never a 5xx, never a partial
-contact, every accepted submission stored.
+"""Property-based fuzzing of POST /forms/{slug} and of the status endpoint, in-process: never
+a 5xx, never a partial contact, every accepted submission stored (and processed by the
+worker), never a contact id in a post's answer.
 
 Each example is a batch of BATCH posts sent at once (which also shakes out races), so the
 four tests below send 10,500 generated bodies, header sets and encodings in all under the
@@ -12,7 +13,7 @@ import json
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 import pytest
 from aiohttp.test_utils import TestClient
@@ -22,7 +23,7 @@ from hypothesis import strategies as st
 from crm.db import connection, dialect
 from models import Contact, FormSubmission
 from tests.conftest import TEST_DB_URL, _is_postgres, examples
-from tests.forms.conftest import API_KEY, CONTACT, aged_token, make_form
+from tests.forms.conftest import API_KEY, CONTACT, aged_token, make_form, settled
 
 pytestmark = pytest.mark.slow
 
@@ -279,10 +280,16 @@ async def check_batch(client: TestClient, posts: list[Post]) -> None:
         if status in ACCEPTED or status in (401, 422):  # a refused 401 is kept as spam
             stored += 1
         if status in ACCEPTED and body is not None:
+            # Never the contact, nor whether the person was known.
+            assert set(body) == {"ok", "submission_id", "status"}, body
+            assert body["status"] in ("received", "created", "merged")  # replays may be further
+            assert await FormSubmission.exists(id=body["submission_id"])
+    await settled()
+    for status, _, body in answers:
+        if status in ACCEPTED and body is not None:
             submission = await FormSubmission.get(id=body["submission_id"])
-            assert submission.status in ("created", "merged", "spam", "received")
+            assert submission.status in ("created", "merged", "spam", "rejected")
             if submission.status in ("created", "merged"):
-                assert body["contact_id"] == submission.contact_id
                 assert await Contact.exists(id=submission.contact_id)
     added = await FormSubmission.all().count() - before
     if any(post.keyed for post in posts):
@@ -316,6 +323,7 @@ async def fuzz_client(make_client, db) -> AsyncIterator[TestClient]:
         yield await make_client(
             trust_proxy=True, address_limit_per_minute=10**9, form_limit_per_minute=10**9
         )
+        await settled()
         await assert_no_partial_contact()
     finally:
         if sqlite:
@@ -344,3 +352,51 @@ async def test_raw_bytes_under_any_content_type(fuzz_client, posts):
 @given(posts=st.lists(header_posts(), min_size=BATCH, max_size=BATCH))
 async def test_valid_leads_with_hostile_headers(fuzz_client, posts):
     await check_batch(fuzz_client, posts)
+
+
+STATUS_KEYS = [API_KEY, "", "wrong-key-wrong-key-wrong", API_KEY + " ", API_KEY.upper()]
+STATUS_IDS = ["1", "2", "0", "-1", "999999", "2147483648", "99999999999999", "1e3", "١", " 1"]
+
+
+@st.composite
+def status_reads(draw: st.DrawFn) -> tuple[str, str, dict[str, str]]:
+    """A read of the status endpoint: a real or odd slug, id and key."""
+    slug = draw(st.one_of(st.sampled_from(SLUGS), st.text(max_size=12)))
+    submission_id = draw(st.one_of(st.sampled_from(STATUS_IDS), st.text(max_size=12)))
+    headers = draw(header_sets())
+    if draw(st.booleans()):
+        headers["X-Carnet-Form-Key"] = draw(st.one_of(st.sampled_from(STATUS_KEYS), header_text))
+    return slug, submission_id, headers
+
+
+@settings(FUZZ, max_examples=examples(300) // SHARE)
+@given(reads=st.lists(status_reads(), min_size=BATCH, max_size=BATCH))
+async def test_the_status_endpoint_never_fails_nor_leaks(fuzz_client, reads):
+    if not await FormSubmission.exists():  # something to read: one post of each form
+        for slug in SLUGS:
+            body = {"name": "Jean Dupont", "consent": "on", "_token": aged_token(slug)}
+            await fuzz_client.post(
+                f"/forms/{slug}",
+                json=body,
+                headers={"X-Carnet-Form-Key": API_KEY} if slug != CONTACT else {},
+            )
+        await settled()
+    for slug, submission_id, headers in reads:
+        url = f"/forms/{quote(slug, safe='')}/submissions/{quote(submission_id, safe='')}"
+        async with fuzz_client.get(url, headers=headers) as response:
+            text = await response.text(errors="replace")
+            assert response.status < 500, (response.status, text)
+            if response.status != 200:
+                continue
+            body = json.loads(text)
+        # Only the key holder of the form whose submission it is reads it.
+        assert slug == "partner" and headers.get("X-Carnet-Form-Key") == API_KEY
+        stored = await FormSubmission.get(id=body["submission_id"])
+        assert stored.form_id == (await form_id_of("partner"))
+        assert (body["status"], body["contact_id"]) == (stored.status, stored.contact_id)
+
+
+async def form_id_of(slug: str) -> int:
+    from crm.webforms.definitions import get_public_form
+
+    return (await get_public_form(slug)).id

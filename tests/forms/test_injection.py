@@ -136,7 +136,7 @@ async def test_attacks_in_a_valid_lead_are_stored_as_typed(client, db):
         "consent": "on",
     }
     response = await client.post("/forms/hostile", json={**typed, "_token": aged_token("hostile")})
-    assert response.status == 201
+    assert response.status == 202
     submission = only(await submissions())
     assert submission.payload == typed and submission.status == "created"
 

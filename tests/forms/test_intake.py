@@ -147,9 +147,7 @@ async def test_the_status_endpoint_tells_the_key_holder_the_outcome(client, admi
         "contact_id": contact.id,
         "duplicate": False,
     }
-    again = await (
-        await client.post("/forms/shop", json=order(message="x"), headers=KEYED)
-    ).json()
+    again = await (await client.post("/forms/shop", json=order(message="x"), headers=KEYED)).json()
     await settled()
     merged = await (await client.get(status_url(again["submission_id"]), headers=KEYED)).json()
     assert (merged["status"], merged["contact_id"], merged["duplicate"]) == (
@@ -205,14 +203,20 @@ async def test_the_status_endpoint_needs_the_forms_key(client, admin):
     assert wrong.status == 403 and (await wrong.json())["ok"] is False
     # The contact form has no key: every key is wrong there.
     page = await (await client.post(f"/forms/{CONTACT}", json=lead())).json()
-    assert (await client.get(status_url(page["submission_id"], CONTACT), headers=KEYED)).status == 403
+    assert (
+        await client.get(status_url(page["submission_id"], CONTACT), headers=KEYED)
+    ).status == 403
 
 
 async def test_another_forms_submission_answers_as_a_missing_one(client, admin):
     await shop_form()
-    await make_form(slug="other", title="Other", api_key="o" * 24 + "-other-key", consent_required=False)
+    await make_form(
+        slug="other", title="Other", api_key="o" * 24 + "-other-key", consent_required=False
+    )
     theirs = await (
-        await client.post("/forms/other", json=order(), headers={"X-Carnet-Form-Key": "o" * 24 + "-other-key"})
+        await client.post(
+            "/forms/other", json=order(), headers={"X-Carnet-Form-Key": "o" * 24 + "-other-key"}
+        )
     ).json()
     other_form = await client.get(status_url(theirs["submission_id"]), headers=KEYED)
     missing = await client.get(status_url(999999), headers=KEYED)
@@ -231,7 +235,9 @@ async def test_a_strangers_post_cannot_claim_a_servers_idempotency_key(client, a
     # A stranger: no token, no key, a browser-like post with the page's `_key` field...
     await client.post("/forms/shop", data={**order(), "_key": "order-1042"}, allow_redirects=False)
     # ...and a script with the header and no credential at all (401).
-    refused = await client.post("/forms/shop", json=order(), headers={"Idempotency-Key": "order-1042"})
+    refused = await client.post(
+        "/forms/shop", json=order(), headers={"Idempotency-Key": "order-1042"}
+    )
     assert refused.status == 401
     # A visitor of the page (a genuine token) sending another body with that key.
     await client.post(

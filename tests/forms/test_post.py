@@ -17,20 +17,21 @@ from tests.forms.conftest import (
     lead,
     make_form,
     only,
+    settled,
     submissions,
 )
 
 
 async def test_a_json_lead_becomes_a_contact_and_an_alert(client, admin):
     response = await client.post(f"/forms/{CONTACT}", json=lead())
-    assert response.status == 201
+    assert response.status == 202
     body = await response.json()
-    assert body["ok"] is True and body["duplicate"] is False
-    assert set(body) == {"ok", "contact_id", "duplicate", "submission_id"}
-    contact = await Contact.get(id=body["contact_id"])
-    assert (contact.first_name, contact.last_name) == ("Jean", "Dupont")
+    assert body == {"ok": True, "submission_id": body["submission_id"], "status": "received"}
+    await settled()
     submission = await FormSubmission.get(id=body["submission_id"])
-    assert submission.status == "created" and submission.contact_id == contact.id
+    contact = await Contact.get(id=submission.contact_id)
+    assert (contact.first_name, contact.last_name) == ("Jean", "Dupont")
+    assert submission.status == "created"
     assert submission.payload["email"] == "jean.dupont@example.fr"
     assert "_token" not in submission.payload and "website_url" not in submission.payload
     assert submission.address_hash and "127.0.0.1" not in submission.address_hash
@@ -55,7 +56,7 @@ async def test_an_urlencoded_post_asking_for_json_gets_json(client, db):
     response = await client.post(
         f"/forms/{CONTACT}", data=form_fields(lead()), headers={"Accept": "application/json"}
     )
-    assert response.status == 201
+    assert response.status == 202
     assert (await response.json())["ok"] is True
 
 
@@ -78,8 +79,9 @@ async def test_a_multipart_post_can_ask_for_json(client, db):
     response = await client.post(
         f"/forms/{CONTACT}", data=data, headers={"Accept": "application/json"}
     )
-    assert response.status == 201
-    contact = await Contact.get(id=(await response.json())["contact_id"])
+    assert response.status == 202
+    submission = only(await submissions(id=(await response.json())["submission_id"]))
+    contact = await Contact.get(id=submission.contact_id)
     assert (contact.first_name, contact.last_name) == ("Zoé", "Étoile")
 
 
@@ -259,7 +261,7 @@ async def test_a_valid_api_key_posts_without_a_page_token(client, db):
         json={"name": "Marie Curie", "email": "marie@example.fr"},
         headers={"X-Carnet-Form-Key": API_KEY},
     )
-    assert response.status == 201
+    assert response.status == 202
     assert only(await submissions()).status == "created"
 
 
@@ -307,7 +309,7 @@ async def test_a_script_with_no_key_token_or_allowed_origin_is_told_401(client, 
     keyed = await client.post(
         "/forms/partner", json=body, headers={**headers, "X-Carnet-Form-Key": API_KEY}
     )
-    assert keyed.status == 201 and await contacts_count() == 1
+    assert keyed.status == 202 and await contacts_count() == 1
 
 
 async def test_the_401_is_in_the_callers_language(client, db):
@@ -323,7 +325,7 @@ async def test_a_json_post_from_an_allowed_origin_needs_no_token(client, admin):
     response = await client.post(
         "/forms/site", json=lead(_token=None), headers={"Origin": "https://shop.example"}
     )
-    assert response.status == 201
+    assert response.status == 202
     assert response.headers["Access-Control-Allow-Origin"] == "https://shop.example"
     assert only(await submissions()).status == "created"
 
@@ -332,7 +334,7 @@ async def test_a_json_post_with_a_token_that_trips_a_check_still_looks_accepted(
     """A token was sent, so it comes from a page: a bot tripping the trap or the fill time
     learns nothing, whatever the body's format."""
     response = await client.post(f"/forms/{CONTACT}", json=lead(_token=aged_token(seconds=1)))
-    assert response.status == 201
+    assert response.status == 202
     assert [(s.status, s.reason) for s in await submissions()] == [("spam", "too fast")]
 
 
@@ -340,7 +342,7 @@ async def test_an_idempotency_key_makes_a_retry_return_the_first_result(client, 
     headers = {"Idempotency-Key": "order-42-attempt"}
     first = await client.post(f"/forms/{CONTACT}", json=lead(), headers=headers)
     again = await client.post(f"/forms/{CONTACT}", json=lead(), headers=headers)
-    assert first.status == again.status == 201
+    assert first.status == again.status == 202
     assert await first.json() == await again.json()
     assert await contacts_count() == 1
     assert len(await submissions()) == 1
@@ -364,14 +366,14 @@ async def test_the_hosted_page_key_makes_a_double_submit_one_submission(client, 
 
 
 async def test_the_same_person_twice_makes_one_contact(client, db):
-    first = await (await client.post(f"/forms/{CONTACT}", json=lead())).json()
-    second = await (
-        await client.post(
-            f"/forms/{CONTACT}",
-            json=lead(phone="+33612345678", email="JEAN.DUPONT@example.fr", message="Again"),
-        )
-    ).json()
-    assert second["duplicate"] is True and second["contact_id"] == first["contact_id"]
+    await client.post(f"/forms/{CONTACT}", json=lead())
+    await client.post(
+        f"/forms/{CONTACT}",
+        json=lead(phone="+33612345678", email="JEAN.DUPONT@example.fr", message="Again"),
+    )
+    first, second = await submissions()
+    assert (first.status, second.status) == ("created", "merged")
+    assert second.contact_id == first.contact_id
     assert await contacts_count() == 1
 
 
@@ -393,7 +395,7 @@ async def test_utm_and_page_details_are_kept(client, db):
         json=body,
         headers={"User-Agent": "TestAgent/1.0", "Referer": "https://shop.example/p"},
     )
-    assert response.status == 201
+    assert response.status == 202
     submission = only(await submissions())
     assert submission.utm == {"utm_source": "newsletter", "utm_campaign": "spring"}
     assert submission.user_agent == "TestAgent/1.0"
@@ -415,7 +417,7 @@ async def test_a_json_post_keeps_json_types_in_the_raw_payload(client, db):
     response = await client.post(
         f"/forms/{CONTACT}", json=lead(consent=True, extra=[1, 2.5, None, "x"])
     )
-    assert response.status == 201
+    assert response.status == 202
     payload = only(await submissions()).payload
     assert payload["consent"] is True and payload["extra"] == [1, 2.5, None, "x"]
 
@@ -435,7 +437,7 @@ async def test_concurrent_retries_with_one_key_never_fail(client, db):
         answers = await asyncio.gather(
             *(client.post(f"/forms/{CONTACT}", json=body, headers=headers) for _ in range(5))
         )
-        assert {r.status for r in answers} in ({422}, {201}), [r.status for r in answers]
+        assert {r.status for r in answers} in ({422}, {202}), [r.status for r in answers]
     assert await contacts_count() == 1
 
 
@@ -444,10 +446,10 @@ async def test_an_unexpected_outcome_is_a_500_in_the_callers_format(
     client, db, monkeypatch, as_json
 ):
     from crm.webforms import submissions
-    from crm.webforms.leads import SubmissionResult
+    from crm.webforms.submissions import Receipt
 
     async def odd(*args, **kwargs):
-        return SubmissionResult(7, "failed")
+        return Receipt(7, "failed")
 
     monkeypatch.setattr(submissions, "submit", odd)
     if as_json:
