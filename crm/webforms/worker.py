@@ -22,6 +22,7 @@ received for a later try; anything else is a bug with this lead, kept as failed 
 """
 
 import asyncio
+import contextlib
 import logging
 from datetime import datetime
 
@@ -156,35 +157,43 @@ class Worker:
             await self._wanted.wait()
             self._wanted.clear()
             try:
-                await self._drain()
-                delay = RETRY_SECONDS
+                left = await self._drain()
             except Exception as exc:
-                # The database, most likely: the submissions stay received; try again later.
-                log.warning(
-                    "web form worker: %s: %s; trying again in %g s", type(exc).__name__, exc, delay
-                )
-                await asyncio.sleep(delay)
+                # The database is unavailable: everything stays received.
+                log.warning("web form worker: %s: %s", type(exc).__name__, exc)
+                left = True
+            if left and not self._stopping:
+                # Try again after a pause (sooner if something new is stored), longer each time.
+                log.info("web form worker: trying again in %g s", delay)
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._wanted.wait(), delay)
                 delay = min(delay * 2, MAX_RETRY_SECONDS)
                 self._wanted.set()
+                continue
+            delay = RETRY_SECONDS
             if not self._wanted.is_set():
                 self._idle.set()
 
-    async def _drain(self) -> None:
-        """Each received submission once, oldest first, until none is left or we stop."""
+    async def _drain(self) -> bool:
+        """Each received submission once, oldest first, until none is left or we stop.
+        Returns whether one was left received for a later try."""
         after = 0
+        left = False
         while not self._stopping:
             batch = await received_batch(after, self.batch_size)
             for submission in batch:
                 if self._stopping:
-                    return
+                    return left
                 after = submission.id
-                await self._process(submission)
+                left = not await self._process(submission) or left
             if len(batch) < self.batch_size:
-                return
+                return left
+        return left
 
-    async def _process(self, submission: FormSubmission) -> None:
-        """One lead; an error with it is logged (and kept on its row), the next goes on. An
-        unavailable database stops the drain (raised)."""
+    async def _process(self, submission: FormSubmission) -> bool:
+        """One lead; False when it was left received for a later try (a transient error). A
+        broken lead is kept as failed and logged; an unavailable database stops the drain
+        (raised)."""
         try:
             await process_one(submission)
         except Exception as exc:
@@ -197,6 +206,8 @@ class Worker:
                     type(exc).__name__,
                     exc,
                 )
+                return False
+        return True
 
 
 # The worker the composition root started in this process (none at import, nor in the CLI).
