@@ -101,8 +101,9 @@ async def serve(
     """Run until SIGINT/SIGTERM (or `stop` is set), then shut down cleanly.
 
     Order: database, defaults, the web form worker (it first finishes the leads a stopped
-    process left), the web app listening, the scheduler, then the bot in the background; a bot that cannot reach Telegram, or whose token is refused, is reported by
-    /healthz and the log while the rest keeps running.
+    process left), the web app listening, the scheduler, then the bot in the background; a
+    bot that cannot reach Telegram, or whose token is refused, is reported by /healthz and
+    the log while the rest keeps running.
     """
     redact_everywhere(secrets_of(settings))
     quiet_library_logs(settings.log_level)

@@ -10,8 +10,12 @@ import pytest
 from crm import contacts, customfields, leads, notifier
 from crm.actors import system_actor
 from crm.db import utcnow
-from crm.errors import NotFoundError, PermissionDeniedError, ValidationError
-from crm.errors import IdempotencyKeyReusedError
+from crm.errors import (
+    IdempotencyKeyReusedError,
+    NotFoundError,
+    PermissionDeniedError,
+    ValidationError,
+)
 from crm.webforms import definitions, submissions, worker
 from crm.webforms.leads import SubmissionResult
 from crm.webforms.submissions import SubmissionMeta
