@@ -13,7 +13,7 @@ from crm.errors import ConflictError, NotFoundError, PermissionDeniedError
 from crm.webforms import definitions, proposals, submissions
 from crm.webforms.submissions import SubmissionMeta
 from models import Channel, Contact, FormSubmission, HistoryEntry, OutboxMessage
-from models.enums import CallerKind, HistoryKind, Level
+from models.enums import CallerKind, Level
 from tests.conftest import actor_of
 
 CLI = system_actor("cli")
