@@ -658,7 +658,7 @@ def _proposal(
         if name not in NOT_PROPOSED
         and name not in changes
         and value not in (None, "")
-        and getattr(card.contact, name) != value
+        and _differs(getattr(card.contact, name), value)
     }
     custom = {
         code: [_json_safe(v) for v in values]
@@ -690,6 +690,13 @@ def _proposal(
     # A message the comment holds already (a post sent twice) is not proposed again.
     note = comment_with(card.contact.comment, message)
     return Proposal(fields, custom, channels, message if note is not None else None)
+
+
+def _differs(known: Any, incoming: Any) -> bool:
+    """Whether an incoming value says something else than the known one ("jean" is "Jean")."""
+    if isinstance(known, str) and isinstance(incoming, str):
+        return known.casefold() != incoming.casefold()
+    return bool(known != incoming)
 
 
 def proposal_changes(card: ContactCard, proposal: Proposal) -> dict[str, Any]:

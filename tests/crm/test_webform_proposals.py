@@ -96,6 +96,13 @@ async def test_an_anonymous_post_fills_empty_fields(db):
     assert await proposal_of(result.submission_id) is None  # nothing else to propose
 
 
+async def test_the_same_name_in_another_case_is_not_proposed(db):
+    await known_jean()
+    await make_form("merge")
+    result = await submit(post(name="JEAN dupont"), caller=CallerKind.PAGE)
+    assert await proposal_of(result.submission_id) is None
+
+
 async def test_an_anonymous_different_name_is_proposed_not_written(db):
     card = await known_jean()
     await make_form("merge")
