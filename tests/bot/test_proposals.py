@@ -67,6 +67,7 @@ async def test_apply_writes_the_proposal_and_the_alert_says_so(telegram, make_st
     shown = telegram.messages(ann.telegram_id)[-1]
     assert shown["text"].endswith(f"✅ Proposal applied to #{contact_id} by Ann.")
     assert "First name: Eve (now: Jean)" in shown["text"]
+    assert "Last name: <b>Attacker</b> (now: Dupont)" in shown["text"]  # still escaped
     assert _labels(shown) == ["Open", "Take it"]
     contact = await Contact.get(id=contact_id)
     assert (contact.first_name, contact.last_name) == ("Eve", "<b>Attacker</b>")
