@@ -15,6 +15,8 @@ from bot.callbacks import (
     ListAction,
     ProfileAction,
     ProfileButton,
+    ProposalAction,
+    ProposalButton,
 )
 from bot.handlers.create import NewAction, NewButton
 from bot.handlers.edit.common import (
@@ -43,6 +45,7 @@ def _longest() -> list[CallbackData]:
         *(FilterAction(action=b, id=MAX_ID) for b in FilterButton),
         *(ProfileAction(action=b, value=LONGEST_PROFILE_VALUE) for b in ProfileButton),
         *(LeadAction(action=b, id=MAX_ID) for b in LeadButton),
+        *(ProposalAction(action=b, id=MAX_ID) for b in ProposalButton),
         *(NewAction(action=b, serial=MAX_ID, id=MAX_ID) for b in NewButton),
         *(
             EditAction(

@@ -26,7 +26,7 @@ from models import (
     Staff,
     WebForm,
 )
-from models.enums import HistoryKind, Level, SubmissionStatus
+from models.enums import CallerKind, HistoryKind, Level, SubmissionStatus
 from tests.conftest import actor_of
 from tests.fakes import RecordingNotifier
 
@@ -472,8 +472,9 @@ async def test_a_lead_with_a_company_is_created_with_it_in_one_write(db):
     assert [(c.title, c.is_primary) for c in card.companies] == [("Acme", True)]
     assert card.version == 1  # created with its company: no link, no empty update after it
     again = await submit({"name": "Anne Martin", "org": "acme"}, "leads")
-    assert again.contact_id == card.id  # merged: the same company, not linked twice
-    assert [c.title for c in (await contacts.get_contact(CLI, card.id)).companies] == ["Acme"]
+    assert again.contact_id != card.id  # a name alone is no proof: a twin, with the same company
+    twin = await contacts.get_contact(CLI, again.contact_id)
+    assert [c.company_id for c in twin.companies] == [c.company_id for c in card.companies]
 
 
 async def test_a_contact_form_creates_no_deal(db):
@@ -501,6 +502,7 @@ async def test_merge_fills_empty_fields_only_and_appends_the_message(db, make_st
     result = await submit(
         jean(name="Jeannot Dupont", email="JEAN@EXAMPLE.FR", message="Send a quote"),
         page_url="https://x.example/?utm_source=ads",
+        caller=CallerKind.API,  # anonymous posts: tests/crm/test_webform_proposals.py
     )
     assert (result.status, result.contact_id, result.duplicate) == ("merged", card.id, True)
     merged = await contacts.get_contact(CLI, card.id)
@@ -570,6 +572,7 @@ async def test_replace_overwrites_with_the_submitted_values(db, make_staff):
             name="Jean-Pierre Durand", phone="06 12 34 56 78", email="jp@example.fr", message="New"
         ),
         "leads",
+        caller=CallerKind.API,  # replace is for the form's API key only
     )
     assert (result.status, result.contact_id, result.duplicate) == ("merged", card.id, True)
     replaced = await contacts.get_contact(CLI, card.id)
@@ -587,12 +590,15 @@ async def test_replace_overwrites_with_the_submitted_values(db, make_staff):
 
 
 async def test_replace_puts_the_submitted_phone_first(db):
-    card = await existing_jean(phones=["0142685300"])
+    card = await existing_jean(phones=["0142685300"], emails=["jean@example.fr"])
     await make_form(dedup_policy="replace")
-    await submit(jean(phone="+33 6 98 76 54 32", email="jean@example.fr"), "leads")
+    await submit(
+        jean(phone="+33 6 98 76 54 32", email="jean@example.fr"), "leads", caller=CallerKind.API
+    )
     await submit(
         {"name": "Jean Dupont", "email": "jean@example.fr", "phone": "0612345678", **CONSENT},
         "leads",
+        caller=CallerKind.API,
     )
     phones = (
         await Channel.filter(contact_id=card.id, kind="phone")
@@ -603,10 +609,10 @@ async def test_replace_puts_the_submitted_phone_first(db):
     assert len(await live_contacts()) == 1
 
 
-async def test_a_name_match_merges_only_with_a_last_name(db):
+async def test_a_name_match_never_merges_a_lead(db):
     card = await contacts.create_contact(CLI, {"first_name": "Paul", "last_name": "Martin"})
     same = await submit({"name": "Paul Martin", "message": "hello", **CONSENT})
-    assert same.contact_id == card.id
+    assert same.contact_id != card.id and same.status == "created"  # a twin (see proposals)
     first_only = await submit({"name": "Paul", **CONSENT})
     assert first_only.contact_id != card.id and first_only.status == "created"
 
@@ -653,7 +659,9 @@ async def test_the_same_visitor_twice_never_makes_two_contacts(db):
     second = await submit(jean(message="Did you get my message?"))
     assert second.contact_id == first.contact_id and second.duplicate
     contact = await Contact.get(id=first.contact_id)
-    assert contact.comment == "Call me back please\n\nDid you get my message?"
+    assert contact.comment == "Call me back please"  # an anonymous message is only proposed
+    proposal = (await FormSubmission.get(id=second.submission_id)).proposal
+    assert proposal is not None and proposal["message"] == "Did you get my message?"
     third = await submit(jean())  # the same words again add nothing
     assert third.contact_id == first.contact_id
     assert (await Contact.get(id=first.contact_id)).comment == contact.comment
@@ -794,7 +802,7 @@ async def test_a_merged_lead_nobody_may_read_is_alerted_to_nobody(db, make_staff
     card = await existing_jean(responsible_id=gone.id)
     await Staff.filter(id=gone.id).update(is_active=False)
     await make_form(responsible_queue=[clerk.id])
-    result = await submit(jean(), "leads")
+    result = await submit(jean(), "leads", caller=CallerKind.API)
     assert (result.status, result.contact_id) == ("merged", card.id)
     assert (await Contact.get(id=card.id)).comment == "Call me back please"
     assert await OutboxMessage.all().count() == 0
@@ -1044,7 +1052,8 @@ async def test_invisible_characters_a_visitor_types_are_dropped_before_matching(
     await make_staff("Admin", admin=True)
     card = await existing_jean()
     result = await submit(
-        jean(name="Jean Du\u200bpont", message="Call \u202eoc.live\x1b[31m now\x07")
+        jean(name="Jean Du\u200bpont", message="Call \u202eoc.live\x1b[31m now\x07"),
+        caller=CallerKind.API,  # vouched for: the message lands in the comment
     )
     assert (result.status, result.contact_id) == ("merged", card.id)
     contact = await Contact.get(id=card.id)
