@@ -24,8 +24,10 @@ class FormsConfig:
     trust_proxy: bool = False
     # Shared rate-limit counters for several processes; None keeps them in memory.
     redis_url: str | None = None
-    address_limit_per_minute: int = 5
-    form_limit_per_minute: int = 60
+    # Posts a minute (FORMS_RATE_PER_ADDRESS, FORMS_RATE_PER_FORM; .env.example says why these
+    # defaults); one more is held and answered 429 with the seconds to wait.
+    address_limit_per_minute: int = 20
+    form_limit_per_minute: int = 300
     captcha: CaptchaHook | None = None
     max_body_bytes: int = MIB
     # How long a process trusts its copy of a form and of a verified API key (0: never).
