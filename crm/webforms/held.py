@@ -54,6 +54,7 @@ class HeldPage:
 
     form_id: int
     slug: str
+    title: str
     items: list[HeldSubmission]
     page: int
     pages: int
@@ -122,16 +123,30 @@ async def list_held(
         .limit(per_page)
         .values("id", "received_at", "status", "reason", "payload")
     )
-    fields = [FormField.from_spec(spec) for spec in form.fields_spec or []]
-    items = []
-    for row in rows:
-        payload = row["payload"] if isinstance(row["payload"], dict) else {}
-        name, email = summary_of(fields, payload)
-        status = SubmissionStatus(row["status"]).value
-        items.append(
-            HeldSubmission(row["id"], row["received_at"], status, row["reason"], name, email)
-        )
-    return HeldPage(form.id, form.slug, items, page, pages, total)
+    fields = _fields(form)
+    items = [_item(fields, row) for row in rows]
+    return HeldPage(form.id, form.slug, form.title, items, page, pages, total)
+
+
+async def get_held(actor: Actor, form_id: int, submission_id: int) -> HeldSubmission:
+    """One held post of the form, as its list shows it. Raises PermissionDeniedError or
+    NotFoundError (not a held post of this form)."""
+    require_settings(actor)
+    form = await _form(form_id)
+    row = await _held(form.id, submission_id)
+    values = {name: getattr(row, name) for name in ("id", "received_at", "status", "reason")}
+    return _item(_fields(form), {**values, "payload": row.payload})
+
+
+def _fields(form: WebForm) -> list[FormField]:
+    return [FormField.from_spec(spec) for spec in form.fields_spec or []]
+
+
+def _item(fields: Sequence[FormField], row: Mapping[str, Any]) -> HeldSubmission:
+    payload = row["payload"] if isinstance(row["payload"], dict) else {}
+    name, email = summary_of(fields, payload)
+    status = SubmissionStatus(row["status"]).value
+    return HeldSubmission(row["id"], row["received_at"], status, row["reason"], name, email)
 
 
 async def release_held(actor: Actor, form_id: int, submission_id: int) -> SubmissionResult:
