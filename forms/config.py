@@ -30,6 +30,10 @@ class FormsConfig:
     form_limit_per_minute: int = 300
     captcha: CaptchaHook | None = None
     max_body_bytes: int = MIB
+    # A request body that sends nothing for this long is answered 408, so slow or stalled
+    # clients cannot pile up connections. It is a timeout between two reads (as nginx's
+    # client_body_timeout), not for the whole body: a steady upload, however slow, is read.
+    body_timeout_seconds: float = 15.0
     # How long a process trusts its copy of a form and of a verified API key (0: never).
     form_cache_seconds: float = 2.0
     # A form or API key read that takes longer means the database is unavailable: the visitor

@@ -324,7 +324,8 @@ class Post:
 
 async def _read_post(request: web.Request, form: PublicForm, as_json: bool) -> Post:
     """The post's fields and headers; raises BodyError."""
-    fields = await read_payload(request, request.app[FORMS].config.max_body_bytes)
+    config = request.app[FORMS].config
+    fields = await read_payload(request, config.max_body_bytes, config.body_timeout_seconds)
     trap = trap_name(f.name for f in form.fields)
     payload = {name: value for name, value in fields.items() if not name.startswith("_")}
     trap_value = fields.get(trap)
@@ -534,11 +535,17 @@ def _not_found(t: Translator, as_json: bool) -> web.StreamResponse:
 
 
 def _body_error(t: Translator, exc: BodyError, as_json: bool) -> web.StreamResponse:
+    response: web.Response
     if as_json:
-        return web.json_response(
+        response = web.json_response(
             {"ok": False, "errors": {exc.field: t.plain(exc.key)}}, status=exc.status
         )
-    return _html(message_page(t, "page-error-title", exc.key), status=exc.status)
+    else:
+        response = _html(message_page(t, "page-error-title", exc.key), status=exc.status)
+    if exc.status == 408:
+        # The rest of a stalled body may never come: the connection is not kept for another.
+        response.force_close()
+    return response
 
 
 def _html(text: str, *, status: int = 200, form: PublicForm | None = None) -> web.Response:

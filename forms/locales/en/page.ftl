@@ -16,6 +16,7 @@ page-not-found-title = Form not found
 page-not-found = This form does not exist or is no longer available.
 page-error-title = The form could not be sent
 page-too-large = The form is too large to be sent (1 MiB at most).
+page-timeout = The form took too long to arrive: nothing was sent. Please try again.
 page-unsupported = This kind of content cannot be sent to a form; send it as a web form or as JSON.
 page-malformed = The form data could not be read.
 page-malformed-json = The body is not valid JSON.

@@ -16,6 +16,7 @@ page-not-found-title = Formulaire introuvable
 page-not-found = Ce formulaire n’existe pas ou n’est plus disponible.
 page-error-title = Le formulaire n’a pas pu être envoyé
 page-too-large = Le formulaire est trop volumineux pour être envoyé (1 Mio au plus).
+page-timeout = Le formulaire a mis trop de temps à arriver : rien n’a été envoyé. Veuillez réessayer.
 page-unsupported = Ce type de contenu ne peut pas être envoyé à un formulaire ; envoyez-le comme formulaire web ou en JSON.
 page-malformed = Les données du formulaire sont illisibles.
 page-malformed-json = Le corps n’est pas du JSON valide.
