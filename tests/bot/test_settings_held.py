@@ -158,3 +158,19 @@ async def test_release_through_the_running_bot(telegram: TelegramStub, make_staf
     assert row.status == "created"
     assert await Contact.filter(id=row.contact_id).exists()
     assert await OutboxMessage.filter(kind="lead").count() == 1
+
+
+def test_post_numbers_are_not_grouped_like_amounts():
+    from datetime import UTC, datetime
+
+    from bot.handlers.settings.held import held_screen
+    from crm.webforms.held import HeldPage, HeldSubmission
+    from tests.bot.harness import catalogue
+
+    item = HeldSubmission(12345, datetime(2030, 1, 1, tzinfo=UTC), "held", RATE, "Ann", None)
+    for language in ("en", "fr"):
+        t = catalogue("en").translator(language)
+        text, keyboard = held_screen(t, HeldPage(1, "contact", "Contact", [item], 0, 1, 1))
+        assert "<b>#12345</b>" in text
+        labels = [b.text for row in keyboard.inline_keyboard for b in row]
+        assert any(label.endswith("#12345") for label in labels)

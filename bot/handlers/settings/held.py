@@ -90,7 +90,8 @@ def held_screen(t: Translator, page: HeldPage, notice: str = "") -> Screen:
         lines.append(t("held-empty"))
     rows = []
     for item in page.items:
-        at = t("held-line", id=item.id, at=item.received_at, reason=Markup(_reason(t, item)))
+        number = str(item.id)  # a post's number, not an amount: never "12,345"
+        at = t("held-line", id=number, at=item.received_at, reason=Markup(_reason(t, item)))
         lines.append(f"{at}\n{_who(t, item)}")
 
         def act(step: HeldStep, item: HeldSubmission = item) -> HeldAction:
@@ -100,8 +101,8 @@ def held_screen(t: Translator, page: HeldPage, notice: str = "") -> Screen:
 
         rows.append(
             [
-                button(t.plain("held-btn-release", id=item.id), act(HeldStep.RELEASE)),
-                button(t.plain("held-btn-delete", id=item.id), act(HeldStep.DELETE)),
+                button(t.plain("held-btn-release", id=number), act(HeldStep.RELEASE)),
+                button(t.plain("held-btn-delete", id=number), act(HeldStep.DELETE)),
             ]
         )
     rows += nav(
@@ -117,11 +118,12 @@ def held_screen(t: Translator, page: HeldPage, notice: str = "") -> Screen:
 def _released(t: Translator, submission_id: int, result: SubmissionResult) -> str:
     """What became of a released post, as the notice over the list says it."""
     if result.status in ("created", "merged"):
-        return t(f"held-released-{result.status}", id=submission_id)
+        return t(f"held-released-{result.status}", id=str(submission_id))
     if result.status == "rejected":
         errors = "; ".join(f"{name}: {message}" for name, message in result.errors.items())
-        return t("held-released-rejected", id=submission_id, errors=shorten(errors, ERRORS_WIDTH))
-    return t("held-released-other", id=submission_id, status=result.status)
+        errors = shorten(errors, ERRORS_WIDTH)
+        return t("held-released-rejected", id=str(submission_id), errors=errors)
+    return t("held-released-other", id=str(submission_id), status=result.status)
 
 
 async def _list(
@@ -148,7 +150,7 @@ async def on_release(
     try:
         result = await held.release_held(actor, callback_data.form_id, submission_id)
     except NotFoundError:
-        notice = t("held-gone", id=submission_id)
+        notice = t("held-gone", id=str(submission_id))
     else:
         notice = _released(t, submission_id, result)
     await _list(query, actor, t, callback_data.form_id, callback_data.page, notice)
@@ -162,10 +164,10 @@ async def on_delete(
     try:
         item = await held.get_held(actor, form_id, callback_data.submission_id)
     except NotFoundError:
-        notice = t("held-gone", id=callback_data.submission_id)
+        notice = t("held-gone", id=str(callback_data.submission_id))
         await _list(query, actor, t, form_id, page, notice)
         return
-    text = t("held-delete-confirm", id=item.id, who=Markup(_who(t, item)))
+    text = t("held-delete-confirm", id=str(item.id), who=Markup(_who(t, item)))
     confirm = HeldAction(
         action=HeldStep.CONFIRM_DELETE, form_id=form_id, submission_id=item.id, page=page
     )
@@ -183,9 +185,9 @@ async def on_deleted(
     try:
         await held.delete_held(actor, callback_data.form_id, submission_id)
     except NotFoundError:
-        notice = t("held-gone", id=submission_id)
+        notice = t("held-gone", id=str(submission_id))
     else:
-        notice = t("held-deleted", id=submission_id)
+        notice = t("held-deleted", id=str(submission_id))
     await _list(query, actor, t, callback_data.form_id, callback_data.page, notice)
 
 
