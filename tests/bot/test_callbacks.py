@@ -28,6 +28,7 @@ from bot.handlers.edit.common import (
     LinkTarget,
 )
 from bot.handlers.edit.fields import MAX_ITEMS
+from bot.handlers.settings.held import HeldAction, HeldStep
 from crm.db import MAX_ID
 from crm.i18n import LANGUAGES
 from crm.rules.fields import VALUE_TYPES
@@ -62,6 +63,10 @@ def _longest() -> list[CallbackData]:
             LinkAction(action=b, id=MAX_ID, target=target, target_id=MAX_ID, primary=True)
             for b in LinkButton
             for target in LinkTarget
+        ),
+        *(
+            HeldAction(action=b, form_id=MAX_ID, submission_id=MAX_ID, page=MAX_ID)
+            for b in HeldStep
         ),
     ]
 
