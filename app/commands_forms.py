@@ -1,4 +1,5 @@
-"""`carnet forms list|show|create|edit|disable`: web forms, checked by the core (crm.webforms)."""
+"""`carnet forms list|show|create|edit|disable|held`: web forms, checked by the core
+(crm.webforms)."""
 
 import argparse
 import json
@@ -14,11 +15,15 @@ from models.enums import SubmissionStatus
 
 if TYPE_CHECKING:
     from crm.webforms.definitions import FormDetails
+    from crm.webforms.held import HeldSubmission
+
+HELD_PER_PAGE = 50  # `forms held`: posts a page
 
 # `forms list`: what became of the posts. A spam post or a refused one is not a lead.
 OUTCOME_COLUMNS = (
     ("PENDING", (SubmissionStatus.RECEIVED,)),
     ("SPAM", (SubmissionStatus.SPAM,)),
+    ("HELD", (SubmissionStatus.HELD,)),  # over a rate limit: kept for an admin to release
     ("REJECTED", (SubmissionStatus.REJECTED,)),
     ("FAILED", (SubmissionStatus.FAILED,)),
 )
@@ -82,7 +87,8 @@ def add_commands(commands: Any) -> None:
         "list",
         help="list the web forms and what became of their posts",
         description="Every form with its posts by outcome: LEADS (a contact was created or "
-        "merged), PENDING (not processed yet), SPAM, REJECTED (invalid), FAILED.",
+        "merged), PENDING (not processed yet), SPAM, HELD (over a rate limit), REJECTED "
+        "(invalid), FAILED.",
     )
     add_json_flag(listing)
     listing.set_defaults(handler=forms_list)
@@ -107,6 +113,17 @@ def add_commands(commands: Any) -> None:
     disable = forms_commands.add_parser("disable", help="stop serving a form")
     disable.add_argument("slug", metavar="SLUG", help="the form to stop serving")
     disable.set_defaults(handler=forms_disable)
+    held = forms_commands.add_parser(
+        "held",
+        help="list a form's held posts (spam, over a rate limit), newest first",
+        description="The posts of a form kept as spam or held over a rate limit, newest "
+        "first, with the reason and the name and e-mail they give. Release one into a lead "
+        "or delete it in the bot: /settings → Web forms → the form → Held.",
+    )
+    held.add_argument("slug", metavar="SLUG", help="the form's address: /forms/SLUG")
+    held.add_argument("--page", type=int, default=1, metavar="N", help="page N (50 a page)")
+    add_json_flag(held)
+    held.set_defaults(handler=forms_held)
 
 
 def _form_changes(args: argparse.Namespace) -> dict[str, Any]:
@@ -242,4 +259,50 @@ async def forms_disable(settings: Settings, args: argparse.Namespace) -> int:
 
     await definitions.disable_form(system_actor("cli"), args.slug)
     say(f"form '{args.slug}' is disabled (its submissions are kept)")
+    return 0
+
+
+def _held_document(item: "HeldSubmission") -> dict[str, Any]:
+    return {
+        "id": item.id,
+        "received_at": item.received_at.isoformat(),
+        "status": item.status,
+        "reason": item.reason,
+        "name": item.name,
+        "email": item.email,
+    }
+
+
+async def forms_held(settings: Settings, args: argparse.Namespace) -> int:
+    from crm.webforms import definitions, held
+
+    actor = system_actor("cli")
+    details = await definitions.get_form(actor, args.slug)
+    page = await held.list_held(actor, details.form.id, args.page - 1, HELD_PER_PAGE)
+    if args.json:
+        print_json(
+            {
+                "slug": page.slug,
+                "total": page.total,
+                "page": page.page + 1,
+                "pages": page.pages,
+                "submissions": [_held_document(item) for item in page.items],
+            }
+        )
+        return 0
+    rows = [
+        [
+            str(item.id),
+            item.received_at.strftime("%Y-%m-%d %H:%M"),
+            item.status,
+            item.reason or "",
+            item.name or "",
+            item.email or "",
+        ]
+        for item in page.items
+    ]
+    print_table(["ID", "RECEIVED", "STATUS", "REASON", "NAME", "E-MAIL"], rows)
+    where = f" (page {page.page + 1} of {page.pages}: --page N)" if page.pages > 1 else ""
+    count = "1 held post" if page.total == 1 else f"{page.total} held posts"
+    say(f"{count}{where}; release or delete them in the bot: /settings → Web forms")
     return 0

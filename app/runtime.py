@@ -40,6 +40,8 @@ def forms_config(settings: Settings, stored_secret: str | None = None) -> FormsC
     return FormsConfig(
         secret=secret.get_secret_value() if secret is not None else stored_secret,
         min_fill_seconds=settings.forms_min_fill_seconds,
+        address_limit_per_minute=settings.forms_rate_per_address,
+        form_limit_per_minute=settings.forms_rate_per_form,
         trust_proxy=settings.trust_proxy,
         redis_url=settings.redis_url,
         default_language=settings.default_language,

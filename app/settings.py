@@ -62,6 +62,8 @@ class Settings(BaseSettings):
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
     forms_secret: SecretStr | None = None
     forms_min_fill_seconds: float = Field(default=3.0, ge=0, le=3600)
+    forms_rate_per_address: int = Field(default=20, ge=1, le=1_000_000)
+    forms_rate_per_form: int = Field(default=300, ge=1, le=1_000_000)
     trust_proxy: bool = False
 
     @field_validator("database_url")

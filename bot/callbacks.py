@@ -93,3 +93,17 @@ class LeadAction(CallbackData, prefix="ld"):
 
     action: LeadButton
     id: int
+
+
+class ProposalButton(StrEnum):
+    """The buttons of a lead alert that proposes changes to a known contact."""
+
+    APPLY = "apply"  # write the proposal on the contact
+    IGNORE = "ignore"  # drop it
+
+
+class ProposalAction(CallbackData, prefix="pp"):
+    """A button on a lead alert about the proposal of web form submission `id`."""
+
+    action: ProposalButton
+    id: int

@@ -37,7 +37,14 @@ from aiogram.exceptions import (
 from aiogram.filters.callback_data import CallbackData
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
-from bot.callbacks import CardAction, CardButton, LeadAction, LeadButton
+from bot.callbacks import (
+    CardAction,
+    CardButton,
+    LeadAction,
+    LeadButton,
+    ProposalAction,
+    ProposalButton,
+)
 from bot.render import visible_length
 from bot.ui import button
 from crm import outbox
@@ -66,10 +73,29 @@ CHAT_BURST = 3.0
 ROW_LIMIT = 8  # buttons in one keyboard row
 ERROR_PAUSE_LIMIT = 60.0  # seconds between rounds that keep failing
 SEPARATOR = "\n\n"
-# Payload buttons: the action, its default label, and the callback data it becomes.
-_ACTIONS: dict[str, tuple[str, Callable[[int], CallbackData]]] = {
-    "open": ("lead-btn-open", lambda contact_id: CardAction(action=CardButton.OPEN, id=contact_id)),
-    "take": ("lead-btn-take", lambda contact_id: LeadAction(action=LeadButton.TAKE, id=contact_id)),
+# Payload buttons: the action, its default label, the payload key of the id it acts on, and
+# the callback data it becomes.
+_ACTIONS: dict[str, tuple[str, str, Callable[[int], CallbackData]]] = {
+    "open": (
+        "lead-btn-open",
+        "contact_id",
+        lambda contact_id: CardAction(action=CardButton.OPEN, id=contact_id),
+    ),
+    "take": (
+        "lead-btn-take",
+        "contact_id",
+        lambda contact_id: LeadAction(action=LeadButton.TAKE, id=contact_id),
+    ),
+    "apply": (
+        "lead-btn-apply",
+        "submission_id",
+        lambda submission_id: ProposalAction(action=ProposalButton.APPLY, id=submission_id),
+    ),
+    "ignore": (
+        "lead-btn-ignore",
+        "submission_id",
+        lambda submission_id: ProposalAction(action=ProposalButton.IGNORE, id=submission_id),
+    ),
 }
 
 
@@ -301,7 +327,8 @@ class OutboxSender:
     def _buttons(
         self, t: Translator, message: OutgoingMessage, prefix: str
     ) -> list[list[InlineKeyboardButton]]:
-        """The payload's buttons (`{"buttons": [[{"action", "contact_id", "text"?}]]}`).
+        """The payload's buttons (`{"buttons": [[{"action", "contact_id" or "submission_id",
+        "text"?}]]}`).
 
         A button this sender does not know, or with a bad id, is left out (and logged) rather
         than failing the message.
@@ -478,12 +505,12 @@ def _payload_button(t: Translator, spec: Any, prefix: str) -> InlineKeyboardButt
     """A payload button as an inline button, or None if it is not one we can make."""
     if not isinstance(spec, dict) or spec.get("action") not in _ACTIONS:
         return None
-    contact_id = spec.get("contact_id")
-    if not isinstance(contact_id, int) or isinstance(contact_id, bool) or not valid_id(contact_id):
+    label_key, id_key, data = _ACTIONS[spec["action"]]
+    target_id = spec.get(id_key)
+    if not isinstance(target_id, int) or isinstance(target_id, bool) or not valid_id(target_id):
         return None
-    label_key, data = _ACTIONS[spec["action"]]
     label = spec.get("text") if isinstance(spec.get("text"), str) and spec["text"].strip() else None
-    return button(prefix + (label or t.plain(label_key)), data(contact_id))
+    return button(prefix + (label or t.plain(label_key)), data(target_id))
 
 
 def _markup(rows: list[list[InlineKeyboardButton]]) -> InlineKeyboardMarkup | None:

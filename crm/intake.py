@@ -8,7 +8,9 @@ created. Adapters keep drafts between two messages (e.g. in Redis) and hand them
 A contact coming in already validated (a web form lead, an import row) goes through the same
 operations: `preferred_match` picks the duplicate it goes to, then `create_with_company`, or the
 duplicate policies `merge_into` and `replace_into` (each appends the incoming message to the
-comment, as `append_message` does alone).
+comment, as `append_message` does alone). Values nobody vouches for (an anonymous web form
+post) go through `propose_into`: only what adds to the contact is written, the rest comes back
+as a `Proposal` for the contact's staff to apply or ignore.
 """
 
 import asyncio
@@ -455,12 +457,62 @@ def preferred_match(matches: Sequence[DuplicateMatch]) -> DuplicateMatch | None:
     return readable[0] if readable else None
 
 
+@dataclass(frozen=True, slots=True)
+class Proposal:
+    """What incoming values would change on a known contact but were not written, for its
+    staff to apply or ignore (stored as JSON on a web form submission).
+
+    `fields`: scalar field → value (JSON-safe: a date as ISO text); `custom`: custom field
+    code → values; `channels`: {"field", "value", "value_type", "normalized", "primary"}, a
+    primary one to become the first of its kind; `message`: text to append to the comment.
+    """
+
+    fields: dict[str, Any] = field(default_factory=dict)
+    custom: dict[str, list[Any]] = field(default_factory=dict)
+    channels: list[dict[str, Any]] = field(default_factory=list)
+    message: str | None = None
+
+    def __bool__(self) -> bool:
+        return bool(self.fields or self.custom or self.channels or self.message)
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "fields": dict(self.fields),
+            "custom": dict(self.custom),
+            "channels": list(self.channels),
+            "message": self.message,
+        }
+
+    @classmethod
+    def from_json(cls, data: Any) -> "Proposal":
+        """A stored proposal; what is not in the stored shape is left out."""
+        if not isinstance(data, dict):
+            return cls()
+        fields, custom, channels = data.get("fields"), data.get("custom"), data.get("channels")
+        message = data.get("message")
+        return cls(
+            fields=dict(fields) if isinstance(fields, dict) else {},
+            custom={k: v for k, v in custom.items() if isinstance(v, list)}
+            if isinstance(custom, dict)
+            else {},
+            channels=[
+                c for c in channels if isinstance(c, dict) and c.get("field") in CHANNEL_FIELDS
+            ]
+            if isinstance(channels, list)
+            else [],
+            message=message if isinstance(message, str) and message else None,
+        )
+
+
 @dataclass(slots=True)
 class DraftMerge:
-    """A draft merged into a contact: its card after the merge and the fields that changed."""
+    """A draft merged into a contact: its card after the merge, the fields that changed, and
+    what was not written (the values that differ from the contact's, and for an unvouched
+    merge what would have added the first value of a kind or the message)."""
 
     card: ContactCard
     added: list[str] = field(default_factory=list)
+    proposal: Proposal = field(default_factory=Proposal)
 
 
 async def merge_draft(
@@ -495,13 +547,61 @@ async def merge_into(
     """
     # Checked even when nothing would change: "merged" must never answer someone who may not edit.
     card = await contacts.get_contact_for_edit(actor, contact_id)
-    changes = _filled(card, clean)
-    added = [k for k in changes if k != "custom"] + [
-        FieldRef(c).data_key for c in changes.get("custom", {})
-    ]
+    changes = _filled(card, clean, new_kinds=True)
+    proposal = _proposal(card, clean, changes)
+    added = _added(changes)
     note = comment_with(changes.get("comment", card.contact.comment), message)
     if note is not None:
         changes["comment"] = note
+    return await _write_merge(
+        actor, card, changes, added, expected_version, company_title, proposal
+    )
+
+
+async def propose_into(
+    actor: Actor,
+    contact_id: int,
+    clean: CleanContact,
+    *,
+    company_title: str | None = None,
+    message: str | None = None,
+    replacing: bool = False,
+) -> DraftMerge:
+    """Incoming values nobody vouches for (an anonymous web form post) into a known contact:
+    never overwrite, reorder or remove anything. Only empty fields are filled and phones,
+    e-mails, websites and messengers are added after the contact's own of their kind; the
+    company is linked if the contact lacks it. Everything else comes back as the proposal: a
+    value different from the contact's, the first value of a kind the contact has none of
+    (it would become the one staff call or write to), the message (for the comment), and with
+    `replacing` (the form's policy is "replace") the incoming values as the first of their kind.
+
+    Raises as `merge_into`.
+    """
+    card = await contacts.get_contact_for_edit(actor, contact_id)
+    changes = _filled(card, clean, new_kinds=False)
+    changes.pop("comment", None)  # a visitor's text never lands in the staff's notes unasked
+    proposal = _proposal(card, clean, changes, message=message, replacing=replacing)
+    return await _write_merge(actor, card, changes, _added(changes), None, company_title, proposal)
+
+
+def _added(changes: dict[str, Any]) -> list[str]:
+    """The names of the fields a merge's changes fill or add to."""
+    return [k for k in changes if k != "custom"] + [
+        FieldRef(c).data_key for c in changes.get("custom", {})
+    ]
+
+
+async def _write_merge(
+    actor: Actor,
+    card: ContactCard,
+    changes: dict[str, Any],
+    added: list[str],
+    expected_version: int | None,
+    company_title: str | None,
+    proposal: Proposal,
+) -> DraftMerge:
+    """Write a merge's changes and company link in one transaction; the merge's outcome."""
+    contact_id = card.id
     version = expected_version if expected_version is not None else card.version
     async with in_transaction():
         if changes or expected_version is not None:
@@ -510,12 +610,14 @@ async def merge_into(
     if linked:
         added.append("companies")
     if not (changes or linked):
-        return DraftMerge(card=card, added=added)
-    return DraftMerge(card=await contacts.get_contact(actor, contact_id), added=added)
+        return DraftMerge(card=card, added=added, proposal=proposal)
+    after = await contacts.get_contact(actor, contact_id)
+    return DraftMerge(card=after, added=added, proposal=proposal)
 
 
-def _filled(card: ContactCard, clean: CleanContact) -> dict[str, Any]:
-    """The changes that fill the card's empty fields and add what it lacks (merge)."""
+def _filled(card: ContactCard, clean: CleanContact, *, new_kinds: bool) -> dict[str, Any]:
+    """The changes that fill the card's empty fields and add what it lacks (merge); without
+    `new_kinds`, no channel of a kind the card has none of (it would become the primary)."""
     changes: dict[str, Any] = {}
     for name in FILLABLE:
         value = clean.scalars.get(name)
@@ -525,7 +627,7 @@ def _filled(card: ContactCard, clean: CleanContact) -> dict[str, Any]:
         have = [c for c in card.channels if c.kind == kind]
         known = {c.normalized for c in have}
         new = [v for v in clean.channels.get(kind, []) if v.normalized not in known]
-        if new:
+        if new and (have or new_kinds):
             # The contact's own values first and unchanged: its primary stays primary.
             changes[name] = [{"value": c.value, "value_type": c.value_type} for c in have] + [
                 {"value": v.value, "value_type": v.value_type} for v in new
@@ -537,6 +639,108 @@ def _filled(card: ContactCard, clean: CleanContact) -> dict[str, Any]:
     }
     if custom:
         changes["custom"] = custom
+    return changes
+
+
+# Where a contact came from first and how it got here: filled when empty, never proposed (an
+# incoming lead's campaign is news about this lead, not a correction of the contact).
+NOT_PROPOSED = {
+    "comment",
+    "responsible_id",
+    "source_id",
+    "source_description",
+    "utm_source",
+    "utm_medium",
+    "utm_campaign",
+    "utm_content",
+    "utm_term",
+}
+
+
+def _proposal(
+    card: ContactCard,
+    clean: CleanContact,
+    changes: dict[str, Any],
+    *,
+    message: str | None = None,
+    replacing: bool = False,
+) -> Proposal:
+    """What the incoming values would change beyond `changes` (see `propose_into`)."""
+    fields = {
+        name: _json_safe(value)
+        for name, value in clean.scalars.items()
+        if name not in NOT_PROPOSED
+        and name not in changes
+        and value not in (None, "")
+        and _differs(getattr(card.contact, name), value)
+    }
+    custom = {
+        code: [_json_safe(v) for v in values]
+        for code, values in clean.custom.items()
+        if values and code not in changes.get("custom", {}) and card.custom.get(code) != values
+    }
+    channels: list[dict[str, Any]] = []
+    for name, kind in CHANNEL_FIELDS.items():
+        have = [c for c in card.channels if c.kind == kind]
+        incoming = clean.channels.get(kind, [])
+        if not incoming:
+            continue
+        if not have and name not in changes:
+            wanted = incoming  # none of this kind yet: all of them, the first as primary
+        elif replacing and have[0].normalized != incoming[0].normalized:
+            wanted = incoming[:1]  # replace would have put it first
+        else:
+            continue
+        channels += [
+            {
+                "field": name,
+                "value": v.value,
+                "value_type": v.value_type,
+                "normalized": v.normalized,
+                "primary": i == 0,
+            }
+            for i, v in enumerate(wanted)
+        ]
+    # A message the comment holds already (a post sent twice) is not proposed again.
+    note = comment_with(card.contact.comment, message)
+    return Proposal(fields, custom, channels, message if note is not None else None)
+
+
+def _differs(known: Any, incoming: Any) -> bool:
+    """Whether an incoming value says something else than the known one ("jean" is "Jean")."""
+    if isinstance(known, str) and isinstance(incoming, str):
+        return known.casefold() != incoming.casefold()
+    return bool(known != incoming)
+
+
+def proposal_changes(card: ContactCard, proposal: Proposal) -> dict[str, Any]:
+    """The update that writes `proposal` on the card as it is now: proposed values over the
+    card's, proposed primaries first and other proposed channels after the card's own, the
+    message appended to the comment (unless it is there already)."""
+    changes: dict[str, Any] = {
+        name: value for name, value in proposal.fields.items() if name in contacts.KNOWN_FIELDS
+    }
+    if proposal.custom:
+        changes["custom"] = dict(proposal.custom)
+    for name, kind in CHANNEL_FIELDS.items():
+        wanted = [c for c in proposal.channels if c.get("field") == name]
+        if not wanted:
+            continue
+        have = [
+            {"value": c.value, "value_type": c.value_type, "normalized": c.normalized}
+            for c in card.channels
+            if c.kind == kind
+        ]
+        first = [c for c in wanted if c.get("primary")]
+        rest = [c for c in wanted if not c.get("primary")]
+        ordered: list[dict[str, Any]] = []
+        for item in [*first, *have, *rest]:
+            if all(o.get("normalized") != item.get("normalized") for o in ordered):
+                ordered.append(item)
+        changes[name] = [{"value": c["value"], "value_type": c["value_type"]} for c in ordered]
+    note = comment_with(card.contact.comment, proposal.message)
+    if note is not None and note != card.contact.comment:
+        changes["comment"] = note
     return changes
 
 

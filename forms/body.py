@@ -1,12 +1,14 @@
 """Reading a form post: urlencoded, multipart (files are drained, never kept) or a JSON object.
 
 Everything a client can get wrong becomes a `BodyError` with its HTTP status, so a bad body
-is a 4xx and never reaches the core.
+is a 4xx and never reaches the core; a body that stalls is a 408.
 """
 
+import asyncio
 import json
 import math
-from typing import Any
+from collections.abc import Awaitable
+from typing import Any, TypeVar
 from urllib.parse import parse_qsl
 
 from aiohttp import MultipartReader, web
@@ -18,6 +20,7 @@ PLAIN_TRANSFER_ENCODINGS = ("", "7bit", "8bit", "binary", "identity")
 
 Scalar = str | int | float | bool | None
 Value = Scalar | list[Scalar]
+T = TypeVar("T")
 
 
 class BodyError(Exception):
@@ -54,18 +57,43 @@ def media_type(request: web.Request) -> str:
     return request[_MEDIA_TYPE]
 
 
-async def read_payload(request: web.Request, limit: int) -> dict[str, Value]:
-    """The posted fields; repeated names become lists. Raises BodyError."""
+async def read_payload(
+    request: web.Request, limit: int, stall_seconds: float | None = None
+) -> dict[str, Value]:
+    """The posted fields; repeated names become lists. Raises BodyError (408 when the body
+    sends nothing for `stall_seconds`)."""
     if request.content_length is not None and request.content_length > limit:
         raise BodyError(413, "page-too-large")
     content_type = media_type(request)
     if is_json(content_type):
-        return _from_json(await _read(request, limit))
+        return _from_json(await _unless_stalled(request, _read(request, limit), stall_seconds))
     if content_type == "application/x-www-form-urlencoded":
-        return _from_urlencoded(await _read(request, limit), request.charset or "utf-8")
+        body = await _unless_stalled(request, _read(request, limit), stall_seconds)
+        return _from_urlencoded(body, request.charset or "utf-8")
     if content_type == "multipart/form-data":
-        return await _from_multipart(request, limit)
+        return await _unless_stalled(request, _from_multipart(request, limit), stall_seconds)
     raise BodyError(415, "page-unsupported")
+
+
+async def _unless_stalled(request: web.Request, reading: Awaitable[T], seconds: float | None) -> T:
+    """What `reading` returns, unless the connection delivers no byte of the body for
+    `seconds`: then BodyError 408. Progress is counted in bytes received, not time spent, so
+    an upload that keeps coming, however slow in all, is never cut; a stalled one is."""
+    task = asyncio.ensure_future(reading)
+    if not seconds:
+        return await task
+    try:
+        seen = request.content.total_bytes
+        while True:
+            done, _ = await asyncio.wait({task}, timeout=seconds)
+            if done:
+                return task.result()
+            received = request.content.total_bytes
+            if received == seen:
+                raise BodyError(408, "page-timeout")
+            seen = received
+    finally:
+        task.cancel()  # nothing when it is done; a stalled or abandoned read is stopped
 
 
 async def _read(request: web.Request, limit: int) -> bytes:

@@ -24,10 +24,16 @@ class FormsConfig:
     trust_proxy: bool = False
     # Shared rate-limit counters for several processes; None keeps them in memory.
     redis_url: str | None = None
-    address_limit_per_minute: int = 5
-    form_limit_per_minute: int = 60
+    # Posts a minute (FORMS_RATE_PER_ADDRESS, FORMS_RATE_PER_FORM; .env.example says why these
+    # defaults); one more is held and answered 429 with the seconds to wait.
+    address_limit_per_minute: int = 20
+    form_limit_per_minute: int = 300
     captcha: CaptchaHook | None = None
     max_body_bytes: int = MIB
+    # A request body that sends nothing for this long is answered 408, so slow or stalled
+    # clients cannot pile up connections. It is a timeout between two reads (as nginx's
+    # client_body_timeout), not for the whole body: a steady upload, however slow, is read.
+    body_timeout_seconds: float = 15.0
     # How long a process trusts its copy of a form and of a verified API key (0: never).
     form_cache_seconds: float = 2.0
     # A form or API key read that takes longer means the database is unavailable: the visitor

@@ -134,7 +134,7 @@ EMBED_JS = r"""/* Carnet web form: renders the form into this page and sends it 
 
   function render(box, spec) {
     var t = spec.texts, prefix = "carnet-" + (++counter) + "-", key = newKey();
-    var controls = {}, form, summary, trap, button, status;
+    var controls = {}, form, summary, trap, button, status, limited = false;
     form = el("form", {"class": "carnet-form", lang: spec.lang, action: formUrl, method: "post",
       novalidate: true});
     summary = el("div", {"class": "carnet-summary", role: "alert", tabindex: "-1"});
@@ -281,6 +281,7 @@ EMBED_JS = r"""/* Carnet web form: renders the form into this page and sends it 
           "Idempotency-Key": key},
         body: JSON.stringify(payload())
       }).then(function (response) {
+        limited = response.status === 429;
         return response.json();
       }).then(function (answer) {
         status.textContent = "";
@@ -298,8 +299,10 @@ EMBED_JS = r"""/* Carnet web form: renders the form into this page and sends it 
           showErrors(answer.errors);
           return;
         }
-        // 503 "try again in a few minutes" (same key: if it was stored after all, the retry
-        // gets its outcome), or another error the server explains.
+        // 429 "try again in N seconds": the post was kept for the team, so the next send is
+        // a new one (a new key). 503 "try again in a few minutes" (same key: if it was stored
+        // after all, the retry gets its outcome), or another error the server explains.
+        if (limited) { key = newKey(); }
         showNotice((answer && answer.error) || t.network_error);
       }).catch(function () {
         status.textContent = t.network_error;  // same key: a retry cannot make a twin

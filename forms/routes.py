@@ -49,6 +49,7 @@ from forms.spam import (
     RateLimiter,
     Signer,
     SpamGuard,
+    Verdict,
     build_limiter,
     trap_name,
 )
@@ -58,6 +59,7 @@ log = logging.getLogger(__name__)
 # Answered like a stored lead: spam looks the same (its sender learns nothing); a replayed
 # API post may be further along.
 ACCEPTED = ("received", "spam", "created", "merged")
+HELD = "held"  # over a rate limit: kept for the team, answered 429
 MAX_SLUG = 64
 MAX_USER_AGENT = 500
 MAX_REFERRER = 1000
@@ -283,7 +285,7 @@ async def _submit(request: web.Request, form: PublicForm, post: "Post") -> web.S
     if post.api_key is not None and not await state.forms.key_is_valid(form.slug, post.api_key):
         return _key_refused(post)
     from_allowed_origin = _origin_allowed(_request_origin(request), form)
-    meta = await _meta(request, form, post, from_allowed_origin)
+    meta, verdict = await _meta(request, form, post, from_allowed_origin)
     # A script or server that sent no credential at all is told so (a developer trying the
     # form with curl must not believe it worked); browsers' posts keep the quiet spam answer.
     unauthenticated = (
@@ -305,6 +307,8 @@ async def _submit(request: web.Request, form: PublicForm, post: "Post") -> web.S
         return _body_error(post.t, busy, post.as_json)
     if unauthenticated:
         return _unauthenticated(post)
+    if receipt.status == HELD:
+        return _rate_limited(request, form, post, verdict.retry_after)
     return _answer(request, form, receipt, post)
 
 
@@ -372,7 +376,8 @@ class Post:
 
 async def _read_post(request: web.Request, form: PublicForm, as_json: bool) -> Post:
     """The post's fields and headers; raises BodyError."""
-    fields = await read_payload(request, request.app[FORMS].config.max_body_bytes)
+    config = request.app[FORMS].config
+    fields = await read_payload(request, config.max_body_bytes, config.body_timeout_seconds)
     trap = trap_name(f.name for f in form.fields)
     payload = {name: value for name, value in fields.items() if not name.startswith("_")}
     trap_value = fields.get(trap)
@@ -393,8 +398,8 @@ async def _read_post(request: web.Request, form: PublicForm, as_json: bool) -> P
 
 async def _meta(
     request: web.Request, form: PublicForm, post: Post, from_allowed_origin: bool
-) -> SubmissionMeta:
-    """Where the post came from, with the spam checks' verdict."""
+) -> tuple[SubmissionMeta, Verdict]:
+    """Where the post came from, with the spam checks' verdict (spam, or held over a limit)."""
     state = request.app[FORMS]
     address = _client_address(request, state.config.trust_proxy)
     address_hash = state.signer.address_hash(address) if address else None
@@ -410,14 +415,16 @@ async def _meta(
         from_allowed_origin=from_allowed_origin,
     )
     referrer = request.headers.get("Referer")
-    return SubmissionMeta(
+    verdict = await state.guard.judge(evidence, time.time())
+    meta = SubmissionMeta(
         address_hash=address_hash,
         user_agent=_clip(request.headers.get("User-Agent"), MAX_USER_AGENT),
         referrer=_clip(referrer, MAX_REFERRER),
         page_url=_clip(post.page_url or referrer, MAX_REFERRER),
         idempotency_key=post.idempotency_key,
         consent_text=form.consent_text,
-        spam_reason=await state.guard.reason(evidence, time.time()),
+        spam_reason=verdict.spam,
+        hold_reason=verdict.limit,
         api_key=post.api_key,
         caller=submissions.caller_of(
             keyed=post.api_key is not None,
@@ -426,6 +433,7 @@ async def _meta(
         ),
         changed_body_is_new=not post.as_json,
     )
+    return meta, verdict
 
 
 # --- answers --------------------------------------------------------------------------------
@@ -480,6 +488,22 @@ def _page_again(
     trap = trap_name(f.name for f in form.fields)
     view = PageView(form, token, trap, hidden, values=fields, errors=errors or {}, notice=notice)
     return form_page(view, post.t)
+
+
+def _rate_limited(request: web.Request, form: PublicForm, post: Post, seconds: int) -> web.Response:
+    """429 with Retry-After: the post is over a rate limit. It is kept (held, for the team to
+    release); the visitor is told when to send it again, and a page keeps their values."""
+    seconds = max(1, seconds)  # a replayed held post has no fresh verdict
+    message = post.t.plain("page-rate-limited", seconds=seconds)
+    headers = {"Retry-After": str(seconds), "Cache-Control": "no-store"}
+    if post.as_json:
+        body = {"ok": False, "error": message, "retry_after": seconds}
+        return web.json_response(body, status=429, headers=headers)
+    # A new key: sent again, it is a new submission (the held one waits for the team).
+    page = _page_again(request, form, post, notice=message)
+    response = _html(page, status=429, form=form)
+    response.headers.update(headers)
+    return response
 
 
 def _unavailable(
@@ -563,11 +587,17 @@ def _not_found(t: Translator, as_json: bool) -> web.StreamResponse:
 
 
 def _body_error(t: Translator, exc: BodyError, as_json: bool) -> web.StreamResponse:
+    response: web.Response
     if as_json:
-        return web.json_response(
+        response = web.json_response(
             {"ok": False, "errors": {exc.field: t.plain(exc.key)}}, status=exc.status
         )
-    return _html(message_page(t, "page-error-title", exc.key), status=exc.status)
+    else:
+        response = _html(message_page(t, "page-error-title", exc.key), status=exc.status)
+    if exc.status == 408:
+        # The rest of a stalled body may never come: the connection is not kept for another.
+        response.force_close()
+    return response
 
 
 def _html(text: str, *, status: int = 200, form: PublicForm | None = None) -> web.Response:

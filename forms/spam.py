@@ -1,13 +1,18 @@
 """Spam defences: the bot trap, the signed fill-time token, rate limits and the captcha hook.
 
-Whatever fires here is never told to the sender: the submission is answered like a success
-and the core stores it with the reason (and alerts nobody).
+Evidence of spam (the trap, a missing, forged or expired token, a post sooner than a person
+types, the captcha) is never told to the sender: the submission is answered like a success
+and the core stores it as spam with the reason (and alerts nobody). A rate limit is no
+evidence (a trade-show stand or an office sits behind one address; a flood from elsewhere
+fills the form's limit): it is answered honestly, 429 with the seconds to wait, and the post
+is kept as held for an administrator to release.
 """
 
 import base64
 import hashlib
 import hmac
 import logging
+import math
 import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
@@ -32,9 +37,10 @@ NO_TOKEN = "no token"
 FORGED_TOKEN = "forged token"
 EXPIRED_TOKEN = "expired token"
 TOO_FAST = "too fast"
+CAPTCHA = "captcha"
+# Rate limits: reasons to hold a post, not spam.
 RATE_ADDRESS = "rate limit: address"
 RATE_FORM = "rate limit: form"
-CAPTCHA = "captcha"
 # Not a check of SpamGuard's: the adapter's reason for a JSON post with no API key, no token
 # and no allowed Origin, which is answered 401 (not like a success) and stored with it.
 UNAUTHENTICATED = "unauthenticated"
@@ -88,11 +94,21 @@ class Signer:
         return hmac.new(self._secret, f"address\n{address}".encode(), hashlib.sha256).hexdigest()
 
 
+def _seconds_left(now: float, window: int) -> int:
+    """Whole seconds until the fixed window holding `now` ends; at least 1 (a caller told to
+    wait 0 seconds would come straight back into the same window)."""
+    return max(1, math.ceil(window - now % window))
+
+
 class RateLimiter(Protocol):
     """Counts hits per key in fixed windows."""
 
     async def hit(self, key: str) -> int:
         """Count one hit on `key`; the number of hits in the current window, this one included."""
+        ...
+
+    def seconds_left(self) -> int:
+        """Seconds until the current window ends and every count starts again."""
         ...
 
     async def close(self) -> None:
@@ -124,6 +140,9 @@ class MemoryRateLimiter:
         self._counts[key] = (bucket, count)
         return count
 
+    def seconds_left(self) -> int:
+        return _seconds_left(self._clock(), self._window)
+
     async def close(self) -> None:
         self._counts.clear()
 
@@ -148,6 +167,10 @@ class RedisRateLimiter:
             log.warning("forms: rate limit not checked, Redis failed: %s", exc)
             return 0
         return int(count)
+
+    def seconds_left(self) -> int:
+        # The windows are those of `hit`: wall-clock minutes, the same in every process.
+        return _seconds_left(time.time(), self._window)
 
     async def close(self) -> None:
         await self._redis.aclose()
@@ -175,6 +198,15 @@ class Evidence:
     from_allowed_origin: bool = False
 
 
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    """What the checks made of one post: spam evidence, a rate limit, or neither (a lead)."""
+
+    spam: str | None = None  # the evidence: stored as spam, answered like a success
+    limit: str | None = None  # the limit it is over: stored as held, answered 429
+    retry_after: int = 0  # with `limit`: seconds until the window frees
+
+
 class SpamGuard:
     """Runs the checks in order and names the first that fired."""
 
@@ -183,25 +215,28 @@ class SpamGuard:
         self._signer = signer
         self._limiter = limiter
 
-    async def reason(self, evidence: Evidence, now: float) -> str | None:
-        """None for a post that looks human, else the spam reason to store."""
+    async def judge(self, evidence: Evidence, now: float) -> Verdict:
+        """The verdict on one post. Evidence of spam comes first (a bot over the limit is
+        still a bot); API-key posts are exempt from the token and the limits. A held post
+        skips the captcha: a person looks at it before it becomes a lead, and a flood costs
+        no captcha call per post."""
         by_address = 0
         if not evidence.keyed and evidence.address_hash:
             # Every post of an address counts, spam too: a flood is limited whatever it trips.
             by_address = await self._limiter.hit(f"address:{evidence.address_hash}")
         if evidence.trap_value not in (None, "", []):
-            return TRAP
+            return Verdict(spam=TRAP)
         if not evidence.keyed:
             problem = self._token_problem(evidence, now)
             if problem:
-                return problem
+                return Verdict(spam=problem)
             if by_address > self._config.address_limit_per_minute:
-                return RATE_ADDRESS
+                return self._over(RATE_ADDRESS)
             # Only posts that passed every other check count against the form: one address
-            # flooding it (or bots without a token) cannot bury other visitors' leads.
+            # flooding it (or bots without a token) cannot use up other visitors' share.
             by_form = await self._limiter.hit(f"form:{evidence.form_id}")
             if by_form > self._config.form_limit_per_minute:
-                return RATE_FORM
+                return self._over(RATE_FORM)
         if self._config.captcha is not None:
             try:
                 human = await self._config.captcha(evidence.payload, evidence.address)
@@ -210,8 +245,11 @@ class SpamGuard:
                 log.exception("forms: the captcha hook failed; the post is let through")
                 human = True
             if not human:
-                return CAPTCHA
-        return None
+                return Verdict(spam=CAPTCHA)
+        return Verdict()
+
+    def _over(self, limit: str) -> Verdict:
+        return Verdict(limit=limit, retry_after=self._limiter.seconds_left())
 
     def _token_problem(self, evidence: Evidence, now: float) -> str | None:
         if not evidence.token:

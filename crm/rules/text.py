@@ -53,8 +53,10 @@ def visible_text(value: str) -> str:
     """The text as a reader sees it: NFC, without ANSI escapes, control characters (tabs and
     line breaks stay), zero-width spaces and bidi overrides. Typed text goes through this
     before it is validated, stored or turned into duplicate keys (`Du\u200bpont` is Dupont)."""
-    text = _ANSI_ESCAPE.sub("", unicodedata.normalize("NFC", value)).replace("\r\n", "\n")
-    return _UNSEEN.sub("", text)
+    # NFC last: a character dropped between a letter and its accent ("A\x1f\u0300") would
+    # otherwise leave the two apart, and the text not what the same word typed plainly is.
+    text = _UNSEEN.sub("", _ANSI_ESCAPE.sub("", value.replace("\r\n", "\n")))
+    return unicodedata.normalize("NFC", text)
 
 
 def clean_text(value: str) -> str:

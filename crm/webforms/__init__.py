@@ -6,7 +6,10 @@
   stranded posts swept (`resume_stranded`);
 - `leads`: a stored submission validated and turned into a contact: duplicate policy,
   responsible, the scheme's deal or quote, history;
-- `alerts`: the new-lead alert, its text and its reader, queued in the outbox.
+- `alerts`: the new-lead alert, its text and its reader, queued in the outbox;
+- `proposals`: what an anonymous post would change on a known contact, applied or ignored by
+  its staff (Apply / Ignore on the alert);
+- `held`: posts kept as spam or over a rate limit, listed, released into a lead or deleted.
 
 Pure rules live in `crm.rules.webforms`. Callers import from the module that owns a name
 (`from crm.webforms import definitions`): one path per name.

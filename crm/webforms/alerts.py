@@ -3,19 +3,23 @@
 The alert names the contact and carries the lead's details, so it goes only to a staff member
 who may read that contact, and names a look-alike or the form's deal or quote only if they may
 read those too. It is plain text in the reader's language; the outbox sender escapes it for
-Telegram and adds the Open / Take it buttons from its payload.
+Telegram and adds the Open / Take it buttons from its payload. A lead that proposes changes to
+a known contact (`crm.intake.Proposal`) lists them, with Apply / Ignore
+(`crm.webforms.proposals`).
 """
 
 import functools
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import Any
 
-from crm import contacts, notifier
+from crm import contacts, customfields, notifier
 from crm.actors import Actor, actor_for_staff_id
 from crm.duplicates import DuplicateMatch
 from crm.errors import NotFoundError, PermissionDeniedError
 from crm.i18n import Catalogue, Translator
+from crm.intake import Proposal
 from crm.permissions import can, record_facts
 from crm.rules.fields import CHANNEL_FIELDS, ChannelValue
 from crm.rules.permissions import RecordFacts
@@ -63,6 +67,7 @@ class LeadNews:
     company_title: str | None
     message: str | None
     utm: Mapping[str, str]
+    proposal: Proposal = field(default_factory=Proposal)
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,6 +79,7 @@ class _Seen:
     contact_name: str
     match: DuplicateMatch | None
     record_title: str | None
+    custom_labels: Mapping[str, str] = field(default_factory=dict)
 
 
 async def alert_lead(news: LeadNews, recipient_id: int | None) -> None:
@@ -136,7 +142,11 @@ async def _as_seen_by(reader: Actor, news: LeadNews) -> _Seen:
         reader, Action.READ, RecordFacts(responsible_id=record.responsible_id, opened=record.opened)
     ):
         title = record.title
-    return _Seen(kind, contacts.display_name(news.contact), match, title)
+    labels: dict[str, str] = {}
+    if news.proposal.custom:
+        definitions = await customfields.active_fields()
+        labels = {code: d.label for code, d in definitions.items() if code in news.proposal.custom}
+    return _Seen(kind, contacts.display_name(news.contact), match, title, labels)
 
 
 def _text(t: Translator, news: LeadNews, seen: _Seen) -> str:
@@ -161,6 +171,8 @@ def _text(t: Translator, news: LeadNews, seen: _Seen) -> str:
             lines.append(t.plain(key, value=value.value))
     if news.company_title:
         lines.append(t.plain("form-alert-company", value=news.company_title))
+    # Before the message, which may be long: the cut at MAX_ALERT never hides a proposal.
+    lines += _proposal_lines(t, news, seen)
     if news.message:
         lines.append(t.plain("form-alert-message", value=news.message))
     if news.utm:
@@ -174,20 +186,62 @@ def _text(t: Translator, news: LeadNews, seen: _Seen) -> str:
     return text if len(text) <= MAX_ALERT else text[: MAX_ALERT - 1] + "…"
 
 
+def _proposal_lines(t: Translator, news: LeadNews, seen: _Seen) -> list[str]:
+    """The changes the lead proposes to the known contact, each with what it has now."""
+    proposal = news.proposal
+    if not proposal:
+        return []
+    lines = [t.plain("form-alert-proposal")]
+    for name, value in proposal.fields.items():
+        now = getattr(news.contact, name, None)
+        lines.append(
+            t.plain("form-alert-propose-field", field=t.plain(f"field-{name}"), value=str(value))
+            + _now(t, now)
+        )
+    for code, values in proposal.custom.items():
+        text = ", ".join(str(v) for v in values)
+        label = seen.custom_labels.get(code, code)
+        lines.append(t.plain("form-alert-propose-field", field=label, value=text))
+    for channel in proposal.channels:
+        key = "form-alert-propose-primary" if channel.get("primary") else "form-alert-propose-add"
+        lines.append(t.plain(key, kind=str(channel["field"]), value=str(channel["value"])))
+    if proposal.message:
+        lines.append(t.plain("form-alert-propose-message"))
+    return lines
+
+
+def _now(t: Translator, value: Any) -> str:
+    return "" if value in (None, "") else " " + t.plain("form-alert-propose-now", value=str(value))
+
+
 async def _queue(news: LeadNews, reader: Actor, seen: _Seen) -> None:
-    """Queue the alert in the reader's language, with Open / Take it, through the outbox."""
+    """Queue the alert in the reader's language, with Open / Take it (and Apply / Ignore for
+    a proposal), through the outbox."""
     staff = await Staff.get_or_none(id=reader.staff_id)
     if staff is None:
         return
     t = _catalogue().translator(staff.language or default_language(), staff.timezone)
     contact_id = news.contact.id
-    payload = {
-        "buttons": [
+    buttons: list[list[dict[str, Any]]] = [
+        [
+            {"text": t.plain("form-alert-open"), "action": "open", "contact_id": contact_id},
+            {"text": t.plain("form-alert-take"), "action": "take", "contact_id": contact_id},
+        ]
+    ]
+    if news.proposal:
+        submission_id = news.submission_id
+        buttons.append(
             [
-                {"text": t.plain("form-alert-open"), "action": "open", "contact_id": contact_id},
-                {"text": t.plain("form-alert-take"), "action": "take", "contact_id": contact_id},
+                {
+                    "text": t.plain(f"form-alert-{action}"),
+                    "action": action,
+                    "submission_id": submission_id,
+                }
+                for action in ("apply", "ignore")
             ]
-        ],
+        )
+    payload = {
+        "buttons": buttons,
         "contact_id": contact_id,
         "submission_id": news.submission_id,
         "form": news.form.slug,

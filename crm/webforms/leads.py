@@ -10,13 +10,15 @@ Then one transaction (`_apply`), tried again if staff save the matched contact m
 3. `_lock` the person's duplicate keys and the visitor's address, before anything is decided;
 4. `_repeat_of`: an identical post from the same address is the same lead again, settled so;
 5. `_match`: the duplicate the form's policy applies to (`intake.preferred_match`);
-6. `_place` the lead: a new contact with its company and the queue's next responsible, or
-   merged into or replacing the match (`crm.intake`'s duplicate policies);
+6. `_place` the lead: a new contact with its company and the queue's next responsible (also
+   next to a look-alike that shares only the name), or merged into or replacing the match
+   (`crm.intake`'s duplicate policies; only a post with the form's API key is vouched for:
+   others only fill and add, and what they would change is proposed to the responsible);
 7. `_recipient`: who hears of it (a merged contact's responsible, or the queue's next);
 8. `_record_history`: "web form" on the contact's history;
 9. `_scheme_record`: the deal or quote of a deal or quote form, linked to the contact;
-10. the alert (`crm.webforms.alerts`), queued in the outbox;
-11. `_settle`: the submission's outcome.
+10. the alert (`crm.webforms.alerts`), queued in the outbox, with the proposal if any;
+11. `_settle`: the submission's outcome, and the proposal kept for Apply / Ignore.
 """
 
 import asyncio
@@ -50,7 +52,7 @@ from crm.webforms import alerts
 from crm.webforms.alerts import Placement
 from crm.webforms.definitions import ENTITY, default_language
 from models import Contact, Deal, FormSubmission, Quote, Source, Staff, WebForm
-from models.enums import DedupPolicy, FormScheme, HistoryKind, SubmissionStatus
+from models.enums import CallerKind, DedupPolicy, FormScheme, HistoryKind, SubmissionStatus
 
 WEB_FORM_SOURCE = "Web form"  # one of crm.setup.DEFAULT_SOURCES
 # An identical post from the same address this soon after a processed one is the same post
@@ -113,11 +115,13 @@ class Lead:
 
 @dataclass(frozen=True, slots=True)
 class _Placed:
-    """Where the lead went: the contact, and how (a twin of `match`, merged into it...)."""
+    """Where the lead went: the contact, and how (a twin of `match`, merged into it...), and
+    what the lead would change on it that was not written (`crm.intake.Proposal`)."""
 
     contact: Contact
     kind: Placement
     match: DuplicateMatch | None
+    proposal: intake.Proposal = field(default_factory=intake.Proposal)
 
 
 async def process(
@@ -320,10 +324,15 @@ async def _match(lead: Lead) -> DuplicateMatch | None:
 
 async def _place(lead: Lead, match: DuplicateMatch | None) -> _Placed:
     """The contact the lead goes to, by the form's duplicate policy: a new one (also next to
-    its look-alike under "allow") whose responsible is the queue's next, with its company, in
-    one call; or the match, merged into or replaced, the message appended to its comment."""
+    its look-alike under "allow", or one that shares only the name) whose responsible is the
+    queue's next, with its company, in one call; or the match. A post with the form's API key
+    merges into it (the message appended to its comment) or replaces its values; any other
+    post only fills its empty fields and adds channels after its own, and the rest is proposed.
+    """
     policy = DedupPolicy(lead.form.dedup_policy)
-    if match is None or policy == DedupPolicy.ALLOW:
+    # A name is no proof of identity: two Jean Dupont are two people until staff say otherwise
+    # (the twin's card lists the other under Duplicates, the alert and the submission name it).
+    if match is None or policy == DedupPolicy.ALLOW or match.reason not in intake.CHANNEL_MATCHES:
         responsible = await _next_responsible(lead.form.id)
         # The responsible is active staff, picked from the queue's active members.
         clean = replace(lead.clean, scalars={**lead.clean.scalars, "responsible_id": responsible})
@@ -338,7 +347,19 @@ async def _place(lead: Lead, match: DuplicateMatch | None) -> _Placed:
         )
         return _Placed(card.contact, Placement.NEW if match is None else Placement.TWIN, match)
     fields = _sent(lead)
-    if policy == DedupPolicy.MERGE:
+    vouched = lead.submission.caller == CallerKind.API
+    if vouched and policy == DedupPolicy.REPLACE:
+        card = await intake.replace_into(
+            lead.actor,
+            match.contact_id,
+            fields,
+            company_title=lead.company_title,
+            message=lead.draft.message,
+        )
+        return _Placed(card.contact, Placement.REPLACED, match)
+    if vouched:
+        # The shop's own server: merged as staff would (the message appended, a first phone
+        # added); what merge never overwrites is proposed rather than dropped unseen.
         merged = await intake.merge_into(
             lead.actor,
             match.contact_id,
@@ -346,15 +367,16 @@ async def _place(lead: Lead, match: DuplicateMatch | None) -> _Placed:
             company_title=lead.company_title,
             message=lead.draft.message,
         )
-        return _Placed(merged.card.contact, Placement.MERGED, match)
-    card = await intake.replace_into(
-        lead.actor,
-        match.contact_id,
-        fields,
-        company_title=lead.company_title,
-        message=lead.draft.message,
-    )
-    return _Placed(card.contact, Placement.REPLACED, match)
+    else:
+        merged = await intake.propose_into(
+            lead.actor,
+            match.contact_id,
+            fields,
+            company_title=lead.company_title,
+            message=lead.draft.message,
+            replacing=policy == DedupPolicy.REPLACE,
+        )
+    return _Placed(merged.card.contact, Placement.MERGED, match, merged.proposal)
 
 
 def _sent(lead: Lead) -> contacts.CleanContact:
@@ -475,6 +497,7 @@ def _news(lead: Lead, placed: _Placed, record: Deal | Quote | None) -> alerts.Le
         company_title=lead.company_title,
         message=lead.draft.message,
         utm=lead.utm,
+        proposal=placed.proposal,
     )
 
 
@@ -487,5 +510,6 @@ async def _settle(lead: Lead, placed: _Placed) -> SubmissionResult:
         status=status,
         contact_id=placed.contact.id,
         reason=f"possible duplicate of #{twin_of}" if twin_of is not None else None,
+        proposal=placed.proposal.as_json() if placed.proposal else None,
     )
     return SubmissionResult(lead.submission.id, status.value, placed.contact.id, duplicate=merged)

@@ -46,11 +46,11 @@ def test_list_shows_the_contact_form_from_the_first_run(database):
     lines = ok(database, "forms", "list").splitlines()
     assert lines[0].split() == [
         *("SLUG", "TITLE", "SCHEME", "POLICY", "ACTIVE"),
-        *("LEADS", "PENDING", "SPAM", "REJECTED", "FAILED"),
+        *("LEADS", "PENDING", "SPAM", "HELD", "REJECTED", "FAILED"),
     ]
     assert lines[1].split() == [
         *("contact", "Contact", "us", "contact", "merge", "yes"),
-        *("0", "0", "0", "0", "0"),
+        *("0", "0", "0", "0", "0", "0"),
     ]
 
 
@@ -108,15 +108,16 @@ def test_edit_changes_only_what_is_given_and_disable_hides_the_form(database):
     listed = {
         line.split()[0]: line.split() for line in ok(database, "forms", "list").splitlines()[1:]
     }
-    assert listed["spring"][-6:] == ["no", "0", "0", "0", "0", "0"]
+    assert listed["spring"][-7:] == ["no", "0", "0", "0", "0", "0", "0"]
     ok(database, "forms", "edit", "spring", "--enable")
     assert row(database, "spring")["is_active"] == 1
 
 
-def test_list_counts_leads_apart_from_spam_rejected_and_pending_posts(database):
+def test_list_counts_leads_apart_from_spam_held_rejected_and_pending_posts(database):
     ok(database, "forms", "create", "counted", "--title", "Counted")
     form_id = row(database, "counted")["id"]
-    statuses = ["created"] * 8 + ["merged"] * 2 + ["spam"] * 15 + ["rejected", "received"]
+    statuses = ["created"] * 8 + ["merged"] * 2 + ["spam"] * 15 + ["held"] * 3
+    statuses += ["rejected", "received"]
     with sqlite3.connect(database / "carnet.sqlite3") as db:
         for status in statuses:
             db.execute(
@@ -127,20 +128,69 @@ def test_list_counts_leads_apart_from_spam_rejected_and_pending_posts(database):
     line = next(
         line for line in ok(database, "forms", "list").splitlines() if line.startswith("counted")
     )
-    # LEADS (created + merged), PENDING, SPAM, REJECTED, FAILED: 27 posts, 10 leads.
-    assert line.split()[-5:] == ["10", "1", "15", "1", "0"]
+    # LEADS (created + merged), PENDING, SPAM, HELD, REJECTED, FAILED: 30 posts, 10 leads.
+    assert line.split()[-6:] == ["10", "1", "15", "3", "1", "0"]
     listed = {form["slug"]: form for form in json.loads(ok(database, "forms", "list", "--json"))}
-    assert listed["counted"]["submissions"] == 27 and listed["counted"]["leads"] == 10
+    assert listed["counted"]["submissions"] == 30 and listed["counted"]["leads"] == 10
     assert listed["counted"]["outcomes"] == {
         "received": 1,
         "created": 8,
         "merged": 2,
         "spam": 15,
+        "held": 3,
         "rejected": 1,
         "failed": 0,
     }
     shown = json.loads(ok(database, "forms", "show", "counted"))
-    assert (shown["submissions"], shown["leads"], shown["outcomes"]["spam"]) == (27, 10, 15)
+    assert (shown["submissions"], shown["leads"], shown["outcomes"]["held"]) == (30, 10, 3)
+
+
+def test_held_lists_the_spam_and_held_posts_of_a_form_newest_first(database):
+    ok(database, "forms", "create", "flooded", "--title", "Flooded")
+    form_id = row(database, "flooded")["id"]
+    posts = [
+        ("2030-01-01 09:00:00+00:00", "held", "rate limit: address", "Ann Held", "ann@x.fr"),
+        ("2030-01-01 10:00:00+00:00", "spam", "trap", "Bot <b>", "bot@x.fr"),
+        ("2030-01-01 11:00:00+00:00", "created", None, "Real Lead", "real@x.fr"),
+        ("2030-01-01 12:00:00+00:00", "held", "rate limit: form", "Zoé Late", None),
+    ]
+    with sqlite3.connect(database / "carnet.sqlite3") as db:
+        for at, status, reason, name, email in posts:
+            payload = json.dumps({"name": name, "email": email})
+            db.execute(
+                "INSERT INTO form_submission (form_id, received_at, payload, utm, status, reason)"
+                " VALUES (?, ?, ?, '{}', ?, ?)",
+                (form_id, at, payload, status, reason),
+            )
+    lines = ok(database, "forms", "held", "flooded").splitlines()
+    assert lines[0].split() == ["ID", "RECEIVED", "STATUS", "REASON", "NAME", "E-MAIL"]
+    assert [line.split()[3] for line in lines[1:4]] == ["held", "spam", "held"]
+    assert "rate limit: form" in lines[1] and "Zoé Late" in lines[1]
+    assert "2030-01-01 12:00" in lines[1] and "Ann Held" in lines[3] and "ann@x.fr" in lines[3]
+    assert "Real Lead" not in "\n".join(lines)
+    assert lines[-1] == "3 held posts; release or delete them in the bot: /settings → Web forms"
+    document = json.loads(ok(database, "forms", "held", "flooded", "--json"))
+    assert (document["slug"], document["total"], document["page"], document["pages"]) == (
+        "flooded",
+        3,
+        1,
+        1,
+    )
+    first = document["submissions"][0]
+    assert (first["status"], first["reason"], first["name"], first["email"]) == (
+        "held",
+        "rate limit: form",
+        "Zoé Late",
+        None,
+    )
+    assert first["received_at"].startswith("2030-01-01T12:00:00")
+    assert [s["name"] for s in document["submissions"]] == ["Zoé Late", "Bot <b>", "Ann Held"]
+
+
+def test_held_of_an_unknown_form_says_so(database):
+    result = carnet(database, "forms", "held", "nowhere")
+    assert result.returncode != 0
+    assert "form 'nowhere' does not exist" in result.stderr
 
 
 FIELDS = [

@@ -15,6 +15,8 @@ from bot.callbacks import (
     ListAction,
     ProfileAction,
     ProfileButton,
+    ProposalAction,
+    ProposalButton,
 )
 from bot.handlers.create import NewAction, NewButton
 from bot.handlers.edit.common import (
@@ -26,6 +28,7 @@ from bot.handlers.edit.common import (
     LinkTarget,
 )
 from bot.handlers.edit.fields import MAX_ITEMS
+from bot.handlers.settings.held import HeldAction, HeldStep
 from crm.db import MAX_ID
 from crm.i18n import LANGUAGES
 from crm.rules.fields import VALUE_TYPES
@@ -43,6 +46,7 @@ def _longest() -> list[CallbackData]:
         *(FilterAction(action=b, id=MAX_ID) for b in FilterButton),
         *(ProfileAction(action=b, value=LONGEST_PROFILE_VALUE) for b in ProfileButton),
         *(LeadAction(action=b, id=MAX_ID) for b in LeadButton),
+        *(ProposalAction(action=b, id=MAX_ID) for b in ProposalButton),
         *(NewAction(action=b, serial=MAX_ID, id=MAX_ID) for b in NewButton),
         *(
             EditAction(
@@ -59,6 +63,10 @@ def _longest() -> list[CallbackData]:
             LinkAction(action=b, id=MAX_ID, target=target, target_id=MAX_ID, primary=True)
             for b in LinkButton
             for target in LinkTarget
+        ),
+        *(
+            HeldAction(action=b, form_id=MAX_ID, submission_id=MAX_ID, page=MAX_ID)
+            for b in HeldStep
         ),
     ]
 

@@ -1,6 +1,10 @@
 """Folding, word splitting and the name/search keys built from them (F6, F7)."""
 
+import unicodedata
+
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from crm.rules.text import (
     clean_text,
@@ -155,3 +159,36 @@ def test_a_title_matches_when_the_query_starts_a_run_of_its_words(title, query, 
 )
 def test_visible_text_keeps_only_what_a_reader_sees(typed, seen):
     assert visible_text(typed) == seen
+
+
+INVISIBLE = "\u200b\u2060\ufeff\u180e\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\x07\x1b"
+
+
+# Any text, with invisible characters, ANSI escapes and combining accents mixed in often.
+TYPED = st.lists(
+    st.one_of(
+        st.characters(),
+        st.sampled_from(["e", "\u0301", "\u200b", "\u202e", "\x1b[31m", "\x07", "\r", "\n"]),
+    )
+).map("".join)
+
+
+@given(TYPED)
+def test_visible_text_is_stable_nfc_with_nothing_unseen(typed):
+    seen = visible_text(typed)
+    assert visible_text(seen) == seen
+    assert unicodedata.is_normalized("NFC", seen)
+    assert not set(seen) & set(INVISIBLE)
+    assert "\r\n" not in seen
+
+
+@given(
+    st.text(st.characters(categories=["L", "M"]), min_size=1, max_size=12),
+    # Not ESC: before a capital letter it starts a real two-character escape sequence.
+    st.lists(st.tuples(st.integers(0, 12), st.sampled_from(INVISIBLE[:-1])), max_size=6),
+)
+def test_invisible_characters_never_change_who_a_name_is(name, inserts):
+    typed = name
+    for position, char in inserts:
+        typed = typed[:position] + char + typed[position:]
+    assert name_key("Jean", visible_text(typed)) == name_key("Jean", visible_text(name))

@@ -17,7 +17,6 @@ from crm.errors import (
     ValidationError,
 )
 from crm.webforms import definitions, submissions, worker
-from crm.webforms.leads import SubmissionResult
 from crm.webforms.submissions import SubmissionMeta
 from models import (
     Channel,
@@ -32,9 +31,10 @@ from models import (
     Staff,
     WebForm,
 )
-from models.enums import HistoryKind, Level, SubmissionStatus
+from models.enums import CallerKind, HistoryKind, Level, SubmissionStatus
 from tests.conftest import actor_of
 from tests.fakes import RecordingNotifier
+from tests.posts import post_lead, store_post
 
 CLI = system_actor("cli")
 CONSENT = {"consent": "on"}
@@ -55,11 +55,7 @@ def jean(**extra: Any) -> dict[str, Any]:
 async def submit(payload: dict[str, Any], slug: str = "contact", **meta: Any):
     """A post stored as the adapter stores it, then processed as the worker processes it: the
     lead's outcome (or the receipt of a post that is not one: rejected at once, spam, held)."""
-    form = await definitions.get_public_form(slug)
-    receipt = await submissions.submit(form, payload, SubmissionMeta(**meta))
-    if receipt.status != "received":
-        return SubmissionResult(receipt.submission_id, receipt.status, errors=receipt.errors)
-    return await submissions.process_stored(receipt.submission_id)
+    return await post_lead(slug, payload, SubmissionMeta(**meta))
 
 
 async def make_form(slug: str = "leads", **settings: Any) -> definitions.FormDetails:
@@ -484,8 +480,9 @@ async def test_a_lead_with_a_company_is_created_with_it_in_one_write(db):
     assert [(c.title, c.is_primary) for c in card.companies] == [("Acme", True)]
     assert card.version == 1  # created with its company: no link, no empty update after it
     again = await submit({"name": "Anne Martin", "org": "acme"}, "leads")
-    assert again.contact_id == card.id  # merged: the same company, not linked twice
-    assert [c.title for c in (await contacts.get_contact(CLI, card.id)).companies] == ["Acme"]
+    assert again.contact_id != card.id  # a name alone is no proof: a twin, with the same company
+    twin = await contacts.get_contact(CLI, again.contact_id)
+    assert [c.company_id for c in twin.companies] == [c.company_id for c in card.companies]
 
 
 async def test_a_contact_form_creates_no_deal(db):
@@ -513,6 +510,7 @@ async def test_merge_fills_empty_fields_only_and_appends_the_message(db, make_st
     result = await submit(
         jean(name="Jeannot Dupont", email="JEAN@EXAMPLE.FR", message="Send a quote"),
         page_url="https://x.example/?utm_source=ads",
+        caller=CallerKind.API,  # anonymous posts: tests/crm/test_webform_proposals.py
     )
     assert (result.status, result.contact_id, result.duplicate) == ("merged", card.id, True)
     merged = await contacts.get_contact(CLI, card.id)
@@ -582,6 +580,7 @@ async def test_replace_overwrites_with_the_submitted_values(db, make_staff):
             name="Jean-Pierre Durand", phone="06 12 34 56 78", email="jp@example.fr", message="New"
         ),
         "leads",
+        caller=CallerKind.API,  # replace is for the form's API key only
     )
     assert (result.status, result.contact_id, result.duplicate) == ("merged", card.id, True)
     replaced = await contacts.get_contact(CLI, card.id)
@@ -599,12 +598,15 @@ async def test_replace_overwrites_with_the_submitted_values(db, make_staff):
 
 
 async def test_replace_puts_the_submitted_phone_first(db):
-    card = await existing_jean(phones=["0142685300"])
+    card = await existing_jean(phones=["0142685300"], emails=["jean@example.fr"])
     await make_form(dedup_policy="replace")
-    await submit(jean(phone="+33 6 98 76 54 32", email="jean@example.fr"), "leads")
+    await submit(
+        jean(phone="+33 6 98 76 54 32", email="jean@example.fr"), "leads", caller=CallerKind.API
+    )
     await submit(
         {"name": "Jean Dupont", "email": "jean@example.fr", "phone": "0612345678", **CONSENT},
         "leads",
+        caller=CallerKind.API,
     )
     phones = (
         await Channel.filter(contact_id=card.id, kind="phone")
@@ -615,10 +617,10 @@ async def test_replace_puts_the_submitted_phone_first(db):
     assert len(await live_contacts()) == 1
 
 
-async def test_a_name_match_merges_only_with_a_last_name(db):
+async def test_a_name_match_never_merges_a_lead(db):
     card = await contacts.create_contact(CLI, {"first_name": "Paul", "last_name": "Martin"})
     same = await submit({"name": "Paul Martin", "message": "hello", **CONSENT})
-    assert same.contact_id == card.id
+    assert same.contact_id != card.id and same.status == "created"  # a twin (see proposals)
     first_only = await submit({"name": "Paul", **CONSENT})
     assert first_only.contact_id != card.id and first_only.status == "created"
 
@@ -667,7 +669,9 @@ async def test_the_same_visitor_twice_never_makes_two_contacts(db):
     second = await submit(jean(message="Did you get my message?"))
     assert second.contact_id == first.contact_id and second.duplicate
     contact = await Contact.get(id=first.contact_id)
-    assert contact.comment == "Call me back please\n\nDid you get my message?"
+    assert contact.comment == "Call me back please"  # an anonymous message is only proposed
+    proposal = (await FormSubmission.get(id=second.submission_id)).proposal
+    assert proposal is not None and proposal["message"] == "Did you get my message?"
     third = await submit(jean())  # the same words again add nothing
     assert third.contact_id == first.contact_id
     assert (await Contact.get(id=first.contact_id)).comment == contact.comment
@@ -808,7 +812,7 @@ async def test_a_merged_lead_nobody_may_read_is_alerted_to_nobody(db, make_staff
     card = await existing_jean(responsible_id=gone.id)
     await Staff.filter(id=gone.id).update(is_active=False)
     await make_form(responsible_queue=[clerk.id])
-    result = await submit(jean(), "leads")
+    result = await submit(jean(), "leads", caller=CallerKind.API)
     assert (result.status, result.contact_id) == ("merged", card.id)
     assert (await Contact.get(id=card.id)).comment == "Call me back please"
     assert await OutboxMessage.all().count() == 0
@@ -1040,7 +1044,8 @@ async def test_invisible_characters_a_visitor_types_are_dropped_before_matching(
     await make_staff("Admin", admin=True)
     card = await existing_jean()
     result = await submit(
-        jean(name="Jean Du\u200bpont", message="Call \u202eoc.live\x1b[31m now\x07")
+        jean(name="Jean Du\u200bpont", message="Call \u202eoc.live\x1b[31m now\x07"),
+        caller=CallerKind.API,  # vouched for: the message lands in the comment
     )
     assert (result.status, result.contact_id) == ("merged", card.id)
     contact = await Contact.get(id=card.id)
@@ -1048,3 +1053,41 @@ async def test_invisible_characters_a_visitor_types_are_dropped_before_matching(
     assert "oc.live now" in (contact.comment or "") and "\u202e" not in (contact.comment or "")
     alert = await OutboxMessage.get()
     assert not any(ch in alert.text for ch in "\u202e\u200b\x1b\x07")
+
+
+async def test_spam_and_held_posts_never_hold_their_idempotency_key(db, make_staff):
+    """A stranger's spam cannot claim `order-1042`; a client retrying after a 429 gets in."""
+    await make_staff("Admin", admin=True)
+    spam = await store_post(
+        "contact", jean(), SubmissionMeta(idempotency_key="order-1042", spam_reason="trap")
+    )
+    held = await store_post(
+        "contact",
+        jean(),
+        SubmissionMeta(idempotency_key="order-1042", hold_reason="rate limit: address"),
+    )
+    stored = await FormSubmission.all().order_by("id")
+    assert [(s.status, s.idempotency_key) for s in stored] == [("spam", None), ("held", None)]
+    lead = await submit(jean(), idempotency_key="order-1042")
+    assert lead.status == "created"
+    assert lead.submission_id not in (spam.submission_id, held.submission_id)
+
+
+async def test_an_idempotency_key_is_kept_apart_by_the_kind_of_caller(db, make_staff):
+    """The same key from the page and from an API key holder: two posts, each replayed."""
+    await make_staff("Admin", admin=True)
+    page = await submit(jean(), idempotency_key="k", caller=CallerKind.PAGE)
+    api = await submit(jean(message="x"), idempotency_key="k", caller=CallerKind.API)
+    assert page.submission_id != api.submission_id
+    replay = await store_post(
+        "contact", jean(), SubmissionMeta(idempotency_key="k", caller=CallerKind.PAGE)
+    )
+    assert (replay.submission_id, replay.status, replay.replayed) == (
+        page.submission_id,
+        "received",
+        True,
+    )
+    again = await store_post(
+        "contact", jean(message="x"), SubmissionMeta(idempotency_key="k", caller=CallerKind.API)
+    )
+    assert (again.submission_id, again.status) == (api.submission_id, "merged")

@@ -2,6 +2,7 @@
 a host page that embeds the form from another origin."""
 
 import os
+import re
 from collections.abc import AsyncIterator
 
 import pytest
@@ -226,3 +227,44 @@ async def test_the_embedded_form_says_in_place_to_come_back(make_outage_client, 
         "We cannot take your message right now. Please try again in a few minutes."
     )
     assert await page.locator("form.carnet-form").count() == 0
+
+
+# --- over a rate limit ----------------------------------------------------------------------
+
+
+async def test_the_hosted_page_says_when_to_try_again_and_keeps_the_values(make_client, page, db):
+    carnet = await make_client(min_fill_seconds=FILL_SECONDS, address_limit_per_minute=0)
+    await page.goto(str(carnet.make_url("/forms/contact")))
+    await fill_lead(page, "Claire Martin", "claire@example.fr")
+    await page.get_by_role("button", name="Send").click()
+    await expect(page.get_by_role("alert")).to_contain_text(
+        re.compile(r"Too many messages have been sent just now\. Please try again in \d+ second")
+    )
+    await expect(page.get_by_label("Name")).to_have_value("Claire Martin")
+    await expect(page.get_by_label("E-mail")).to_have_value("claire@example.fr")
+    await expect(page.get_by_label("Message")).to_have_value("Please call me <b>tomorrow</b>")
+    held = await FormSubmission.filter(status="held").values_list("reason", flat=True)
+    assert held == ["rate limit: address"]
+    assert await Contact.all().count() == 0
+
+
+async def test_the_embedded_form_says_in_place_when_to_try_again(make_client, host_site, page, db):
+    carnet = await make_client(min_fill_seconds=FILL_SECONDS, address_limit_per_minute=0)
+    host_origin = str(host_site.make_url("/")).rstrip("/")
+    await make_form(slug="shop", title="Shop", allowed_origins=[host_origin])
+    host_site.carnet_url["base"] = str(carnet.make_url("")).rstrip("/")
+    await page.goto(host_origin + "/")
+    await expect(page.locator("form.carnet-form")).to_be_visible()
+    await fill_lead(page, "Hugo Bernard", "hugo@example.fr")
+    await page.get_by_role("button", name="Send").click()
+    notice = page.get_by_role("alert")
+    await expect(notice).to_contain_text(re.compile(r"Please try again in \d+ second"))
+    await expect(page.get_by_label("Name")).to_have_value("Hugo Bernard")
+    # Sent again, it is a new post (the held one waits for the team), not a replay of it.
+    await page.get_by_role("button", name="Send").click()
+    await expect(notice).to_contain_text("Please try again in")
+    for _ in range(50):
+        if await FormSubmission.filter(status="held").count() == 2:
+            break
+        await page.wait_for_timeout(100)
+    assert await FormSubmission.filter(status="held").count() == 2

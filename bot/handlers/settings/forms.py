@@ -60,7 +60,7 @@ from crm.rules.fields import FieldError
 from crm.rules.webforms import POLICIES, check_slug
 from crm.webforms import definitions
 from crm.webforms.definitions import FormDetails
-from models.enums import FormScheme
+from models.enums import FormScheme, SubmissionStatus
 
 if TYPE_CHECKING:  # the core returns these; adapters never query models
     from models import Staff
@@ -78,6 +78,7 @@ class FormStep(StrEnum):
     OPEN = "open"
     ADD = "add"
     FIELDS = "fields"  # its fields (form_fields.py)
+    HELD = "held"  # its posts kept as spam or over a rate limit (held.py)
     ASK = "ask"  # for TYPED_SETTINGS[`setting`]
     CLEAR = "clear"  # TYPED_SETTINGS[`setting`]
     SCHEMES = "schemes"
@@ -241,6 +242,7 @@ def form_screen(
     rows = [
         [ask_button("forms-btn-title", "title")],
         [button(t.plain("forms-btn-fields", count=len(form.fields)), fields)],
+        [act("held-btn", FormStep.HELD, count=_held_count(details))],
         [act("forms-btn-scheme", FormStep.SCHEMES, scheme=scheme)],
         [act("forms-btn-policy", FormStep.POLICIES, policy=policy)],
         [act("forms-btn-queue", FormStep.QUEUE, count=len(details.responsible_queue))],
@@ -267,6 +269,11 @@ def form_screen(
         back(t, SettingsMenu(screen=MenuScreen.FORMS, page=index // PAGE_SIZE)),
     ]
     return with_notice(notice, "\n".join(lines)), markup(rows)
+
+
+def _held_count(details: FormDetails) -> int:
+    """Posts an administrator may release or delete: spam and held over a rate limit."""
+    return details.count(SubmissionStatus.SPAM) + details.count(SubmissionStatus.HELD)
 
 
 def choice_screen(t: Translator, details: FormDetails, what: str) -> Screen:

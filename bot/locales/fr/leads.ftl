@@ -8,3 +8,9 @@ lead-btn-take = ✋ Je le prends
 lead-yours = C'est pour vous.
 lead-taken-by = Déjà pris par { $name }.
 lead-taken = Déjà pris.
+# Ce qu'un prospect propose à un contact connu (Appliquer / Ignorer sur son alerte).
+lead-btn-apply = ✅ Appliquer
+lead-btn-ignore = Ignorer
+proposal-applied = ✅ Proposition appliquée à #{ $id } par { $name }.
+proposal-ignored = Proposition pour #{ $id } ignorée par { $name }.
+proposal-settled = Cette proposition a déjà été appliquée ou ignorée.

@@ -17,3 +17,22 @@ form-alert-open = Open
 form-alert-take = Take it
 # The history line a submission leaves on its contact ("Web form: Contact us (submission #12)").
 field-web_form = Web form
+# What an anonymous post would change on a known contact, not written: Apply / Ignore.
+form-alert-proposal = Proposed, not applied:
+form-alert-propose-field = { $field }: { $value }
+form-alert-propose-now = (now: { $value })
+form-alert-propose-primary = { $kind ->
+    [phones] Phone
+    [emails] E-mail
+    [websites] Website
+   *[other] Messenger
+}, as the main one: { $value }
+form-alert-propose-add = { $kind ->
+    [phones] Phone
+    [emails] E-mail
+    [websites] Website
+   *[other] Messenger
+}, added: { $value }
+form-alert-propose-message = Add the message to the comment
+form-alert-apply = Apply
+form-alert-ignore = Ignore

@@ -17,3 +17,22 @@ form-alert-open = Ouvrir
 form-alert-take = Je le prends
 # La ligne d'historique qu'une soumission laisse sur son contact.
 field-web_form = Formulaire web
+# Ce qu'un envoi anonyme changerait sur un contact connu, non écrit : Appliquer / Ignorer.
+form-alert-proposal = Proposé, non appliqué :
+form-alert-propose-field = { $field } : { $value }
+form-alert-propose-now = (actuellement : { $value })
+form-alert-propose-primary = { $kind ->
+    [phones] Téléphone
+    [emails] E-mail
+    [websites] Site web
+   *[other] Messagerie
+}, comme principal : { $value }
+form-alert-propose-add = { $kind ->
+    [phones] Téléphone
+    [emails] E-mail
+    [websites] Site web
+   *[other] Messagerie
+}, ajouté : { $value }
+form-alert-propose-message = Ajouter le message au commentaire
+form-alert-apply = Appliquer
+form-alert-ignore = Ignorer

@@ -16,6 +16,7 @@ page-not-found-title = Form not found
 page-not-found = This form does not exist or is no longer available.
 page-error-title = The form could not be sent
 page-too-large = The form is too large to be sent (1 MiB at most).
+page-timeout = The form took too long to arrive: nothing was sent. Please try again.
 page-unsupported = This kind of content cannot be sent to a form; send it as a web form or as JSON.
 page-malformed = The form data could not be read.
 page-malformed-json = The body is not valid JSON.
@@ -33,6 +34,10 @@ page-network-error = The form could not be sent. Check your connection and try a
 page-unavailable-title = Temporarily unavailable
 page-unavailable = We cannot take your message right now. Please try again in a few minutes.
 page-unavailable-kept = We cannot take your message right now: it was not sent. Your answers are kept below; please send them again in a few minutes.
+page-rate-limited = Too many messages have been sent just now. Please try again in { $seconds ->
+        [one] 1 second.
+       *[other] { $seconds } seconds.
+    }
 page-internal-error = Something went wrong on our side and it has been logged. Please try again later.
 page-unauthenticated = This post was not accepted: send the form's API key in the X-Carnet-Form-Key header, or post from one of the form's allowed origins with the page's token (_token).
 

@@ -16,6 +16,7 @@ page-not-found-title = Formulaire introuvable
 page-not-found = Ce formulaire n’existe pas ou n’est plus disponible.
 page-error-title = Le formulaire n’a pas pu être envoyé
 page-too-large = Le formulaire est trop volumineux pour être envoyé (1 Mio au plus).
+page-timeout = Le formulaire a mis trop de temps à arriver : rien n’a été envoyé. Veuillez réessayer.
 page-unsupported = Ce type de contenu ne peut pas être envoyé à un formulaire ; envoyez-le comme formulaire web ou en JSON.
 page-malformed = Les données du formulaire sont illisibles.
 page-malformed-json = Le corps n’est pas du JSON valide.
@@ -33,6 +34,10 @@ page-network-error = Le formulaire n’a pas pu être envoyé. Vérifiez votre c
 page-unavailable-title = Momentanément indisponible
 page-unavailable = Nous ne pouvons pas recevoir votre message pour le moment. Veuillez réessayer dans quelques minutes.
 page-unavailable-kept = Nous ne pouvons pas recevoir votre message pour le moment : il n’a pas été envoyé. Vos réponses sont conservées ci-dessous ; renvoyez-les dans quelques minutes.
+page-rate-limited = Trop de messages ont été envoyés à l’instant. Veuillez réessayer dans { $seconds ->
+        [one] 1 seconde.
+       *[other] { $seconds } secondes.
+    }
 page-internal-error = Une erreur s’est produite de notre côté ; elle a été enregistrée. Veuillez réessayer plus tard.
 page-unauthenticated = Cet envoi n’a pas été accepté : envoyez la clé d’API du formulaire dans l’en-tête X-Carnet-Form-Key, ou postez depuis l’une des origines autorisées du formulaire avec le jeton de la page (_token).
 
