@@ -37,6 +37,7 @@ from crm.db import connection, dialect
 from crm.duplicates import DuplicateMatch, find_duplicates_for, lock_duplicate_keys
 from crm.errors import ConflictError, ValidationError
 from crm.rules.webforms import (
+    UTM_KEYS,
     FormDraft,
     FormField,
     StaffFacts,
@@ -60,6 +61,8 @@ WEB_FORM_SOURCE = "Web form"  # one of crm.setup.DEFAULT_SOURCES
 REPEAT_WINDOW = timedelta(minutes=10)
 # A contact edited by staff while a submission merges into it: the merge is retried this often.
 ATTEMPTS = 3
+# How long a lead waits for a second connection to take the queue's turn on (PostgreSQL).
+TURN_WAIT_SECONDS = 0.5
 # Inside a lead's transaction, the context from before it (see `_next_responsible`).
 _OUTSIDE: contextvars.ContextVar[contextvars.Context | None] = contextvars.ContextVar(
     "carnet_lead_outside", default=None
@@ -103,7 +106,10 @@ class Lead:
 
     @property
     def utm(self) -> dict[str, str]:
-        return dict(self.submission.utm or {})
+        """In the usual order (source, medium, ...): PostgreSQL's JSON column does not keep
+        the order the submission was stored in, and the worker reads it back from there."""
+        stored = self.submission.utm or {}
+        return {key: stored[key] for key in UTM_KEYS if key in stored}
 
     @property
     def name(self) -> str:
@@ -409,14 +415,44 @@ async def _next_responsible(form_id: int) -> int | None:
     The turn is taken outside the lead's transaction, committed at once: the cursor's update
     inside it would hold the form's row locked until the lead commits, and every other lead of
     the form would wait for it (PostgreSQL). A lead that then rolls back has used its turn.
-    SQLite runs one transaction at a time and has one connection: there it is taken inside.
+    That needs a second connection from the pool; when none comes within TURN_WAIT_SECONDS
+    (this process's other leads hold them all, perhaps waiting for this lead's locks), the
+    turn is taken inside, as before: slower for the form's other leads, never a deadlock.
+    SQLite runs one transaction at a time on one connection: there it is taken inside.
     """
     outside = _OUTSIDE.get()
     if outside is None or dialect() == "sqlite":
         return await _take_turn(form_id)
+    turn = _OwnTurn(form_id)
     # A task in the context from before the transaction: its queries run on a connection of
-    # their own from the pool, each committed as it runs.
-    return await asyncio.create_task(_take_turn(form_id), context=outside.copy())
+    # their own from the pool.
+    task = asyncio.create_task(turn.take(), context=outside.copy())
+    try:
+        await asyncio.wait({task}, timeout=TURN_WAIT_SECONDS)
+    finally:
+        if not task.done() and not turn.started:
+            # Given up (or this lead cancelled): the task takes no turn once it gets a
+            # connection. It is not cancelled, which could leave its connection checked out.
+            turn.abandoned = True
+    if task.done() or turn.started:
+        return await task
+    return await _take_turn(form_id)
+
+
+@dataclass(slots=True)
+class _OwnTurn:
+    """The queue's turn taken in a transaction of its own, unless abandoned before it began."""
+
+    form_id: int
+    started: bool = False
+    abandoned: bool = False
+
+    async def take(self) -> int | None:
+        async with in_transaction():
+            if self.abandoned:
+                return None
+            self.started = True
+            return await _take_turn(self.form_id)
 
 
 async def _take_turn(form_id: int) -> int | None:
