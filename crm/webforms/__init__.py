@@ -2,8 +2,10 @@
 
 - `definitions`: the forms administrators make (fields, scheme, duplicate policy, responsible
   queue, texts, API key) and what visitors are shown of them;
-- `submissions`: a visitor's post stored raw first (`submit`), idempotency keys, failures kept,
+- `submissions`: a visitor's post checked, stored raw and answered at once (`submit`: a
+  receipt, never the contact), idempotency keys, the outcome for integrators (`outcome`),
   stranded posts swept (`resume_stranded`);
+- `worker`: the in-process worker that makes the leads of stored posts, each claimed once;
 - `leads`: a stored submission validated and turned into a contact: duplicate policy,
   responsible, the scheme's deal or quote, history;
 - `alerts`: the new-lead alert, its text and its reader, queued in the outbox;

@@ -73,13 +73,14 @@ _OUTSIDE: contextvars.ContextVar[contextvars.Context | None] = contextvars.Conte
 class SubmissionResult:
     """What became of a submission.
 
-    `status` is a SubmissionStatus value: created, merged (into an existing contact), spam,
-    rejected (`errors` by field name), or received (a repeated key whose first submission is
-    still being processed). `duplicate` is True when the lead went to an existing contact.
+    `status` is a SubmissionStatus value: created, merged (into an existing contact),
+    rejected (`errors` by field name), or, read from a stored submission (the status endpoint,
+    `submissions.outcome`), also received, spam, held or failed. `duplicate` is True when the
+    lead went to an existing contact.
     """
 
     submission_id: int
-    status: str  # created | merged | spam | rejected (a SubmissionStatus value)
+    status: str  # a SubmissionStatus value
     contact_id: int | None = None
     duplicate: bool = False
     errors: dict[str, str] = field(default_factory=dict)
