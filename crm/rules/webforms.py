@@ -9,11 +9,12 @@ import hmac
 import math
 import re
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from crm.i18n import LANGUAGES
+from crm.rules import webform_look as look
 from crm.rules.emails import InvalidEmailError, normalize_email
 from crm.rules.fieldref import FieldRef
 from crm.rules.fields import (
@@ -98,6 +99,10 @@ SETTINGS = (
     "allowed_origins",
     "api_key",
     "is_active",
+    "translations",
+    "brand_name",
+    "accent_color",
+    "logo_url",
 )
 
 
@@ -113,9 +118,26 @@ class FormField:
     maps_to: str | None = None  # a CONTACT_TARGETS entry or "custom.<code>"; None: kept only
     options: list[str] = field(default_factory=list)  # for select
 
-    def label_in(self, language: str) -> str:
-        """The label in `language`, else English, else any."""
-        return self.label.get(language) or self.label.get("en") or next(iter(self.label.values()))
+    def label_in(self, language: str, fallback: str = "en") -> str:
+        """The label in `language`, else in `fallback` (the team's language), else English,
+        else any."""
+        return _in_language(self.label, language, fallback) or next(iter(self.label.values()))
+
+    def in_language(self, language: str, fallback: str = "en") -> "FormField":
+        """The field as a visitor reading `language` sees it: its label and placeholder in
+        their language, else in `fallback` (the team's), else English; the other versions
+        are left out."""
+        label = self.label_in(language, fallback)
+        placeholder = _in_language(self.placeholder, language, fallback)
+        if self.label == {language: label} and self.placeholder == (
+            {language: placeholder} if placeholder else {}
+        ):
+            return self
+        return replace(
+            self,
+            label={language: label},
+            placeholder={language: placeholder} if placeholder else {},
+        )
 
     def to_spec(self) -> dict[str, Any]:
         """The JSON stored in `web_form.fields_spec`."""
@@ -141,6 +163,11 @@ class FormField:
             maps_to=spec.get("maps_to"),
             options=list(spec.get("options") or []),
         )
+
+
+def _in_language(texts: Mapping[str, str], language: str, fallback: str) -> str:
+    """A text in `language`, else `fallback`, else English; "" when none of them has one."""
+    return texts.get(language) or texts.get(fallback) or texts.get("en") or ""
 
 
 # --- definitions ----------------------------------------------------------------------------
@@ -417,6 +444,10 @@ _SETTING_CHECKS: dict[str, Callable[[Any], Any]] = {
     "redirect_url": check_redirect,
     "allowed_origins": _origins,
     "is_active": parse_bool,
+    "translations": look.check_translations,
+    "brand_name": look.check_brand_name,
+    "accent_color": look.check_accent_color,
+    "logo_url": look.check_logo_url,
 }
 
 
