@@ -74,9 +74,16 @@ def check_logo_url(value: Any) -> str | None:
     return text
 
 
-def logo_origin(url: str) -> str:
-    """The origin of a checked logo URL, as a Content-Security-Policy source."""
-    parts = urlsplit(url)
+def logo_origin(url: str | None) -> str | None:
+    """The origin of a logo URL as a Content-Security-Policy source; None when there is no
+    logo or it would not pass `check_logo_url` (a row changed by hand shows no logo)."""
+    try:
+        checked = check_logo_url(url)
+    except FieldError:
+        return None
+    if checked is None:
+        return None
+    parts = urlsplit(checked)
     port = f":{parts.port}" if parts.port is not None else ""
     return f"https://{parts.hostname}{port}"
 

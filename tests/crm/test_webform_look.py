@@ -55,6 +55,7 @@ def test_an_accent_colour_is_hash_and_six_hex_digits_only():
 def test_a_logo_url_is_https_with_a_plain_host_and_bounded():
     url = "https://cdn.example.com:8443/img/logo.png?v=2"
     assert check_logo_url(url) == url and logo_origin(url) == "https://cdn.example.com:8443"
+    assert logo_origin("http://example.com/l.png") is None and logo_origin(None) is None
     assert logo_origin("https://Example.COM/a.svg") == "https://example.com"
     assert check_logo_url("") is None
     for bad in (
