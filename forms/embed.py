@@ -54,6 +54,7 @@ def form_spec(form: PublicForm, t: Translator, *, token: str, trap: str) -> dict
             "placeholder": localized(spec.placeholder, t.language),
             "required": spec.required,
             "options": list(spec.options),
+            "option_texts": spec.option_labels_in(t.language),
             "autocomplete": AUTOCOMPLETE.get(spec.maps_to or ""),
         }
         for spec in form.fields
@@ -202,8 +203,8 @@ EMBED_JS = r"""/* Carnet web form: renders the form into this page and sends it 
         } else if (f.type === "select") {
           input = el("select", {id: id, name: f.name, required: f.required});
           input.appendChild(el("option", {value: ""}, t.choose));
-          f.options.forEach(function (option) {
-            var node = el("option", {}, option);
+          f.options.forEach(function (option, index) {
+            var node = el("option", {}, (f.option_texts || [])[index] || option);
             node.value = option;
             input.appendChild(node);
           });

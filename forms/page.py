@@ -283,9 +283,10 @@ def _control(spec: FormField, t: Translator, value: Any, message: str | None) ->
     if spec.type == "select":
         chosen = _text(value)
         options = [f'<option value="">{t("page-choose")}</option>']
-        for option in spec.options:
+        texts = spec.option_labels_in(t.language)
+        for option, text in zip(spec.options, texts, strict=True):
             selected = " selected" if option == chosen else ""
-            options.append(f'<option value="{escape(option)}"{selected}>{escape(option)}</option>')
+            options.append(f'<option value="{escape(option)}"{selected}>{escape(text)}</option>')
         return f'<select id="{fid}" name="{name}"{aria}>\n' + "\n".join(options) + "\n</select>\n"
     kind = spec.type  # text, email, tel, url, number or date: the core checked it
     extra = f' placeholder="{hint}"' if placeholder else ""

@@ -587,10 +587,12 @@ async def update_form_field(
     options: Sequence[str] | None = None,
     label: Mapping[str, str | None] | None = None,
     placeholder: Mapping[str, str | None] | None = None,
+    option_labels: Mapping[str, Sequence[str] | None] | None = None,
 ) -> FormDetails:
     """Change one field of a form: required or not, its input type (a type other than
-    "select" drops the options), its options, or its label or placeholder in some languages
-    (a None text removes that language).
+    "select" drops the options), its options (new ones drop their labels: their order may no
+    longer match), or its label, placeholder or option labels in some languages (None
+    removes that language).
 
     Raises PermissionDeniedError, NotFoundError (no such form or field) or ValidationError
     (checked by `crm.rules.webforms`: a type its target does not take, a missing label...).
@@ -605,11 +607,17 @@ async def update_form_field(
             spec["type"] = field_type
             if field_type != "select":
                 spec["options"] = []  # only a choice list has options
+                spec.pop("option_labels", None)
         if options is not None:
             spec["options"] = list(options)
-        for what, texts in (("label", label), ("placeholder", placeholder)):
+            spec.pop("option_labels", None)
+        for what, texts in (
+            ("label", label),
+            ("placeholder", placeholder),
+            ("option_labels", option_labels),
+        ):
             if texts is not None:
-                merged = {**(spec.get(what) or {}), **texts}
+                merged: dict[str, Any] = {**(spec.get(what) or {}), **texts}
                 spec[what] = {lang: text for lang, text in merged.items() if text is not None}
         return specs
 

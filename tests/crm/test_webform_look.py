@@ -224,3 +224,86 @@ async def test_only_staff_with_the_settings_right_set_texts_and_brand(db, make_s
         await definitions.set_form_text(clerk, "quote", "title", "fr", "Devis")
     with pytest.raises(PermissionDeniedError):
         await definitions.set_brand(clerk, "quote", accent_color="#000000")
+
+
+# --- a choice list's options per language ---------------------------------------------------
+
+SIZES = {"name": "size", "type": "select", "label": {"en": "Size", "fr": "Taille"}}
+
+
+def test_a_select_has_its_options_labelled_per_language():
+    from crm.rules.webforms import check_field
+
+    field = check_field(
+        {**SIZES, "options": ["Small", "Large"], "option_labels": {"fr": [" Petite ", "Grande"]}}
+    )
+    assert field.option_labels == {"fr": ["Petite", "Grande"]}
+    assert field.to_spec()["option_labels"] == {"fr": ["Petite", "Grande"]}
+    assert "option_labels" not in check_field({**SIZES, "options": ["S"]}).to_spec()
+    french = field.in_language("fr")
+    assert (french.options, french.option_labels_in("fr")) == (
+        ["Small", "Large"],
+        ["Petite", "Grande"],
+    )
+    assert field.in_language("en").option_labels_in("en") == ["Small", "Large"]
+
+
+@pytest.mark.parametrize(
+    ("labels", "expected"),
+    [
+        ({"fr": ["Petite"]}, "option_labels (fr) must give one label per option (2)"),
+        ({"de": ["Klein", "Groß"]}, "option_labels language must be one of en, fr"),
+        ({"fr": ["Petite", ""]}, "option_labels (fr) must be non-empty texts"),
+        (["Petite", "Grande"], "option_labels must map languages (en, fr) to lists of labels"),
+    ],
+)
+def test_bad_option_labels_are_named(labels, expected):
+    from crm.rules.webforms import check_field
+
+    with pytest.raises(FieldError) as caught:
+        check_field({**SIZES, "options": ["Small", "Large"], "option_labels": labels})
+    assert str(caught.value) == expected
+
+
+def test_only_a_select_has_option_labels():
+    from crm.rules.webforms import check_field
+
+    with pytest.raises(FieldError, match="only a select has options"):
+        check_field({**SIZES, "type": "text", "option_labels": {"fr": ["x"]}})
+
+
+def test_a_visitor_may_answer_with_an_options_label_in_their_language():
+    from crm.rules.webforms import check_field, read_answers
+
+    field = check_field(
+        {**SIZES, "options": ["Small", "Large"], "option_labels": {"fr": ["Petite", "Grande"]}}
+    )
+    answers, errors = read_answers([field], {"size": "grande"}, consent_required=False, region=None)
+    assert (answers, errors) == ({"size": "Large"}, {})
+
+
+async def test_new_options_drop_their_old_labels_and_labels_are_set_per_language(db):
+    await definitions.create_form(
+        CLI,
+        {"slug": "quote", "title": "Quote", "fields": [
+            {"name": "name", "type": "text", "label": "Name", "maps_to": "name"},
+            {**SIZES, "options": ["Small", "Large"], "option_labels": {"fr": ["Petite", "Grande"]}},
+        ]},
+    )  # fmt: skip
+    form_id = (await WebForm.get(slug="quote")).id
+    details = await definitions.update_form_field(
+        CLI, form_id, "size", option_labels={"fr": ["P", "G"]}
+    )
+    assert details.form.fields[1].option_labels == {"fr": ["P", "G"]}
+    with pytest.raises(ValidationError) as caught:
+        await definitions.update_form_field(CLI, form_id, "size", option_labels={"fr": ["P"]})
+    assert caught.value.errors == {
+        "fields.1": "option_labels (fr) must give one label per option (2)"
+    }
+    details = await definitions.update_form_field(CLI, form_id, "size", options=["S", "M", "L"])
+    assert details.form.fields[1].option_labels == {}  # their order may no longer match
+    details = await definitions.update_form_field(
+        CLI, form_id, "size", option_labels={"fr": ["P", "M", "G"]}
+    )
+    details = await definitions.update_form_field(CLI, form_id, "size", option_labels={"fr": None})
+    assert details.form.fields[1].option_labels == {}

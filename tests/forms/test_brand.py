@@ -116,3 +116,25 @@ async def test_embed_js_gets_the_colour_and_the_name(client, db):
     assert spec["brand"] == {"name": "Acme", "accent": "#8a1538", "on_accent": "#fff"}
     script = await (await client.get("/forms/quote/embed.js")).text()
     assert "spec.brand" in script and re.search(r"--carnet-accent", script)
+
+
+SIZES = {
+    "name": "size",
+    "type": "select",
+    "label": {"en": "Team size", "fr": "Effectif"},
+    "options": ["Small", "Large"],
+    "option_labels": {"fr": ["Petite", "Grande"]},
+}
+
+
+async def test_a_choice_lists_options_read_in_the_visitors_language(client, db):
+    await make_form(slug="sizes", title="Sizes", fields=[FIELDS[0], SIZES])
+    _, french = await page(client, "/forms/sizes?lang=fr")
+    assert '<option value="Small">Petite</option>' in french and ">Small<" not in french
+    _, english = await page(client, "/forms/sizes?lang=en")
+    assert '<option value="Large">Large</option>' in english and "Grande" not in english
+    spec = await (await client.get("/forms/sizes?format=json&lang=fr")).json()
+    assert spec["fields"][1]["options"] == ["Small", "Large"]
+    assert spec["fields"][1]["option_texts"] == ["Petite", "Grande"]
+    script = await (await client.get("/forms/sizes/embed.js")).text()
+    assert "f.option_texts" in script
