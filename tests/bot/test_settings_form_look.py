@@ -121,3 +121,30 @@ async def test_a_staff_member_without_the_settings_right_is_refused(make_staff):
         await plain.click(data.pack())
         assert "right" in plain.text and buttons(plain.last) == {}
     assert (await _form()).translations == {}
+
+
+async def test_a_choice_lists_options_get_their_french_labels(alice, cli_actor):
+    from crm.webforms import definitions
+
+    fields = [
+        {"name": "name", "type": "text", "label": {"en": "Name"}, "maps_to": "name"},
+        {"name": "size", "type": "select", "label": {"en": "Size"}, "options": ["Small", "Large"]},
+    ]
+    await definitions.edit_form(cli_actor, "contact", {"fields": fields})
+    await _open(alice)
+    await alice.press("📋 Fields (2)")
+    await alice.press("2. Size")
+    assert "Options FR: none, French visitors read the options" in alice.text
+    await alice.press("📋 Options FR")
+    assert "in French, one per line, in this order: Small, Large" in alice.text
+    await alice.send("Petite")
+    assert "option_labels (fr) must give one label per option (2)" in alice.text
+    await alice.send("Petite\n<b>Grande</b>")
+    assert "✅ Saved." in alice.text
+    assert "Options FR: Petite, &lt;b&gt;Grande&lt;/b&gt;" in alice.text
+    spec = (await _form()).fields_spec[1]
+    assert spec["option_labels"] == {"fr": ["Petite", "<b>Grande</b>"]}
+    await alice.press("📋 Options FR")
+    await alice.press("✖ No labels in this language")
+    assert "option_labels" not in (await _form()).fields_spec[1]
+    assert "Options FR: none" in alice.text

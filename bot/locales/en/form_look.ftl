@@ -38,6 +38,13 @@ forms-btn-clear-brand_name = ✖ No company name
 forms-btn-clear-accent_color = ✖ Standard colour
 forms-btn-clear-logo_url = ✖ No logo
 
+## A choice list's options per language (the fields editor)
+forms-field-option-labels = Options { $language }: { $options }
+forms-field-option-labels-none = Options { $language }: none, { $name } visitors read the options as written
+forms-btn-field-option-labels = 📋 Options { $language }
+forms-field-ask-option_labels = Send the options of «{ $label }» in { $language }, one per line, in this order: { $options } (or /cancel).
+forms-btn-field-clear-option-labels = ✖ No labels in this language
+
 ## Setting names in error messages
 field-translations = Texts per language
 field-language = Language

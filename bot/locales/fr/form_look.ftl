@@ -38,6 +38,13 @@ forms-btn-clear-brand_name = ✖ Pas de nom d'entreprise
 forms-btn-clear-accent_color = ✖ Couleur standard
 forms-btn-clear-logo_url = ✖ Pas de logo
 
+## Les options d'une liste de choix par langue (l'éditeur de champs)
+forms-field-option-labels = Options { $language } : { $options }
+forms-field-option-labels-none = Options { $language } : aucune, les visiteurs en { $name } lisent les options telles qu'elles sont écrites
+forms-btn-field-option-labels = 📋 Options { $language }
+forms-field-ask-option_labels = Envoyez les options de « { $label } » en { $language }, une par ligne, dans cet ordre : { $options } (ou /cancel).
+forms-btn-field-clear-option-labels = ✖ Pas de libellés dans cette langue
+
 ## Noms des réglages dans les messages d'erreur
 field-translations = Textes par langue
 field-language = Langue
