@@ -138,3 +138,16 @@ async def test_a_choice_lists_options_read_in_the_visitors_language(client, db):
     assert spec["fields"][1]["option_texts"] == ["Petite", "Grande"]
     script = await (await client.get("/forms/sizes/embed.js")).text()
     assert "f.option_texts" in script
+
+
+async def test_the_consent_kept_with_a_french_post_is_the_french_one_it_agreed_to(client, db):
+    from models import FormSubmission
+
+    await bilingual_form()
+    response = await client.post(
+        "/forms/quote",
+        data={"_token": aged_token("quote"), "_lang": "fr", "name": "Jean Dupont", "consent": "on"},
+        allow_redirects=False,
+    )
+    assert response.status == 303
+    assert (await FormSubmission.get()).consent_text == FRENCH[1]
