@@ -286,20 +286,28 @@ def _audit_value(name: str, value: Any) -> Any:
 
 
 def _team_texts(data: Mapping[str, Any]) -> Mapping[str, Any]:
-    """The settings with the versions given for the team's language among `translations`
-    moved to the form's own texts (checked as those are: a title is required...), unless
-    those are given too. Bad shapes are left for `check_definition` to name."""
-    translations = data.get("translations")
+    """The settings with the texts given for the team's language among `translations` moved
+    to the form's own texts (checked as those are: a title is required...), unless those are
+    given too. A version of the team's language kept as a translation (written before the
+    team's language changed) goes when the form's own text is set: it would hide it from that
+    language's visitors. Bad shapes are left for `check_definition` to name."""
     team = default_language()
-    if not isinstance(translations, Mapping) or not isinstance(translations.get(team), Mapping):
+    translations = data.get("translations")
+    if translations is not None and not isinstance(translations, Mapping):
         return data
-    own = {what: text for what, text in translations[team].items() if what in FORM_TEXTS}
-    rest = {what: text for what, text in translations[team].items() if what not in FORM_TEXTS}
-    moved = {**own, **{k: v for k, v in data.items() if k != "translations"}}
-    others = {language: texts for language, texts in translations.items() if language != team}
-    if rest:
-        others[team] = rest  # unknown texts: check_definition names them
-    return {**moved, "translations": others}
+    translations = dict(translations or {})
+    given = translations.get(team)
+    if given is not None and not isinstance(given, Mapping):
+        return data
+    given = given or {}
+    own = {what: text for what, text in given.items() if what in FORM_TEXTS}
+    moved = {**own, **{name: value for name, value in data.items() if name != "translations"}}
+    texts = [what for what in FORM_TEXTS if what in moved]
+    if not texts and not translations:
+        return data
+    rest = {what: text for what, text in given.items() if what not in FORM_TEXTS}
+    translations[team] = {**rest, **dict.fromkeys(texts)}  # unknown texts: named by the check
+    return {**moved, "translations": translations}
 
 
 async def create_form(actor: Actor, data: Mapping[str, Any]) -> FormDetails:

@@ -307,3 +307,16 @@ async def test_new_options_drop_their_old_labels_and_labels_are_set_per_language
     )
     details = await definitions.update_form_field(CLI, form_id, "size", option_labels={"fr": None})
     assert details.form.fields[1].option_labels == {}
+
+
+async def test_a_text_in_the_teams_new_language_replaces_the_translation_it_had(db):
+    """The team's language changed from English to French: the French title written as a
+    translation must not hide the form's own title set since."""
+    await make_form(translations={"fr": {"title": "Devis"}})
+    config.configure(config.CoreConfig(default_language="fr", default_phone_region="FR"))
+    try:
+        details = await definitions.set_form_text(CLI, "quote", "title", "fr", "Nouveau devis")
+        assert details.form.title == "Nouveau devis" and details.form.translations == {}
+        assert details.form.in_language("fr").title == "Nouveau devis"
+    finally:
+        config.configure(config.CoreConfig(default_phone_region="FR"))
