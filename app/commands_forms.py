@@ -77,8 +77,13 @@ def _form_options(parser: argparse.ArgumentParser) -> None:
     _look_options(parser)
 
 
-# `--title-fr` and the like: a visitor-facing text in one language, by option stem and name.
-LANGUAGE_TEXTS = (("title", "title"), ("consent", "consent_text"), ("success", "success_text"))
+# `--title-fr` and the like: a visitor-facing text in one language (option stem, the core's
+# name, what the help calls it).
+LANGUAGE_TEXTS = (
+    ("title", "title", "title"),
+    ("consent", "consent_text", "consent text"),
+    ("success", "success_text", "text shown after a post"),
+)
 BRAND_OPTIONS = (
     ("brand_name", "brand_name", "NAME", "the company's name on the form's page"),
     ("accent_color", "accent_color", "#RRGGBB", "the page's accent colour, such as #1f5fbf"),
@@ -89,11 +94,11 @@ BRAND_OPTIONS = (
 def _look_options(parser: argparse.ArgumentParser) -> None:
     """The texts per language and the brand; '' clears one (checked by the core)."""
     for language in LANGUAGES:
-        for stem, _ in LANGUAGE_TEXTS:
+        for stem, _, what in LANGUAGE_TEXTS:
             parser.add_argument(
                 f"--{stem}-{language}",
                 metavar="TEXT",
-                help=f"the {stem} text in {language.upper()} ('' removes it)",
+                help=f"the {what} in {language.upper()} ('' removes it)",
             )
     for option, _, metavar, text in BRAND_OPTIONS:
         parser.add_argument(
@@ -160,7 +165,7 @@ def _form_changes(args: argparse.Namespace) -> dict[str, Any]:
         changes["is_active"] = True
     translations: dict[str, dict[str, str | None]] = {}
     for language in LANGUAGES:
-        for stem, name in LANGUAGE_TEXTS:
+        for stem, name, _ in LANGUAGE_TEXTS:
             value = getattr(args, f"{stem}_{language}", None)
             if value is not None:
                 translations.setdefault(language, {})[name] = value or None

@@ -148,3 +148,22 @@ async def test_a_choice_lists_options_get_their_french_labels(alice, cli_actor):
     await alice.press("✖ No labels in this language")
     assert "option_labels" not in (await _form()).fields_spec[1]
     assert "Options FR: none" in alice.text
+
+
+async def test_long_texts_in_both_languages_fit_in_one_message(alice, cli_actor):
+    from crm.webforms import definitions
+
+    long = "&" * 2000  # escaped, each character takes five
+    await definitions.edit_form(
+        cli_actor,
+        "contact",
+        {
+            "title": "T" * 200,
+            "consent_text": long,
+            "success_text": long,
+            "translations": {"fr": {"title": "t" * 200, "success_text": long}},
+        },
+    )
+    await _open(alice)
+    await alice.press("🌍 Texts per language")  # Admin checks Telegram's limits on each reply
+    assert "FR: not written, French visitors read «&amp;&amp;" in alice.text

@@ -62,7 +62,8 @@ def _version_line(t: Translator, details: FormDetails, what: str, language: str)
     shown = getattr(details.form.in_language(language), what)
     if shown:
         key = "forms-texts-line-fallback"
-        return t(key, language=code, name=t.plain(f"forms-language-{language}"), text=shown)
+        name = t.plain(f"forms-language-{language}")
+        return t(key, language=code, name=name, text=shorten(shown, TEXT_LIMIT))
     return t("forms-texts-line-none", language=code)
 
 
