@@ -21,6 +21,7 @@ from aiohttp import web
 from crm.db import unavailable_as_error
 from crm.errors import ConflictError, NotFoundError, UnavailableError, ValidationError
 from crm.i18n import Catalogue, Translator
+from crm.rules.webform_look import logo_origin
 from crm.rules.webforms import MAX_IDEMPOTENCY_KEY, UTM_KEYS
 from crm.webforms import submissions
 from crm.webforms.definitions import PublicForm
@@ -556,8 +557,11 @@ def _html(text: str, *, status: int = 200, form: PublicForm | None = None) -> we
     if redirect:
         parts = urlsplit(redirect)
         actions += f" {parts.scheme}://{parts.netloc}"
+    # The company's logo is the one image from elsewhere: its origin, nothing wider.
+    logo = logo_origin(form.logo_url) if form else None
+    images = f"data: {logo}" if logo else "data:"
     policy = (
-        "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; "
+        f"default-src 'none'; style-src 'unsafe-inline'; img-src {images}; base-uri 'none'; "
         f"form-action {actions}"
     )
     headers = {**PAGE_HEADERS, "Content-Security-Policy": policy}
