@@ -11,6 +11,7 @@ from app.settings import Settings
 from app.terminal import add_json_flag, print_json, print_table, say, yes
 from crm.actors import system_actor
 from crm.errors import ValidationError
+from crm.i18n import LANGUAGES
 from models.enums import SubmissionStatus
 
 if TYPE_CHECKING:
@@ -78,6 +79,36 @@ def _form_options(parser: argparse.ArgumentParser) -> None:
     consent = parser.add_mutually_exclusive_group()
     consent.add_argument("--consent", metavar="TEXT", help="the consent text (box required)")
     consent.add_argument("--no-consent", action="store_true", help="no consent checkbox")
+    _look_options(parser)
+
+
+# `--title-fr` and the like: a visitor-facing text in one language (option stem, the core's
+# name, what the help calls it).
+LANGUAGE_TEXTS = (
+    ("title", "title", "title"),
+    ("consent", "consent_text", "consent text"),
+    ("success", "success_text", "text shown after a post"),
+)
+BRAND_OPTIONS = (
+    ("brand_name", "brand_name", "NAME", "the company's name on the form's page"),
+    ("accent_color", "accent_color", "#RRGGBB", "the page's accent colour, such as #1f5fbf"),
+    ("logo_url", "logo_url", "URL", "the company's logo on the page (https:// only)"),
+)
+
+
+def _look_options(parser: argparse.ArgumentParser) -> None:
+    """The texts per language and the brand; '' clears one (checked by the core)."""
+    for language in LANGUAGES:
+        for stem, _, what in LANGUAGE_TEXTS:
+            parser.add_argument(
+                f"--{stem}-{language}",
+                metavar="TEXT",
+                help=f"the {what} in {language.upper()} ('' removes it)",
+            )
+    for option, _, metavar, text in BRAND_OPTIONS:
+        parser.add_argument(
+            f"--{option.replace('_', '-')}", metavar=metavar, help=f"{text}; '' removes it"
+        )
 
 
 def add_commands(commands: Any) -> None:
@@ -149,6 +180,18 @@ def _form_changes(args: argparse.Namespace) -> dict[str, Any]:
         changes.update(consent_text=None, consent_required=False)
     if getattr(args, "enable", False):
         changes["is_active"] = True
+    translations: dict[str, dict[str, str | None]] = {}
+    for language in LANGUAGES:
+        for stem, name, _ in LANGUAGE_TEXTS:
+            value = getattr(args, f"{stem}_{language}", None)
+            if value is not None:
+                translations.setdefault(language, {})[name] = value or None
+    if translations:
+        changes["translations"] = translations
+    for option, name, _, _ in BRAND_OPTIONS:
+        value = getattr(args, option, None)
+        if value is not None:
+            changes[name] = value or None
     return changes
 
 
@@ -171,6 +214,10 @@ def _document(details: "FormDetails") -> dict[str, Any]:
         "success_text": form.success_text,
         "redirect_url": form.redirect_url,
         "allowed_origins": form.allowed_origins,
+        "translations": form.translations,
+        "brand_name": form.brand_name,
+        "accent_color": form.accent_color,
+        "logo_url": form.logo_url,
         "has_api_key": form.has_api_key,
         "is_active": details.is_active,
         "submissions": details.submissions,

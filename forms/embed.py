@@ -8,7 +8,7 @@ from typing import Any
 
 from crm.i18n import Translator
 from crm.webforms.definitions import PublicForm
-from forms.page import AUTOCOMPLETE, localized
+from forms.page import ACCENT, AUTOCOMPLETE, accent_text_color, localized
 
 TEXT_KEYS = {
     "submit": "page-submit",
@@ -31,6 +31,19 @@ def safe_redirect(url: str | None) -> str | None:
     return None
 
 
+def brand_spec(form: PublicForm) -> dict[str, Any] | None:
+    """The company's name and accent colour for the embedded form (its logo is left out: the
+    form sits on the company's own site, under its own header)."""
+    accent = form.accent_color if form.accent_color and ACCENT.match(form.accent_color) else None
+    if not accent and not form.brand_name:
+        return None
+    return {
+        "name": form.brand_name,
+        "accent": accent,
+        "on_accent": accent_text_color(accent) if accent else None,
+    }
+
+
 def form_spec(form: PublicForm, t: Translator, *, token: str, trap: str) -> dict[str, Any]:
     """What `embed.js` needs to render and send a form, in the visitor's language (plain text)."""
     fields = [
@@ -41,6 +54,7 @@ def form_spec(form: PublicForm, t: Translator, *, token: str, trap: str) -> dict
             "placeholder": localized(spec.placeholder, t.language),
             "required": spec.required,
             "options": list(spec.options),
+            "option_texts": spec.option_labels_in(t.language),
             "autocomplete": AUTOCOMPLETE.get(spec.maps_to or ""),
         }
         for spec in form.fields
@@ -58,6 +72,7 @@ def form_spec(form: PublicForm, t: Translator, *, token: str, trap: str) -> dict
         "token": token,
         "success_text": form.success_text or t.plain("page-sent-default"),
         "redirect_url": safe_redirect(form.redirect_url),
+        "brand": brand_spec(form),
         "texts": {name: t.plain(key) for name, key in TEXT_KEYS.items()},
     }
 
@@ -88,7 +103,10 @@ EMBED_JS = r"""/* Carnet web form: renders the form into this page and sends it 
     ".carnet-hp{position:absolute!important;left:-10000px!important;width:1px;height:1px;",
     "overflow:hidden}",
     ".carnet-form button{font:inherit;font-weight:600;min-height:44px;padding:.6rem 1.3rem}",
-    ".carnet-sent{border-left:5px solid #2e7d32;padding:1rem;white-space:pre-line}"
+    ".carnet-sent{border-left:5px solid #2e7d32;padding:1rem;white-space:pre-line}",
+    ".carnet-form.carnet-accent button{background:var(--carnet-accent);",
+    "color:var(--carnet-on-accent);border:0;border-radius:.3rem}",
+    ".carnet-form.carnet-accent{border-left:4px solid var(--carnet-accent);padding-left:1rem}"
   ].join("");
   var counter = 0;
 
@@ -132,11 +150,25 @@ EMBED_JS = r"""/* Carnet web form: renders the form into this page and sends it 
     return typeof url === "string" && /^https?:\/\//i.test(url) ? url : null;
   }
 
+  function brand(form, spec) {
+    // The company's accent on the button and the form's edge; its name with the title as
+    // the form's accessible name (the host page shows its own heading, not ours).
+    var b = spec.brand || {};
+    if (b.accent && /^#[0-9a-f]{6}$/i.test(b.accent) && /^#[0-9a-f]{3,6}$/i.test(b.on_accent)) {
+      form.classList.add("carnet-accent");
+      form.style.setProperty("--carnet-accent", b.accent);
+      form.style.setProperty("--carnet-on-accent", b.on_accent);
+    }
+    var name = spec.title + (b.name ? " · " + b.name : "");
+    form.setAttribute("aria-label", name);
+  }
+
   function render(box, spec) {
     var t = spec.texts, prefix = "carnet-" + (++counter) + "-", key = newKey();
     var controls = {}, form, summary, trap, button, status, limited = false;
     form = el("form", {"class": "carnet-form", lang: spec.lang, action: formUrl, method: "post",
       novalidate: true});
+    brand(form, spec);
     summary = el("div", {"class": "carnet-summary", role: "alert", tabindex: "-1"});
     summary.hidden = true;
     form.appendChild(summary);
@@ -171,8 +203,8 @@ EMBED_JS = r"""/* Carnet web form: renders the form into this page and sends it 
         } else if (f.type === "select") {
           input = el("select", {id: id, name: f.name, required: f.required});
           input.appendChild(el("option", {value: ""}, t.choose));
-          f.options.forEach(function (option) {
-            var node = el("option", {}, option);
+          f.options.forEach(function (option, index) {
+            var node = el("option", {}, (f.option_texts || [])[index] || option);
             node.value = option;
             input.appendChild(node);
           });

@@ -4,6 +4,7 @@ Every value that reaches the page (labels, texts, what the visitor typed, error 
 goes through `escape`; attributes are always double-quoted, which `escape` covers.
 """
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -11,6 +12,7 @@ from typing import Any
 from urllib.parse import quote
 
 from crm.i18n import LANGUAGES, Translator, escape, pick_language
+from crm.rules.webform_look import logo_origin
 from crm.rules.webforms import CONSENT_FIELD as CONSENT
 from crm.rules.webforms import FormField
 from crm.webforms.definitions import PublicForm
@@ -32,6 +34,7 @@ AUTOCOMPLETE = {
 }
 
 CSS = """
+:root{--accent:#1f5fbf;--on-accent:#fff}
 *,*::before,*::after{box-sizing:border-box}
 body{margin:0;font:16px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;
 color:#1b1b1b;background:#f5f5f7}
@@ -54,14 +57,20 @@ fieldset{border:0;padding:0;margin:0 0 1.1rem;min-width:0}
 .summary p{margin:0 0 .5rem;font-weight:600}.summary ul{margin:0;padding-left:1.2rem}
 .summary a{color:#b3261e}
 button{font:inherit;font-weight:600;min-height:44px;padding:.7rem 1.4rem;border:0;
-border-radius:.35rem;background:#1f5fbf;color:#fff;cursor:pointer}
+border-radius:.35rem;background:var(--accent);color:var(--on-accent);cursor:pointer}
 .note{color:#4a4a4a;font-size:.9rem}
 .sent{background:#fff;border-left:5px solid #2e7d32;padding:1rem;white-space:pre-line}
 .hp{position:absolute!important;left:-10000px!important;top:auto;width:1px;height:1px;
 overflow:hidden}
 .vh{position:absolute;width:1px;height:1px;margin:-1px;overflow:hidden;clip:rect(0 0 0 0);
 white-space:nowrap}
+.brand{display:flex;gap:.75rem;align-items:center;margin:0 0 1.25rem;padding:0 0 .75rem;
+border-bottom:4px solid var(--accent)}
+.brand img{display:block;max-height:3rem;max-width:12rem;width:auto;height:auto}
+.brand-name{font-weight:700;font-size:1.1rem}
 """
+ACCENT = re.compile(r"^#[0-9a-f]{6}$")  # the core stores #rrggbb only; checked again here
+DARK_TEXT, LIGHT_TEXT = "#1b1b1b", "#fff"
 
 
 def negotiate_language(override: str | None, accept_language: str | None, default: str) -> str:
@@ -199,12 +208,50 @@ def _checked(value: Any) -> bool:
     return value in TRUE_VALUES or (isinstance(value, str) and value.lower() in TRUE_VALUES)
 
 
-def _document(language: str, title: str, body: str) -> str:
+def _luminance(color: str) -> float:
+    """WCAG 2 relative luminance of #rrggbb."""
+    channels = [int(color[i : i + 2], 16) / 255 for i in (1, 3, 5)]
+    r, g, b = (c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in channels)
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
+def accent_text_color(accent: str) -> str:
+    """The text colour that reads best on a button of the accent colour (WCAG contrast):
+    white on a dark accent, near-black on a light one."""
+    light = _luminance(accent)
+    on_white = 1.05 / (light + 0.05)
+    on_dark = (light + 0.05) / (_luminance(DARK_TEXT) + 0.05)
+    return LIGHT_TEXT if on_white >= on_dark else DARK_TEXT
+
+
+def _accent_style(form: PublicForm | None) -> str:
+    """The form's accent colour as the page's CSS variables ("" without one)."""
+    accent = form.accent_color if form else None
+    if not accent or not ACCENT.match(accent):
+        return ""
+    return f"<style>:root{{--accent:{accent};--on-accent:{accent_text_color(accent)}}}</style>\n"
+
+
+def _brand(form: PublicForm) -> str:
+    """The company's logo and name over the form ("" when the form has neither). The logo
+    is decorative beside the name, and alone it would only repeat the title below: no alt."""
+    parts = []
+    if form.logo_url and logo_origin(form.logo_url):
+        parts.append(f'<img src="{escape(form.logo_url)}" alt="" referrerpolicy="no-referrer">')
+    if form.brand_name:
+        parts.append(f'<span class="brand-name">{escape(form.brand_name)}</span>')
+    if not parts:
+        return ""
+    return '<header class="brand">' + "".join(parts) + "</header>\n"
+
+
+def _document(language: str, title: str, body: str, form: PublicForm | None = None) -> str:
+    brand = _brand(form) if form else ""
     return (
         f'<!doctype html>\n<html lang="{escape(language)}">\n<head>\n<meta charset="utf-8">\n'
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
-        f"<title>{title}</title>\n<style>{CSS}</style>\n</head>\n<body>\n<main>\n"
-        f"{body}</main>\n</body>\n</html>\n"
+        f"<title>{title}</title>\n<style>{CSS}</style>\n{_accent_style(form)}</head>\n<body>\n"
+        f"<main>\n{brand}{body}</main>\n</body>\n</html>\n"
     )
 
 
@@ -236,9 +283,10 @@ def _control(spec: FormField, t: Translator, value: Any, message: str | None) ->
     if spec.type == "select":
         chosen = _text(value)
         options = [f'<option value="">{t("page-choose")}</option>']
-        for option in spec.options:
+        texts = spec.option_labels_in(t.language)
+        for option, text in zip(spec.options, texts, strict=True):
             selected = " selected" if option == chosen else ""
-            options.append(f'<option value="{escape(option)}"{selected}>{escape(option)}</option>')
+            options.append(f'<option value="{escape(option)}"{selected}>{escape(text)}</option>')
         return f'<select id="{fid}" name="{name}"{aria}>\n' + "\n".join(options) + "\n</select>\n"
     kind = spec.type  # text, email, tel, url, number or date: the core checked it
     extra = f' placeholder="{hint}"' if placeholder else ""
@@ -342,7 +390,7 @@ def form_page(view: PageView, t: Translator) -> str:
     )
     # Screen readers announce the title first: a page shown again says it has errors.
     head = f"{t('page-error-prefix')} {title}" if view.errors or view.notice else title
-    return _document(t.language, head, body)
+    return _document(t.language, head, body, form)
 
 
 def sent_page(form: PublicForm, t: Translator) -> str:
@@ -354,7 +402,7 @@ def sent_page(form: PublicForm, t: Translator) -> str:
         f'<p class="sent" role="status">{text}</p>\n'
         f'<p><a href="{back}">{t("page-back")}</a></p>\n'
     )
-    return _document(t.language, escape(form.title), body)
+    return _document(t.language, escape(form.title), body, form)
 
 
 def message_page(t: Translator, title_key: str, message_key: str) -> str:

@@ -25,6 +25,7 @@ from crm.errors import (
     UnavailableError,
 )
 from crm.i18n import Catalogue, Translator
+from crm.rules.webform_look import logo_origin
 from crm.rules.webforms import MAX_IDEMPOTENCY_KEY, UTM_KEYS
 from crm.webforms import submissions
 from crm.webforms.definitions import PublicForm
@@ -608,8 +609,11 @@ def _html(text: str, *, status: int = 200, form: PublicForm | None = None) -> we
     if redirect:
         parts = urlsplit(redirect)
         actions += f" {parts.scheme}://{parts.netloc}"
+    # The company's logo is the one image from elsewhere: its origin, nothing wider.
+    logo = logo_origin(form.logo_url) if form else None
+    images = f"data: {logo}" if logo else "data:"
     policy = (
-        "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; "
+        f"default-src 'none'; style-src 'unsafe-inline'; img-src {images}; base-uri 'none'; "
         f"form-action {actions}"
     )
     headers = {**PAGE_HEADERS, "Content-Security-Policy": policy}

@@ -9,11 +9,12 @@ import hmac
 import math
 import re
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from crm.i18n import LANGUAGES
+from crm.rules import webform_look as look
 from crm.rules.emails import InvalidEmailError, normalize_email
 from crm.rules.fieldref import FieldRef
 from crm.rules.fields import (
@@ -82,7 +83,7 @@ MAX_IDEMPOTENCY_KEY = 128
 UTM_LIMIT = 200
 API_KEY_SCHEME = "sha256$"
 FIELD_SETTINGS = frozenset(
-    {"name", "type", "label", "required", "placeholder", "maps_to", "options"}
+    {"name", "type", "label", "required", "placeholder", "maps_to", "options", "option_labels"}
 )
 SETTINGS = (
     "slug",
@@ -98,6 +99,10 @@ SETTINGS = (
     "allowed_origins",
     "api_key",
     "is_active",
+    "translations",
+    "brand_name",
+    "accent_color",
+    "logo_url",
 )
 
 
@@ -112,14 +117,45 @@ class FormField:
     placeholder: dict[str, str] = field(default_factory=dict)
     maps_to: str | None = None  # a CONTACT_TARGETS entry or "custom.<code>"; None: kept only
     options: list[str] = field(default_factory=list)  # for select
+    # What visitors reading another language see for each option (the options themselves are
+    # what is stored): {"fr": ["Petite", "Grande"]}, one label per option, in order.
+    option_labels: dict[str, list[str]] = field(default_factory=dict)
 
-    def label_in(self, language: str) -> str:
-        """The label in `language`, else English, else any."""
-        return self.label.get(language) or self.label.get("en") or next(iter(self.label.values()))
+    def option_labels_in(self, language: str) -> list[str]:
+        """The options as a visitor reading `language` sees them: their labels in that
+        language, else the options as written."""
+        labels = self.option_labels.get(language)
+        return list(labels if labels and len(labels) == len(self.options) else self.options)
+
+    def label_in(self, language: str, fallback: str = "en") -> str:
+        """The label in `language`, else in `fallback` (the team's language), else English,
+        else any."""
+        return _in_language(self.label, language, fallback) or next(iter(self.label.values()))
+
+    def in_language(self, language: str, fallback: str = "en") -> "FormField":
+        """The field as a visitor reading `language` sees it: its label and placeholder in
+        their language, else in `fallback` (the team's), else English; the other versions
+        are left out."""
+        label = self.label_in(language, fallback)
+        placeholder = _in_language(self.placeholder, language, fallback)
+        options = self.option_labels.get(language) or self.option_labels.get(fallback)
+        option_labels = {language: list(options)} if options else {}
+        if (
+            self.label == {language: label}
+            and self.placeholder == ({language: placeholder} if placeholder else {})
+            and self.option_labels == option_labels
+        ):
+            return self
+        return replace(
+            self,
+            label={language: label},
+            placeholder={language: placeholder} if placeholder else {},
+            option_labels=option_labels,
+        )
 
     def to_spec(self) -> dict[str, Any]:
-        """The JSON stored in `web_form.fields_spec`."""
-        return {
+        """The JSON stored in `web_form.fields_spec` (`option_labels` only when there are)."""
+        spec = {
             "name": self.name,
             "type": self.type,
             "label": dict(self.label),
@@ -128,6 +164,9 @@ class FormField:
             "maps_to": self.maps_to,
             "options": list(self.options),
         }
+        if self.option_labels:
+            spec["option_labels"] = {k: list(v) for k, v in self.option_labels.items()}
+        return spec
 
     @classmethod
     def from_spec(cls, spec: Mapping[str, Any]) -> "FormField":
@@ -140,7 +179,13 @@ class FormField:
             placeholder=dict(spec.get("placeholder") or {}),
             maps_to=spec.get("maps_to"),
             options=list(spec.get("options") or []),
+            option_labels={k: list(v) for k, v in (spec.get("option_labels") or {}).items()},
         )
+
+
+def _in_language(texts: Mapping[str, str], language: str, fallback: str) -> str:
+    """A text in `language`, else `fallback`, else English; "" when none of them has one."""
+    return texts.get(language) or texts.get(fallback) or texts.get("en") or ""
 
 
 # --- definitions ----------------------------------------------------------------------------
@@ -182,7 +227,7 @@ def check_field(raw: Any) -> FormField:
     """One field of a form definition; raises FieldError naming what is wrong.
 
     The first problem is reported, in this order: unknown settings, name, type, label,
-    placeholder, required, maps_to, options.
+    placeholder, required, maps_to, options, option labels.
     """
     if isinstance(raw, FormField):
         raw = raw.to_spec()
@@ -203,7 +248,8 @@ def check_field(raw: Any) -> FormField:
         raise FieldError(f"required {exc}") from exc
     maps_to = _maps_to(raw.get("maps_to") or None, kind)
     options = _options(raw.get("options") or [], kind)
-    return FormField(name, kind, label, required, placeholder, maps_to, options)
+    option_labels = _option_labels(raw.get("option_labels") or {}, kind, len(options))
+    return FormField(name, kind, label, required, placeholder, maps_to, options, option_labels)
 
 
 def _field_name(value: Any) -> str:
@@ -249,6 +295,31 @@ def _options(value: Any, kind: str) -> list[str]:
     if len(options) > MAX_OPTIONS:
         raise FieldError(f"has more than {MAX_OPTIONS} options")
     return options
+
+
+def _option_labels(value: Any, kind: str, count: int) -> dict[str, list[str]]:
+    """A select's option labels per language: one non-empty label per option, in order."""
+    if not value:
+        return {}
+    if kind != "select":
+        raise FieldError("only a select has options")
+    if not isinstance(value, Mapping):
+        raise FieldError(
+            f"option_labels must map languages ({', '.join(LANGUAGES)}) to lists of labels"
+        )
+    out: dict[str, list[str]] = {}
+    for language, labels in value.items():
+        if language not in LANGUAGES:
+            raise FieldError(f"option_labels language must be one of {', '.join(LANGUAGES)}")
+        if not labels:
+            continue
+        if not isinstance(labels, list | tuple) or len(labels) != count:
+            raise FieldError(f"option_labels ({language}) must give one label per option ({count})")
+        cleaned = [clean_string(label, 200) if isinstance(label, str) else None for label in labels]
+        if not all(cleaned):
+            raise FieldError(f"option_labels ({language}) must be non-empty texts")
+        out[language] = [str(label) for label in cleaned]
+    return out
 
 
 def check_fields(raw: Any) -> tuple[list[FormField], dict[str, str]]:
@@ -417,6 +488,10 @@ _SETTING_CHECKS: dict[str, Callable[[Any], Any]] = {
     "redirect_url": check_redirect,
     "allowed_origins": _origins,
     "is_active": parse_bool,
+    "translations": look.check_translations,
+    "brand_name": look.check_brand_name,
+    "accent_color": look.check_accent_color,
+    "logo_url": look.check_logo_url,
 }
 
 
@@ -559,7 +634,7 @@ def _answer(form_field: FormField, value: Any, region: str | None) -> Any:
     if cleaned is None:
         raise FieldError("is empty")
     checked = _typed_line(kind, form_field.maps_to, cleaned, region)
-    return _option(form_field.options, checked) if kind == "select" else checked
+    return _option(form_field, checked) if kind == "select" else checked
 
 
 def _typed_line(kind: str, target: str | None, text: str, region: str | None) -> str:
@@ -584,10 +659,12 @@ def _typed_line(kind: str, target: str | None, text: str, region: str | None) ->
     return text
 
 
-def _option(options: Sequence[str], text: str) -> str:
-    """The select's option `text` names, in the option's own spelling."""
-    for option in options:
-        if text == option or text.casefold() == option.casefold():
+def _option(form_field: FormField, text: str) -> str:
+    """The select's option `text` names (the option itself or its label in a language), in
+    the option's own spelling."""
+    for index, option in enumerate(form_field.options):
+        names = [option, *(labels[index] for labels in form_field.option_labels.values())]
+        if any(text == name or text.casefold() == name.casefold() for name in names):
             return option
     raise FieldError("must be one of the options")
 

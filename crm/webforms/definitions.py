@@ -20,9 +20,11 @@ from crm import config, history
 from crm.actors import Actor
 from crm.db import utcnow
 from crm.errors import NotFoundError, ValidationError
+from crm.i18n import LANGUAGES
 from crm.permissions import require_settings
 from crm.rules.codes import moved
 from crm.rules.fieldref import FieldRef
+from crm.rules.webform_look import FORM_TEXTS, merged_translations
 from crm.rules.webforms import (
     FIELD_TYPES,
     RESERVED_NAMES,
@@ -38,6 +40,7 @@ from models.enums import DedupPolicy, FormScheme, HistoryKind, SubmissionStatus
 
 DEFAULT_SLUG = "contact"
 ENTITY = "web_form"
+BRAND_SETTINGS = ("brand_name", "accent_color", "logo_url")
 
 DEFAULT_FIELDS = (
     FormField("name", "text", {"en": "Name", "fr": "Nom"}, required=True, maps_to="name"),
@@ -80,20 +83,39 @@ class PublicForm:
     allowed_origins: list[str]
     has_api_key: bool
     is_active: bool = True
+    # The texts in other languages than the team's: {"fr": {"title": ..., ...}}.
+    translations: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+    brand_name: str | None = None
+    accent_color: str | None = None  # #rrggbb
+    logo_url: str | None = None  # https only
 
     def in_language(self, language: str) -> "PublicForm":
-        """The form as a visitor reading `language` sees it: a stock title, consent or success
-        text that nobody changed (the `contact` form's, made in the team's language) is shown
-        in theirs; a text an administrator wrote is shown as written."""
+        """The form as a visitor reading `language` sees it: each title, consent or success
+        text in their language when the form has that version (a translation an
+        administrator wrote, or a stock text nobody changed, made in the team's language),
+        else the team's; each field's label and placeholder likewise. A form without a
+        consent text has no consent box, whatever its translations say."""
+        written = self.translations.get(language) or {}
         stock = DEFAULT_TEXTS.get(language)
-        if stock is None:
-            return self
-        changes: dict[str, str] = {}
+        changes: dict[str, Any] = {}
         for attribute, key in STOCK_TEXTS:
             value = getattr(self, attribute)
-            if value is not None and value != stock[key] and value in _STOCK_VALUES[key]:
+            translated = written.get(attribute)
+            if translated and (value is not None or attribute == "success_text"):
+                changes[attribute] = translated
+            elif stock and value is not None and value in _STOCK_VALUES[key] - {stock[key]}:
                 changes[attribute] = stock[key]
+        fields = [f.in_language(language, default_language()) for f in self.fields]
+        if any(new is not old for new, old in zip(fields, self.fields, strict=True)):
+            changes["fields"] = fields
         return replace(self, **changes) if changes else self
+
+    def text_in(self, what: str, language: str) -> str | None:
+        """The version of `what` (title, consent_text, success_text) an administrator gave in
+        `language`: a translation, or the form's own text for the team's language."""
+        if language == default_language():
+            return getattr(self, what)
+        return (self.translations.get(language) or {}).get(what)
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,6 +161,12 @@ def _public(form: WebForm) -> PublicForm:
         allowed_origins=list(form.allowed_origins or []),
         has_api_key=form.api_key_hash is not None,
         is_active=form.is_active,
+        translations={
+            language: dict(texts) for language, texts in (form.translations or {}).items()
+        },
+        brand_name=form.brand_name,
+        accent_color=form.accent_color,
+        logo_url=form.logo_url,
     )
 
 
@@ -212,6 +240,10 @@ def _defaults() -> dict[str, Any]:
         "allowed_origins": [],
         "api_key_hash": None,
         "is_active": True,
+        "translations": {},
+        "brand_name": None,
+        "accent_color": None,
+        "logo_url": None,
     }
 
 
@@ -244,7 +276,38 @@ def _audit_value(name: str, value: Any) -> Any:
         return "set" if value else None  # never the hash itself
     if name == "fields_spec":
         return ", ".join(f"{s['name']} ({s['type']})" for s in value or [])
+    if name == "translations":
+        return "; ".join(
+            f"{language} {what}: {text}"
+            for language, texts in sorted((value or {}).items())
+            for what, text in texts.items()
+        )
     return value
+
+
+def _team_texts(data: Mapping[str, Any]) -> Mapping[str, Any]:
+    """The settings with the texts given for the team's language among `translations` moved
+    to the form's own texts (checked as those are: a title is required...), unless those are
+    given too. A version of the team's language kept as a translation (written before the
+    team's language changed) goes when the form's own text is set: it would hide it from that
+    language's visitors. Bad shapes are left for `check_definition` to name."""
+    team = default_language()
+    translations = data.get("translations")
+    if translations is not None and not isinstance(translations, Mapping):
+        return data
+    translations = dict(translations or {})
+    given = translations.get(team)
+    if given is not None and not isinstance(given, Mapping):
+        return data
+    given = given or {}
+    own = {what: text for what, text in given.items() if what in FORM_TEXTS}
+    moved = {**own, **{name: value for name, value in data.items() if name != "translations"}}
+    texts = [what for what in FORM_TEXTS if what in moved]
+    if not texts and not translations:
+        return data
+    rest = {what: text for what, text in given.items() if what not in FORM_TEXTS}
+    translations[team] = {**rest, **dict.fromkeys(texts)}  # unknown texts: named by the check
+    return {**moved, "translations": translations}
 
 
 async def create_form(actor: Actor, data: Mapping[str, Any]) -> FormDetails:
@@ -254,7 +317,9 @@ async def create_form(actor: Actor, data: Mapping[str, Any]) -> FormDetails:
     Raises PermissionDeniedError (settings right) or ValidationError (a taken slug included).
     """
     require_settings(actor)
-    values, errors = check_definition(data, creating=True)
+    values, errors = check_definition(_team_texts(data), creating=True)
+    if "translations" in values:
+        values["translations"] = merged_translations({}, values["translations"])
     if "consent_required" in values and not values["consent_required"]:
         values.setdefault("consent_text", None)
     final = {**_defaults(), **values}
@@ -282,8 +347,12 @@ async def edit_form(actor: Actor, slug: str, changes: Mapping[str, Any]) -> Form
     """
     require_settings(actor)
     form = await _load(slug)
-    values, errors = check_definition(changes, creating=False)
+    values, errors = check_definition(_team_texts(changes), creating=False)
     current = {name: getattr(form, name) for name in ("title", *_defaults())}
+    if "translations" in values:
+        values["translations"] = merged_translations(
+            current["translations"] or {}, values["translations"]
+        )
     final = {**current, **values}
     errors.update(check_consistency(final))
     if errors:
@@ -307,6 +376,34 @@ async def edit_form(actor: Actor, slug: str, changes: Mapping[str, Any]) -> Form
                 },
             )
     return await get_form(actor, slug)
+
+
+async def set_form_text(
+    actor: Actor, slug: str, what: str, language: str, text: str | None
+) -> FormDetails:
+    """Set one visitor-facing text (title, consent_text, success_text) in one language, or
+    clear that version (`text` None or empty): the team's language is the form's own text
+    (a title cannot be cleared, nor a consent text while consent is required), another
+    language a translation (cleared, visitors reading it see the team's text).
+
+    Raises PermissionDeniedError, NotFoundError or ValidationError (keyed by the text's name
+    for the team's language, `translations` for another, `language` for an unknown one).
+    """
+    require_settings(actor)
+    if language not in LANGUAGES:
+        raise ValidationError({"language": f"must be one of {', '.join(LANGUAGES)}"})
+    if what not in FORM_TEXTS:
+        raise ValidationError({"text": f"must be one of {', '.join(FORM_TEXTS)}"})
+    return await edit_form(actor, slug, {"translations": {language: {what: text}}})
+
+
+async def set_brand(actor: Actor, slug: str, **brand: str | None) -> FormDetails:
+    """Set or clear (None) the company's name, accent colour (#rrggbb) or logo URL (https) on
+    a form's page. Raises PermissionDeniedError, NotFoundError or ValidationError."""
+    unknown = set(brand) - set(BRAND_SETTINGS)
+    if unknown:
+        raise ValidationError({name: "is not a brand setting" for name in sorted(unknown)})
+    return await edit_form(actor, slug, brand)
 
 
 async def disable_form(actor: Actor, slug: str) -> FormDetails:
@@ -498,10 +595,12 @@ async def update_form_field(
     options: Sequence[str] | None = None,
     label: Mapping[str, str | None] | None = None,
     placeholder: Mapping[str, str | None] | None = None,
+    option_labels: Mapping[str, Sequence[str] | None] | None = None,
 ) -> FormDetails:
     """Change one field of a form: required or not, its input type (a type other than
-    "select" drops the options), its options, or its label or placeholder in some languages
-    (a None text removes that language).
+    "select" drops the options), its options (new ones drop their labels: their order may no
+    longer match), or its label, placeholder or option labels in some languages (None
+    removes that language).
 
     Raises PermissionDeniedError, NotFoundError (no such form or field) or ValidationError
     (checked by `crm.rules.webforms`: a type its target does not take, a missing label...).
@@ -516,11 +615,17 @@ async def update_form_field(
             spec["type"] = field_type
             if field_type != "select":
                 spec["options"] = []  # only a choice list has options
+                spec.pop("option_labels", None)
         if options is not None:
             spec["options"] = list(options)
-        for what, texts in (("label", label), ("placeholder", placeholder)):
+            spec.pop("option_labels", None)
+        for what, texts in (
+            ("label", label),
+            ("placeholder", placeholder),
+            ("option_labels", option_labels),
+        ):
             if texts is not None:
-                merged = {**(spec.get(what) or {}), **texts}
+                merged: dict[str, Any] = {**(spec.get(what) or {}), **texts}
                 spec[what] = {lang: text for lang, text in merged.items() if text is not None}
         return specs
 

@@ -128,6 +128,7 @@ async def test_the_json_twin_gives_embed_js_the_form_and_a_fresh_token(client, d
         "placeholder": "",
         "required": True,
         "options": [],
+        "option_texts": [],
         "autocomplete": "name",
     }
     assert spec["consent"]["required"] is True and spec["consent"]["text"]

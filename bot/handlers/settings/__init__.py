@@ -9,6 +9,7 @@ from aiogram import Router
 from bot.handlers.settings import (
     fields,
     form_fields,
+    form_look,
     forms,
     held,
     invites,
@@ -25,6 +26,18 @@ def get_router() -> Router:
     filters do not overlap, except that within `fields` the catch-all for stale dialog buttons
     is registered after the dialog's own steps."""
     router = Router(name="settings")
-    for feature in (menu, types, fields, layout, staff, roles, invites, forms, form_fields, held):
+    for feature in (
+        menu,
+        types,
+        fields,
+        layout,
+        staff,
+        roles,
+        invites,
+        forms,
+        form_fields,
+        form_look,
+        held,
+    ):
         router.include_router(feature.get_router())
     return router

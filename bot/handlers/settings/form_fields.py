@@ -21,7 +21,7 @@ from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, InlineKeyboardButton, Message
 
 from bot.handlers.settings.dialog import TYPED, dialog_data, finish, show, typed_text
-from bot.handlers.settings.forms import FormAction, FormStep, summary
+from bot.handlers.settings.forms import SUMMARY_LIMIT, FormAction, FormStep, summary
 from bot.messages import edit_or_send, query_message
 from bot.render import custom_label, shorten
 from bot.ui import (
@@ -51,13 +51,17 @@ from crm.webforms.definitions import DEFAULT_FIELDS, FormDetails
 if TYPE_CHECKING:  # the core returns these; adapters never query models
     from models import CustomField
 
-# A field's typed texts, by index in the buttons: (what, language); only placeholders clear.
+# A field's typed texts, by index in the buttons: (what, language); placeholders and option
+# labels clear (new entries go last: buttons already sent keep their meaning).
 FIELD_TEXTS = (
     *(("label", language) for language in LANGUAGES),
     *(("placeholder", language) for language in LANGUAGES),
     ("options", ""),
+    *(("option_labels", language) for language in LANGUAGES),
 )
-TEXT_KINDS = frozenset({"label", "placeholder", "options", "select"})  # select: type + options
+CLEARABLE_TEXTS = frozenset({"placeholder", "option_labels"})
+# select: type + options
+TEXT_KINDS = frozenset({"label", "placeholder", "options", "select", "option_labels"})
 # Contact targets the core catalogue names already ("field-first_name"); the others are named
 # in forms.ftl. "name" is there too: in French the core's "Nom" is also the last name.
 CORE_NAMED_TARGETS = frozenset({"first_name", "last_name", "honorific", "position", "birthdate"})
@@ -238,6 +242,7 @@ def field_screen(
     lines.append(t("forms-field-feeds", feeds=Markup(_feeds(t, field, custom))))
     if field.type == "select":
         lines.append(t("forms-field-options", options=Markup(summary(t, field.options))))
+        lines += [_option_labels_line(t, field, language) for language in _other_languages()]
 
     def act(step: FormFieldStep, choice: int = 0, required: bool = False) -> FormFieldAction:
         return _field_action(step, form_id, index, field, choice, required)
@@ -260,6 +265,12 @@ def field_screen(
         rows.append([button(label, act(FormFieldStep.TYPES))])
     if field.type == "select":
         rows.append([ask_button("forms-btn-field-options", "options", "")])
+        rows.append(
+            [
+                ask_button("forms-btn-field-option-labels", "option_labels", language)
+                for language in _other_languages()
+            ]
+        )
     moves = []
     if index > 0:
         moves.append(button(t.plain("forms-btn-field-up"), act(FormFieldStep.UP)))
@@ -269,6 +280,21 @@ def field_screen(
     rows.append([button(t.plain("forms-btn-field-remove"), act(FormFieldStep.REMOVE))])
     rows.append(back(t, FormFieldAction(action=FormFieldStep.LIST, form_id=form_id)))
     return with_notice(notice, "\n".join(lines)), markup(rows)
+
+
+def _other_languages() -> list[str]:
+    """The languages a choice list's options may be labelled in: the team's language reads
+    the options as they are written."""
+    return [language for language in LANGUAGES if language != definitions.default_language()]
+
+
+def _option_labels_line(t: Translator, field: FormField, language: str) -> str:
+    labels = field.option_labels.get(language)
+    code = language.upper()
+    if labels:
+        return t("forms-field-option-labels", language=code, options=Markup(summary(t, labels)))
+    name = t.plain(f"forms-language-{language}")
+    return t("forms-field-option-labels-none", language=code, name=name)
 
 
 def field_types_screen(t: Translator, details: FormDetails, index: int) -> Screen:
@@ -443,15 +469,17 @@ async def _ask_text(
         f"forms-field-ask-{what}",
         label=_field_title(t, field),
         language=t.plain(f"forms-language-{language}") if language else "",
+        options=shorten(", ".join(field.options), SUMMARY_LIMIT),
     )
     dialog = {"form_id": details.form.id, "index": index, "name": field.name}
     await state.set_state(WebFormFieldForm.value)
     await state.update_data(settings={**dialog, "what": what, "language": language})
     keyboard = None
-    if what == "placeholder":
+    if what in CLEARABLE_TEXTS:
         text_index = FIELD_TEXTS.index((what, language))
         clear = _field_action(FormFieldStep.CLEAR, details.form.id, index, field, text_index)
-        keyboard = markup([[button(t.plain("forms-btn-field-clear-placeholder"), clear)]])
+        key = f"forms-btn-field-clear-{what.replace('_', '-')}"
+        keyboard = markup([[button(t.plain(key), clear)]])
     await message.answer(prompt, reply_markup=keyboard)
 
 
@@ -573,6 +601,11 @@ async def process_field_text(
         details = await definitions.update_form_field(
             actor, form_id, field.name, field_type=kind, options=options
         )
+    elif what == "option_labels":
+        labels = {str(data.get("language") or ""): _typed_options(text)}
+        details = await definitions.update_form_field(
+            actor, form_id, field.name, option_labels=labels
+        )
     else:
         texts = {str(data.get("language") or ""): text}
         if what == "label":
@@ -593,17 +626,23 @@ async def on_field_clear(
     t: Translator,
     state: FSMContext,
 ) -> None:
-    """No placeholder in one language: pressed under the question, which it closes."""
+    """No placeholder or option labels in one language: pressed under the question, which
+    it closes."""
     if await state.get_state() == WebFormFieldForm.value.state:
         await finish(state)
     details, field = await _pressed(actor, callback_data)
     what, language = nth(FIELD_TEXTS, callback_data.choice) or ("", "")
-    if field is None or what != "placeholder":
+    if field is None or what not in CLEARABLE_TEXTS:
         await _outdated(query, actor, t, details)
         return
-    details = await definitions.update_form_field(
-        actor, details.form.id, field.name, placeholder={language: None}
-    )
+    if what == "placeholder":
+        details = await definitions.update_form_field(
+            actor, details.form.id, field.name, placeholder={language: None}
+        )
+    else:
+        details = await definitions.update_form_field(
+            actor, details.form.id, field.name, option_labels={language: None}
+        )
     await _saved(query, actor, t, details, callback_data.position)
 
 

@@ -79,6 +79,8 @@ class FormStep(StrEnum):
     ADD = "add"
     FIELDS = "fields"  # its fields (form_fields.py)
     HELD = "held"  # its posts kept as spam or over a rate limit (held.py)
+    TEXTS = "texts"  # its texts per language (form_look.py)
+    LOOK = "look"  # the look of its page (form_look.py)
     ASK = "ask"  # for TYPED_SETTINGS[`setting`]
     CLEAR = "clear"  # TYPED_SETTINGS[`setting`]
     SCHEMES = "schemes"
@@ -243,6 +245,7 @@ def form_screen(
         [ask_button("forms-btn-title", "title")],
         [button(t.plain("forms-btn-fields", count=len(form.fields)), fields)],
         [act("held-btn", FormStep.HELD, count=_held_count(details))],
+        [act("forms-btn-texts", FormStep.TEXTS), act("forms-btn-look", FormStep.LOOK)],
         [act("forms-btn-scheme", FormStep.SCHEMES, scheme=scheme)],
         [act("forms-btn-policy", FormStep.POLICIES, policy=policy)],
         [act("forms-btn-queue", FormStep.QUEUE, count=len(details.responsible_queue))],
