@@ -432,7 +432,9 @@ async def _meta(
             token=bool(post.token),
             allowed_origin=from_allowed_origin,
         ),
-        changed_body_is_new=not post.as_json,
+        # A visitor (the hosted page, or embed.js with its page token) who corrected the form
+        # after a failed send makes a new submission; a script or server gets the 422.
+        changed_body_is_new=not post.as_json or bool(post.token),
     )
     return meta, verdict
 

@@ -303,3 +303,18 @@ async def test_a_page_replay_is_the_same_303(client, admin):
     assert answers[0].headers["Location"] == answers[1].headers["Location"]
     await settled()
     assert len(await submissions()) == 1 and await contacts_count() == 1
+
+
+async def test_embed_js_resending_a_corrected_form_with_its_key_makes_a_new_submission(
+    client, admin
+):
+    """embed.js keeps its key after a failed send (a retry must not make a twin); a visitor
+    who corrects the form meanwhile is a visitor, not a script to be told 422."""
+    headers = {"Idempotency-Key": "embed-key-1"}
+    first = await client.post(
+        f"/forms/{CONTACT}", json=lead(phone="06 12 34 56 70"), headers=headers
+    )
+    corrected = await client.post(f"/forms/{CONTACT}", json=lead(), headers=headers)
+    assert first.status == corrected.status == 202
+    ids = {(await first.json())["submission_id"], (await corrected.json())["submission_id"]}
+    assert len(ids) == 2 and len(await submissions()) == 2
