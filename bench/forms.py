@@ -350,7 +350,7 @@ class Database:
                 form_id=form.id,
                 payload=raw_payload(visitor(n, run)),
                 utm={},
-                idempotency_key=f"{run}-{n}",
+                idempotency_key=f"api:{run}-{n}",  # as the adapter stores a key
                 caller="api",
                 status="received",
             )
@@ -369,7 +369,8 @@ class Database:
         from models import Contact, FormSubmission
 
         param = "?" if self.sqlite else "$1"
-        runs = FormSubmission.filter(idempotency_key__startswith=f"{run}-")
+        # Keys are stored under the kind of caller: "api:burst-17".
+        runs = FormSubmission.filter(idempotency_key__startswith=f"api:{run}-")
         # Doubled: two e-mail channels (of live contacts) with the same address.
         rows = await connection().execute_query_dict(
             "SELECT COUNT(*) AS n, COUNT(DISTINCT ch.normalized) AS emails FROM channel ch"
@@ -382,7 +383,7 @@ class Database:
             "SELECT COUNT(*) AS n FROM outbox_message o JOIN form_submission s"
             f" ON s.id = {self._submission_of_alert()}"
             f" WHERE o.kind = 'lead' AND s.idempotency_key LIKE {param}",
-            [f"{run}-%"],
+            [f"api:{run}-%"],
         )
         return {
             "submissions": await runs.count(),
@@ -401,7 +402,7 @@ class Database:
             "SELECT s.received_at AS stored, o.created_at AS queued FROM outbox_message o"
             f" JOIN form_submission s ON s.id = {self._submission_of_alert()}"
             f" WHERE o.kind = 'lead' AND s.idempotency_key LIKE {param}",
-            [f"{run}-%"],
+            [f"api:{run}-%"],
         )
         return [
             (_instant(r["queued"]) - _instant(r["stored"])).total_seconds() * 1000 for r in rows

@@ -1,10 +1,11 @@
 """A short-lived cache of forms and verified API keys, so that a post costs the core's work only.
 
-Every post needs the form (to render, check origins and tokens) and, from servers, the check of
-their key; on SQLite each lookup queues behind every write on the one connection. A form edit,
-a disabled form or a new key therefore takes effect within `ttl` seconds in each process. The
-core still loads the form itself when it stores a submission, so a disabled form never gets
-a lead stored through a stale entry; only found forms and valid keys are cached.
+Every post needs the form (to render, check origins and tokens, and to validate the answers
+before storing them) and, from servers, the check of their key; on SQLite each lookup queues
+behind every write on the one connection. A form edit, a disabled form or a new key therefore
+takes effect within `ttl` seconds in each process; only found forms and valid keys are cached.
+When an entry expires under load, the requests that miss it at once share one lookup instead
+of each asking the database (fifty connections posting made a thousand lookups a second).
 
 When the database is unavailable, each lookup raises `UnavailableError` (a lookup that takes
 longer than `timeout` counts as unavailable too), and `last_known` still gives the form as it
@@ -15,7 +16,7 @@ import asyncio
 import hashlib
 import time
 from collections.abc import Awaitable, Callable
-from typing import TypeVar
+from typing import Any, TypeVar, cast
 
 from crm.db import unavailable_as_error
 from crm.errors import NotFoundError, UnavailableError
@@ -40,6 +41,8 @@ class FormCache:
         self._timeout = timeout
         self._forms: dict[str, tuple[float, PublicForm]] = {}
         self._keys: dict[tuple[str, str], float] = {}
+        # Lookups under way, by what they look up: later callers wait for the same answer.
+        self._asking: dict[object, asyncio.Future[Any]] = {}
 
     async def form(self, slug: str) -> PublicForm | None:
         """The active form `slug`, or None when there is none; raises UnavailableError."""
@@ -48,7 +51,7 @@ class FormCache:
         if cached is not None and cached[0] > now:
             return cached[1]
         try:
-            form = await self._ask(definitions.get_public_form(slug))
+            form = await self._once(("form", slug), lambda: definitions.get_public_form(slug))
         except NotFoundError:
             self._forms.pop(slug, None)
             return None
@@ -73,7 +76,7 @@ class FormCache:
         expires = self._keys.get(entry)
         if expires is not None and expires > now:
             return True
-        if not await self._ask(definitions.verify_api_key(slug, key)):
+        if not await self._once(entry, lambda: definitions.verify_api_key(slug, key)):
             self._keys.pop(entry, None)
             return False
         if self._ttl > 0:
@@ -81,6 +84,22 @@ class FormCache:
                 self._keys.clear()
             self._keys[entry] = now + self._ttl
         return True
+
+    async def _once(self, what: object, lookup: Callable[[], Awaitable[T]]) -> T:
+        """`lookup()`'s answer, asked once for all the callers that want `what` meanwhile. A
+        caller that goes away (a closed request) does not cancel it for the others."""
+        asking = self._asking.get(what)
+        if asking is None:
+            asking = asyncio.ensure_future(self._ask(lookup()))
+            self._asking[what] = asking
+            asking.add_done_callback(lambda done: self._forget(what, done))
+        return cast(T, await asyncio.shield(asking))
+
+    def _forget(self, what: object, done: "asyncio.Future[Any]") -> None:
+        if self._asking.get(what) is done:
+            del self._asking[what]
+        if not done.cancelled():
+            done.exception()  # seen: each waiter got it
 
     async def _ask(self, lookup: Awaitable[T]) -> T:
         """A read from the core, within the timeout; an unavailable database raises

@@ -27,10 +27,11 @@ import asyncio
 import hashlib
 import json
 import logging
+import weakref
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import Any
+from typing import Any, cast
 
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
@@ -200,22 +201,128 @@ async def _store(
     status: SubmissionStatus,
     reason: str | None,
 ) -> FormSubmission:
-    """The raw submission, in its own transaction (a savepoint if the caller has one): whatever
-    happens next, the visitor's data is on disk."""
-    async with in_transaction():
-        return await FormSubmission.create(
-            form_id=form.id,
-            payload=body,
-            address_hash=_cut(meta.address_hash, 64),
-            user_agent=_cut(meta.user_agent, 500),
-            referrer=_cut(meta.referrer, 1000),
-            utm=read_utm(payload, meta.page_url),
-            consent_text=_cut(meta.consent_text or form.consent_text, 10000),
-            idempotency_key=key,
-            caller=meta.caller,
-            status=status,
-            reason=reason,
-        )
+    """The raw submission, committed before this returns: whatever happens next, the visitor's
+    data is on disk. Posts that arrive together share one commit (`_GroupCommit`)."""
+    return await _GroupCommit.of_this_loop().store(
+        {
+            "form_id": form.id,
+            "payload": body,
+            "address_hash": _cut(meta.address_hash, 64),
+            "user_agent": _cut(meta.user_agent, 500),
+            "referrer": _cut(meta.referrer, 1000),
+            "utm": read_utm(payload, meta.page_url),
+            "consent_text": _cut(meta.consent_text or form.consent_text, 10000),
+            "idempotency_key": key,
+            "caller": meta.caller,
+            "status": status,
+            "reason": reason,
+        }
+    )
+
+
+class _GroupCommit:
+    """Stores rows a transaction at a time: the rows that arrive while one group commits go
+    into the next group, together, so that a flood of posts costs one commit per group instead
+    of one per post (on SQLite every commit waits for the disk, and for the one connection).
+
+    The first caller with a row waiting while no group is being written starts the next group,
+    in its own context; the others wait for their row's group. A caller that goes away (a
+    closed request) cancels nothing: its group is written anyway. A row is stored (its caller
+    answered) only once its group's commit succeeded; a key another post holds fails that post
+    alone (a savepoint per keyed row).
+    """
+
+    # One per event loop, made on first use (an empty registry at import).
+    _by_loop: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _GroupCommit]" = (
+        weakref.WeakKeyDictionary()
+    )
+
+    def __init__(self) -> None:
+        self._waiting: list[_Row] = []
+        self._writing: asyncio.Task[None] | None = None
+
+    @classmethod
+    def of_this_loop(cls) -> "_GroupCommit":
+        loop = asyncio.get_running_loop()
+        writer = cls._by_loop.get(loop)
+        if writer is None:
+            writer = cls._by_loop[loop] = cls()
+        return writer
+
+    async def store(self, fields: dict[str, Any]) -> FormSubmission:
+        """Insert a row of `fields`; returns it once committed; raises the insert's error."""
+        loop = asyncio.get_running_loop()
+        row = _Row(fields, loop.create_future())
+        row.stored.add_done_callback(_seen)
+        self._waiting.append(row)
+        while not row.stored.done():
+            if self._writing is None:
+                group, self._waiting = self._waiting, []
+                self._writing = loop.create_task(_write(group))
+                self._writing.add_done_callback(self._written)
+            # Neither is cancelled if this caller is.
+            either: set[asyncio.Future[Any]] = {row.stored, self._writing}
+            await asyncio.wait(either, return_when=asyncio.FIRST_COMPLETED)
+        return row.stored.result()
+
+    def _written(self, task: "asyncio.Task[None]") -> None:
+        if self._writing is task:
+            self._writing = None
+
+
+@dataclass(slots=True)
+class _Row:
+    """A row waiting to be stored, and what became of it."""
+
+    fields: dict[str, Any]
+    stored: "asyncio.Future[FormSubmission]"
+    submission: FormSubmission | None = None
+    error: BaseException | None = None
+
+    def settle(self, error: BaseException | None) -> None:
+        """Answer the caller: the row once committed, or the error."""
+        if self.stored.done():
+            return
+        if error is not None:
+            self.stored.set_exception(error)
+        else:
+            self.stored.set_result(cast(FormSubmission, self.submission))
+
+
+async def _write(group: list[_Row]) -> None:
+    """One transaction for the group. A row with an idempotency key is inserted in a savepoint
+    of its own: a key another post holds fails that row alone."""
+    try:
+        async with in_transaction():
+            for row in group:
+                row.submission = await _insert(row)
+    except Exception as exc:  # the database: every row's caller is told
+        for row in group:
+            row.settle(exc)
+        return
+    finally:  # cut short (the loop closing): nobody waits for ever
+        for row in group:
+            if row.submission is None and row.error is None:
+                row.settle(ConnectionError("the submission's store was cut short"))
+    for row in group:
+        row.settle(row.error)
+
+
+async def _insert(row: "_Row") -> FormSubmission | None:
+    if row.fields.get("idempotency_key") is None:
+        return await FormSubmission.create(**row.fields)
+    try:
+        async with in_transaction():
+            return await FormSubmission.create(**row.fields)
+    except IntegrityError as exc:
+        row.error = exc
+        return None
+
+
+def _seen(stored: "asyncio.Future[FormSubmission]") -> None:
+    """Its error is raised to the caller, or to nobody when the caller went away."""
+    if not stored.cancelled():
+        stored.exception()
 
 
 async def outcome(form_id: int, submission_id: int) -> SubmissionResult | None:

@@ -664,6 +664,34 @@ async def test_concurrent_posts_with_one_key_store_one_submission(db):
     assert await FormSubmission.all().count() == 1
 
 
+async def test_posts_stored_together_share_a_commit_and_keep_their_own_errors(db, monkeypatch):
+    """Posts arriving together are written in one transaction; a key another post holds
+    fails that post alone, and every other post of its group is stored."""
+    first = await store_post("contact", jean(), SubmissionMeta(idempotency_key="taken"))
+    commits = []
+    real = submissions.in_transaction
+
+    def counting(*args: Any, **kwargs: Any) -> Any:
+        commits.append(1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(submissions, "in_transaction", counting)
+    others = [jean(email=f"v{n}@example.fr", phone=f"+3361234{n:04d}") for n in range(30)]
+    receipts = await asyncio.gather(
+        *(store_post("contact", body, SubmissionMeta()) for body in others),
+        store_post("contact", jean(phone="+33699999999"), SubmissionMeta(idempotency_key="taken")),
+        return_exceptions=True,
+    )
+    stored, retried = receipts[:-1], receipts[-1]
+    assert all(r.status == "received" for r in stored)
+    assert len({r.submission_id for r in stored}) == 30
+    # The reused key with another body is refused; the thirty others are on disk.
+    assert isinstance(retried, IdempotencyKeyReusedError)
+    assert await FormSubmission.filter(status="received").count() == 31
+    assert len(commits) < 31  # grouped
+    assert first.status == "received"
+
+
 async def test_the_same_visitor_twice_never_makes_two_contacts(db):
     first = await submit(jean())
     second = await submit(jean(message="Did you get my message?"))

@@ -1,5 +1,7 @@
 """The forms cache: a post reads no form or key the core already gave within the TTL."""
 
+import asyncio
+
 from crm.actors import system_actor
 from crm.webforms import definitions
 from forms.cache import FormCache
@@ -55,3 +57,43 @@ async def test_a_zero_ttl_never_caches(db):
     assert await cache.form("live") is not None
     await definitions.disable_form(system_actor("test"), "live")
     assert await cache.form("live") is None
+
+
+async def test_posts_missing_the_cache_at_once_share_one_lookup(db, monkeypatch):
+    calls = []
+    real_form, real_key = definitions.get_public_form, definitions.verify_api_key
+
+    async def slow_form(slug):
+        calls.append("form")
+        await asyncio.sleep(0.05)
+        return await real_form(slug)
+
+    async def slow_key(slug, key):
+        calls.append("key")
+        await asyncio.sleep(0.05)
+        return await real_key(slug, key)
+
+    await make_form(slug="busy", title="Busy", api_key=KEY)
+    monkeypatch.setattr(definitions, "get_public_form", slow_form)
+    monkeypatch.setattr(definitions, "verify_api_key", slow_key)
+    cache = FormCache(2.0)
+    forms = await asyncio.gather(*(cache.form("busy") for _ in range(50)))
+    assert {f.slug for f in forms} == {"busy"} and calls == ["form"]
+    keys = await asyncio.gather(*(cache.key_is_valid("busy", KEY) for _ in range(50)))
+    assert all(keys) and calls.count("key") == 1
+
+
+async def test_a_caller_that_goes_away_does_not_cancel_the_others_lookup(db, monkeypatch):
+    real = definitions.get_public_form
+
+    async def slow(slug):
+        await asyncio.sleep(0.05)
+        return await real(slug)
+
+    monkeypatch.setattr(definitions, "get_public_form", slow)
+    cache = FormCache(2.0)
+    first = asyncio.ensure_future(cache.form(CONTACT))
+    second = asyncio.ensure_future(cache.form(CONTACT))
+    await asyncio.sleep(0.01)
+    first.cancel()
+    assert (await second).slug == CONTACT
