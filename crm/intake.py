@@ -37,7 +37,7 @@ from crm.rules.fields import CHANNEL_FIELDS, FieldError, clean_string
 from crm.rules.text import words
 from crm.rules.vcard import VCardEntry
 from crm.rules.webforms import comment_with
-from models import Company, CustomField
+from models import Company, Contact, CustomField
 from models.enums import Action, ChannelKind, FieldType
 
 Draft = dict[str, Any]
@@ -394,9 +394,10 @@ async def create_from_draft(
             raise DuplicateContactError(matches)
     definitions = await customfields.active_fields()
     clean = await contacts.clean_input(data, definitions, creating=True)
-    return await create_with_company(
+    contact = await create_with_company(
         actor, clean, definitions, title, allow_duplicate=allow_duplicate
     )
+    return await contacts.load_card(contact)
 
 
 async def create_with_company(
@@ -409,13 +410,14 @@ async def create_with_company(
     web_form_id: int | None = None,
     import_job_id: int | None = None,
     keys_locked: bool = False,
-) -> ContactCard:
+) -> Contact:
     """Create a validated contact with the company its title names (found among those the
     actor may read, or created) as its primary company, in one call: one transaction, one
     "created" history entry.
 
     Raises PermissionDeniedError, ValidationError, or DuplicateContactError (unless
-    `allow_duplicate`); nothing is written then, not even the company. Returns the new card.
+    `allow_duplicate`); nothing is written then, not even the company. Returns the new
+    contact's row (`contacts.load_card` reads its card).
     """
     async with in_transaction():
         if company_title:
@@ -435,7 +437,7 @@ async def create_with_company(
             company_id = await _company_for(actor, title)
             others = [c for c in clean.companies or [] if c != company_id]
             clean = replace(clean, companies=[company_id, *others])
-        return await contacts.create_checked_contact(
+        return await contacts.insert_checked_contact(
             actor,
             clean,
             definitions,

@@ -147,6 +147,30 @@ async def create_checked_contact(
     `keys_locked`: the caller holds `lock_duplicate_keys` for this input in the transaction it
     calls from (a web-form lead decides new-or-merge under it), so it is not taken twice.
     """
+    contact = await insert_checked_contact(
+        actor,
+        clean,
+        definitions,
+        allow_duplicate=allow_duplicate,
+        web_form_id=web_form_id,
+        import_job_id=import_job_id,
+        keys_locked=keys_locked,
+    )
+    return await load_card(contact)
+
+
+async def insert_checked_contact(
+    actor: Actor,
+    clean: CleanContact,
+    definitions: dict[str, Any],
+    *,
+    allow_duplicate: bool = False,
+    web_form_id: int | None = None,
+    import_job_id: int | None = None,
+    keys_locked: bool = False,
+) -> Contact:
+    """`create_checked_contact` without reading the new card back: for callers that need only
+    the contact's row (a web form lead, processed by the hundred)."""
     scalars = clean.scalars
     if "responsible_id" not in scalars or scalars["responsible_id"] is None:
         scalars["responsible_id"] = actor.staff_id
@@ -200,7 +224,7 @@ async def create_checked_contact(
         await history.record(
             actor, ENTITY, contact.id, HistoryKind.CREATED, after=display_name(contact)
         )
-    return await load_card(contact)
+    return contact
 
 
 def _channel_text(values: list[ChannelValue] | list[ChannelView]) -> str:

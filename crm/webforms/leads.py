@@ -343,7 +343,7 @@ async def _place(lead: Lead, match: DuplicateMatch | None) -> _Placed:
         responsible = await _next_responsible(lead.form.id)
         # The responsible is active staff, picked from the queue's active members.
         clean = replace(lead.clean, scalars={**lead.clean.scalars, "responsible_id": responsible})
-        card = await intake.create_with_company(
+        contact = await intake.create_with_company(
             lead.actor,
             clean,
             lead.definitions,
@@ -352,7 +352,7 @@ async def _place(lead: Lead, match: DuplicateMatch | None) -> _Placed:
             keys_locked=True,
             web_form_id=lead.form.id,
         )
-        return _Placed(card.contact, Placement.NEW if match is None else Placement.TWIN, match)
+        return _Placed(contact, Placement.NEW if match is None else Placement.TWIN, match)
     fields = _sent(lead)
     vouched = lead.submission.caller == CallerKind.API
     if vouched and policy == DedupPolicy.REPLACE:

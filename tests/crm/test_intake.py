@@ -270,7 +270,8 @@ async def _incoming(**data):
 async def test_a_validated_contact_is_created_with_its_company_in_one_call(db):
     acme = await companies.create(CLI, "company", {"title": "Acme"})
     clean, definitions = await _incoming(first_name="Anne", last_name="Martin")
-    card = await intake.create_with_company(CLI, clean, definitions, "ACME")
+    contact = await intake.create_with_company(CLI, clean, definitions, "ACME")
+    card = await contacts.load_card(contact)
     assert [(c.company_id, c.is_primary) for c in card.companies] == [(acme.pk, True)]
     assert card.version == 1  # one write: no link and no empty update after the create
     kinds = await HistoryEntry.filter(entity="contact", entity_id=card.id).values_list(
