@@ -36,7 +36,7 @@ from crm.rules.fieldref import FieldRef
 from crm.rules.fields import CHANNEL_FIELDS, FieldError, clean_string
 from crm.rules.text import words
 from crm.rules.vcard import VCardEntry
-from crm.rules.webforms import comment_with
+from crm.rules.webforms import UTM_KEYS, comment_with
 from models import Company, Contact, CustomField
 from models.enums import Action, ChannelKind, FieldType
 
@@ -646,17 +646,7 @@ def _filled(card: ContactCard, clean: CleanContact, *, new_kinds: bool) -> dict[
 
 # Where a contact came from first and how it got here: filled when empty, never proposed (an
 # incoming lead's campaign is news about this lead, not a correction of the contact).
-NOT_PROPOSED = {
-    "comment",
-    "responsible_id",
-    "source_id",
-    "source_description",
-    "utm_source",
-    "utm_medium",
-    "utm_campaign",
-    "utm_content",
-    "utm_term",
-}
+NOT_PROPOSED = {"comment", "responsible_id", "source_id", "source_description", *UTM_KEYS}
 
 
 def _proposal(
