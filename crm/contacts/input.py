@@ -1,11 +1,12 @@
 """A contact's input cleaned, in numbered steps: one error per field key, references checked."""
 
+import functools
 from datetime import date
 from typing import Any
 
 from tortoise.models import Model
 
-from crm import config, customfields
+from crm import config, customfields, memo
 from crm.contacts.card import KNOWN_FIELDS, CleanContact
 from crm.db import utcnow
 from crm.errors import (
@@ -191,7 +192,9 @@ async def _check_references(clean: CleanContact) -> None:
     )
     for name, model, extra in checks:
         ref = clean.scalars.get(name)
-        if ref is not None and not await model.exists(id=ref, **extra):
+        if ref is not None and not await memo.once(
+            ("exists", name, ref), functools.partial(model.exists, id=ref, **extra)
+        ):
             errors[name] = "does not exist" if name != "responsible_id" else "is not active staff"
     if clean.observers:
         known = await Staff.filter(id__in=clean.observers, is_active=True).count()

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
-from crm import contacts, customfields, notifier
+from crm import contacts, customfields, memo, notifier
 from crm.actors import Actor, actor_for_staff_id
 from crm.duplicates import DuplicateMatch
 from crm.errors import NotFoundError, PermissionDeniedError
@@ -102,7 +102,7 @@ def _catalogue() -> Catalogue:
 
 async def _active_actor(staff_id: int) -> Actor | None:
     try:
-        return await actor_for_staff_id(staff_id)
+        return await memo.once(("actor", staff_id), lambda: actor_for_staff_id(staff_id))
     except (NotFoundError, PermissionDeniedError):  # gone or deactivated meanwhile
         return None
 
@@ -217,7 +217,8 @@ def _now(t: Translator, value: Any) -> str:
 async def _queue(news: LeadNews, reader: Actor, seen: _Seen) -> None:
     """Queue the alert in the reader's language, with Open / Take it (and Apply / Ignore for
     a proposal), through the outbox."""
-    staff = await Staff.get_or_none(id=reader.staff_id)
+    staff_id = reader.staff_id
+    staff = await memo.once(("staff", staff_id), lambda: Staff.get_or_none(id=staff_id))
     if staff is None:
         return
     t = _catalogue().translator(staff.language or default_language(), staff.timezone)

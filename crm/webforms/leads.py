@@ -31,7 +31,7 @@ from typing import Any, cast
 from tortoise.expressions import Q
 from tortoise.transactions import in_transaction
 
-from crm import companies, config, contacts, customfields, history, intake
+from crm import companies, config, contacts, customfields, history, intake, memo
 from crm.actors import Actor, system_actor
 from crm.db import connection, dialect
 from crm.duplicates import DuplicateMatch, find_duplicates_for, lock_duplicate_keys
@@ -172,17 +172,23 @@ async def _read(form: WebForm, submission: FormSubmission, payload: Mapping[str,
     draft = draft_from_answers(fields, answers, region=region, language=default_language())
     data = {k: v for k, v in draft.data.items() if k != intake.COMPANY_TITLE}
     data.update(submission.utm or {})
-    source_id = await Source.filter(name=WEB_FORM_SOURCE).first().values_list("id", flat=True)
+    source_id = await memo.once("web form source", _web_form_source)
     if source_id is not None:
         data["source_id"] = source_id
     data["source_description"] = form.title
     data["comment"] = comment_with(None, draft.message)
-    definitions = await customfields.active_fields()
+    definitions = await memo.once("custom fields", customfields.active_fields)
     try:
         clean = await contacts.clean_input(data, definitions, creating=True)
     except ValidationError as exc:
         raise ValidationError(_by_field(draft, exc)) from exc
     return Lead(form, submission, draft, clean, definitions, system_actor(f"web form {form.slug}"))
+
+
+async def _web_form_source() -> int | None:
+    """The id of the "Web form" source (None if an admin removed it)."""
+    row = await Source.filter(name=WEB_FORM_SOURCE).first().values_list("id", flat=True)
+    return cast(int | None, row)
 
 
 def _by_field(draft: FormDraft, exc: ValidationError) -> dict[str, str]:

@@ -28,6 +28,7 @@ from datetime import datetime
 
 from tortoise.exceptions import DBConnectionError, OperationalError
 
+from crm import memo
 from crm.db import is_unavailable
 from crm.errors import ConflictError
 from crm.webforms import leads
@@ -181,11 +182,13 @@ class Worker:
         left = False
         while not self._stopping:
             batch = await received_batch(after, self.batch_size)
-            for submission in batch:
-                if self._stopping:
-                    return left
-                after = submission.id
-                left = not await self._process(submission) or left
+            # The batch's leads read the settings they share once (`crm.memo`).
+            with memo.batch():
+                for submission in batch:
+                    if self._stopping:
+                        return left
+                    after = submission.id
+                    left = not await self._process(submission) or left
             if len(batch) < self.batch_size:
                 return left
         return left

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from crm import notifier
+from crm import customfields, memo, notifier
 from crm.actors import system_actor
 from crm.db import dialect
 from crm.webforms import definitions, submissions, worker
@@ -230,3 +230,31 @@ async def test_two_leads_naming_one_new_company_at_once_make_one_company(db, mak
     assert await Company.all().count() == 1
     company = await Company.get()
     assert await ContactCompany.filter(company_id=company.id).count() == 2
+
+
+async def test_a_batch_reads_what_its_leads_share_once_and_the_next_batch_again(
+    db, make_staff, monkeypatch
+):
+    await make_staff("Admin", admin=True)
+    reads = []
+    real = customfields.active_fields
+
+    async def counting() -> Any:
+        reads.append(1)
+        return await real()
+
+    monkeypatch.setattr(customfields, "active_fields", counting)
+    for n in range(6):
+        await store(person(n))
+    running = Worker(batch_size=3)
+    running.start()
+    try:
+        await asyncio.wait_for(running.idle(), 30)
+    finally:
+        await running.stop()
+    assert await statuses() == ["created"] * 6
+    assert len(reads) == 2  # one per batch of three (each lead read them before)
+    # Outside a batch nothing is remembered: a one-off caller always reads.
+    assert await memo.once("k", counting) is not None and len(reads) == 3
+    await memo.once("k", counting)
+    assert len(reads) == 4
