@@ -124,7 +124,8 @@ async def submit(form: PublicForm, payload: Mapping[str, Any], meta: SubmissionM
     body = raw_payload(payload)
     for _ in range(KEY_ATTEMPTS):
         try:
-            submission = await _store(form, body, payload, meta, key, status, reason)
+            with worker.posting():
+                submission = await _store(form, body, payload, meta, key, status, reason)
             break
         except IntegrityError:
             if key is None:

@@ -24,6 +24,7 @@ received for a later try; anything else is a bug with this lead, kept as failed 
 import asyncio
 import contextlib
 import logging
+from collections.abc import Iterator
 from datetime import datetime
 
 from tortoise.exceptions import DBConnectionError, OperationalError
@@ -45,6 +46,11 @@ RETRY_SECONDS = 1.0
 MAX_RETRY_SECONDS = 30.0
 # At shutdown, the lead in hand may finish for this long before it is cut short (rolled back).
 STOP_GRACE_SECONDS = 5.0
+# Posts first: a lead waits while posts are being stored in this process, at most this long
+# (a visitor waits for an answer; a lead waits for nobody), so that a flood of posts is
+# answered at the speed of its INSERTs and the leads follow when it eases.
+POSTS_FIRST_MAX_SECONDS = 1.0
+POSTS_FIRST_POLL_SECONDS = 0.002
 # Errors that say "not now" rather than "this lead is broken": the submission stays received.
 TRANSIENT = (OperationalError, DBConnectionError, OSError, ConflictError)
 
@@ -116,6 +122,7 @@ class Worker:
         self._idle = asyncio.Event()
         self._stopping = False
         self._task: asyncio.Task[None] | None = None
+        self._posts = 0  # posts being stored in this process now
 
     def start(self) -> None:
         """Start in the running loop, draining what is already received; `wake` reaches it."""
@@ -193,10 +200,29 @@ class Worker:
                 return left
         return left
 
+    @contextlib.contextmanager
+    def posting(self) -> Iterator[None]:
+        """Around the storing of a post: the leads wait until it is stored (`_posts_first`)."""
+        self._posts += 1
+        try:
+            yield
+        finally:
+            self._posts -= 1
+
+    async def _posts_first(self) -> None:
+        """Wait while posts are being stored (at most POSTS_FIRST_MAX_SECONDS): a lead holds
+        the database (SQLite's one connection) and the CPU for milliseconds, and a visitor's
+        answer should not wait behind it."""
+        waited = 0.0
+        while self._posts and waited < POSTS_FIRST_MAX_SECONDS:
+            await asyncio.sleep(POSTS_FIRST_POLL_SECONDS)
+            waited += POSTS_FIRST_POLL_SECONDS
+
     async def _process(self, submission: FormSubmission) -> bool:
         """One lead; False when it was left received for a later try (a transient error). A
         broken lead is kept as failed and logged; an unavailable database stops the drain
         (raised)."""
+        await self._posts_first()
         try:
             await process_one(submission)
         except Exception as exc:
@@ -220,6 +246,11 @@ _running: Worker | None = None
 def running() -> Worker | None:
     """This process's worker, if one was started."""
     return _running
+
+
+def posting() -> contextlib.AbstractContextManager[None]:
+    """Around the storing of a post: this process's worker lets it go first."""
+    return _running.posting() if _running is not None else contextlib.nullcontext()
 
 
 def wake() -> None:

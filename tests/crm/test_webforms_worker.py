@@ -258,3 +258,22 @@ async def test_a_batch_reads_what_its_leads_share_once_and_the_next_batch_again(
     assert await memo.once("k", counting) is not None and len(reads) == 3
     await memo.once("k", counting)
     assert len(reads) == 4
+
+
+async def test_leads_wait_while_posts_are_being_stored(db, make_staff):
+    await make_staff("Admin", admin=True)
+    await store(person(1))
+    running = Worker()
+    with running.posting():  # a post being stored: the lead waits for it
+        running.start()
+        try:
+            await asyncio.sleep(0.2)
+            assert await statuses() == ["received"]
+        except BaseException:
+            await running.stop()
+            raise
+    try:
+        await asyncio.wait_for(running.idle(), 30)
+    finally:
+        await running.stop()
+    assert await statuses() == ["created"]
