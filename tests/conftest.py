@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 import pytest_asyncio
 from hypothesis import settings
+from redis.asyncio import Redis
 from tortoise import Tortoise
 from tortoise.migrations.api.migrate import migrate
 
@@ -204,3 +205,20 @@ def make_staff(db: str) -> StaffFactory:
 
 async def actor_of(staff: Staff) -> Actor:
     return await actor_for_staff(await Staff.get(id=staff.id))
+
+
+@pytest_asyncio.fixture
+async def redis_url() -> str:
+    """The tests' Redis (TEST_REDIS_URL); the test is skipped when it does not answer, and
+    fails instead with CARNET_REQUIRE_REDIS=1 (as CI runs)."""
+    url = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+    client = Redis.from_url(url)
+    try:
+        await client.ping()
+    except OSError:
+        if os.environ.get("CARNET_REQUIRE_REDIS") == "1":
+            pytest.fail(f"Redis is not answering at {url} and CARNET_REQUIRE_REDIS=1")
+        pytest.skip(f"Redis is not answering at {url}")
+    finally:
+        await client.aclose()
+    return url

@@ -1,14 +1,12 @@
 """Adding contacts from the bot: the /new dialog, one line, shared contacts, forwarded messages,
 .vcf files, and the duplicate check with Open / Merge / Create anyway on every path."""
 
-import os
 import uuid
 from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 from aiogram.methods import AnswerCallbackQuery, SendMessage, TelegramMethod
-from redis.asyncio import Redis
 
 from bot.handlers.create import NewAction, NewButton
 from bot.setup import build_storage
@@ -498,22 +496,6 @@ async def test_duplicates_are_offered_in_french(alice):
 
 
 # --- several bot processes ----------------------------------------------------------------------
-
-REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
-
-
-@pytest.fixture
-async def redis_url() -> str:
-    client = Redis.from_url(REDIS_URL)
-    try:
-        await client.ping()
-    except OSError:
-        if os.environ.get("CARNET_REQUIRE_REDIS") == "1":
-            pytest.fail(f"Redis is not answering at {REDIS_URL} and CARNET_REQUIRE_REDIS=1")
-        pytest.skip(f"Redis is not answering at {REDIS_URL}")
-    finally:
-        await client.aclose()
-    return REDIS_URL
 
 
 async def test_drafts_wait_in_redis_and_another_process_finishes_them(alice, redis_url):

@@ -1,37 +1,12 @@
 """Conversation state in Redis: a dialog started on one process continues on another."""
 
-import os
 import uuid
-
-import pytest
-from redis.asyncio import Redis
 
 from bot.callbacks import FilterAction
 from bot.setup import build_storage
 from crm.search import list_filters
 from tests.bot.harness import Harness, buttons, texts
 from tests.conftest import actor_of
-
-REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
-
-
-async def _redis_answers() -> bool:
-    client = Redis.from_url(REDIS_URL)
-    try:
-        return bool(await client.ping())
-    except OSError:
-        return False
-    finally:
-        await client.aclose()
-
-
-@pytest.fixture
-async def redis_url():
-    if not await _redis_answers():
-        if os.environ.get("CARNET_REQUIRE_REDIS") == "1":
-            pytest.fail(f"Redis is not answering at {REDIS_URL} and CARNET_REQUIRE_REDIS=1")
-        pytest.skip(f"Redis is not answering at {REDIS_URL}")
-    return REDIS_URL
 
 
 def test_without_redis_the_state_stays_in_memory():

@@ -1,12 +1,10 @@
 """Rate limits are not spam: a post over a limit is answered 429 with Retry-After, kept as held
 (for an administrator to release), and the limits are settings."""
 
-import os
 import time
 import uuid
 
 import pytest
-from redis.asyncio import Redis
 
 from forms.config import FormsConfig
 from forms.spam import Evidence, MemoryRateLimiter, Signer, SpamGuard, Verdict
@@ -19,7 +17,6 @@ from tests.forms.conftest import (
     submissions,
 )
 
-REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 # forms.spam's clocks are frozen 30 s into a window (see `one_window`): 30 s until it frees.
 SECONDS_LEFT = 30
 
@@ -215,20 +212,6 @@ async def test_memory_counters_say_when_their_window_frees():
     assert limiter.seconds_left() == 60
     now[0] = 179.2
     assert limiter.seconds_left() == 1  # never 0: "try again in 0 seconds" would be a lie
-
-
-@pytest.fixture
-async def redis_url():
-    client = Redis.from_url(REDIS_URL)
-    try:
-        await client.ping()
-    except OSError:
-        if os.environ.get("CARNET_REQUIRE_REDIS") == "1":
-            pytest.fail(f"Redis is not answering at {REDIS_URL} and CARNET_REQUIRE_REDIS=1")
-        pytest.skip(f"Redis is not answering at {REDIS_URL}")
-    finally:
-        await client.aclose()
-    return REDIS_URL
 
 
 async def test_two_apps_on_redis_share_the_address_limit(make_client, db, redis_url, one_window):

@@ -1,12 +1,10 @@
 """Spam is answered exactly like a lead, stored with its reason, and nobody is alerted."""
 
-import os
 import re
 import time
 import uuid
 
 import pytest
-from redis.asyncio import Redis
 
 from forms.spam import MemoryRateLimiter, RedisRateLimiter, Signer
 from tests.forms.conftest import (
@@ -21,8 +19,6 @@ from tests.forms.conftest import (
     only,
     submissions,
 )
-
-REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 
 
 @pytest.fixture
@@ -240,20 +236,6 @@ async def test_memory_counters_do_not_grow_without_bound(monkeypatch):
     for n in range(1000):
         await limiter.hit(f"address-{n}")
     assert len(limiter._counts) <= 100
-
-
-@pytest.fixture
-async def redis_url():
-    client = Redis.from_url(REDIS_URL)
-    try:
-        await client.ping()
-    except OSError:
-        if os.environ.get("CARNET_REQUIRE_REDIS") == "1":
-            pytest.fail(f"Redis is not answering at {REDIS_URL} and CARNET_REQUIRE_REDIS=1")
-        pytest.skip(f"Redis is not answering at {REDIS_URL}")
-    finally:
-        await client.aclose()
-    return REDIS_URL
 
 
 async def test_redis_counters_are_shared_by_processes(redis_url, one_window):
